@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/quality"
+)
+
+type checkFlags struct {
+	maxRejectRate float64
+	json          bool
+}
+
+// checkReport is the `animetl check --json` object.
+type checkReport struct {
+	RunID  string                `json:"run_id"`
+	Status string                `json:"status"`
+	Checks []animetl.CheckResult `json:"checks"`
+}
+
+func (a *app) checkCommand() *cobra.Command {
+	var f checkFlags
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Run the data-quality checks on the published warehouse",
+		Long: `check runs every data-quality check against the published warehouse; the
+ledger checks (reconciliation, reject rate) look at the last succeeded run.
+It changes nothing. Exit 1 when a check of error severity fails.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.check(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "threshold of the reject-rate check")
+	fl.BoolVar(&f.json, "json", false, "print exactly one JSON object on stdout")
+	bindEnv(fl, "max-reject-rate")
+	a.warehouseFlags(cmd)
+	return cmd
+}
+
+func (a *app) check(cmd *cobra.Command, f checkFlags) error {
+	ctx := cmd.Context()
+	if f.maxRejectRate < 0 || f.maxRejectRate > 1 {
+		return usagef("max-reject-rate %v: want a share between 0 and 1", f.maxRejectRate)
+	}
+	wh, _, err := a.openWarehouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	runID, err := lastSucceededRun(cmd, wh)
+	if err != nil {
+		return exitError{code: exitFailed, err: err}
+	}
+	results, err := quality.Run(ctx, wh, quality.Defaults(f.maxRejectRate), quality.Params{RunID: runID, MaxRejectRate: f.maxRejectRate})
+	if err != nil {
+		return exitError{code: exitFailed, err: err}
+	}
+	failed := quality.Failed(results)
+	rep := checkReport{RunID: runID, Status: "pass", Checks: results}
+	if len(failed) > 0 {
+		rep.Status = "fail"
+	}
+	if f.json {
+		if err := writeJSON(a.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		t := newTable("check", "severity", "status", "observed", "threshold")
+		for _, r := range results {
+			t.row(r.Name, string(r.Severity), string(r.Status), r.Observed, r.Threshold)
+		}
+		t.write(a.stdout)
+		fmt.Fprintf(a.stdout, "\n%d checks on run %s: %s\n", len(results), runID, rep.Status)
+	}
+	if len(failed) > 0 {
+		return exitError{code: exitFailed, err: fmt.Errorf("%d check(s) of error severity failed: %v: %w", len(failed), failed, animetl.ErrChecks)}
+	}
+	return nil
+}
+
+func lastSucceededRun(cmd *cobra.Command, wh animetl.Warehouse) (string, error) {
+	rows, err := wh.Query(cmd.Context(), `SELECT run_id FROM etl_run WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return "", err
+		}
+		return "", errors.New("no succeeded run in the warehouse yet: run `animetl run` first")
+	}
+	vals, err := rows.Values()
+	if err != nil {
+		return "", err
+	}
+	id, _ := vals[0].(string)
+	return id, rows.Err()
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/duckdb"
+	"github.com/animetl/animetl/local"
+	"github.com/animetl/animetl/postgres"
+)
+
+// envAnnotation marks flags that ANIMETL_* variables and the config file can set.
+const envAnnotation = "animetl_env"
+
+// app holds the settings every command shares and maps configuration in
+// one place: flags over environment over config file.
+type app struct {
+	stdout, stderr io.Writer
+
+	configFile string
+	logLevel   string
+	logFormat  string
+	log        *slog.Logger
+
+	wh whSettings
+}
+
+// whSettings are the warehouse settings of run, check, query and demo.
+type whSettings struct {
+	warehouse   string
+	lockTimeout time.Duration
+	duckMemory  string
+	duckThreads int
+	pgWorkers   int
+	pgPublish   time.Duration
+}
+
+func newApp(stdout, stderr io.Writer) *app { return &app{stdout: stdout, stderr: stderr} }
+
+// envName is the variable that sets a flag: --max-reject-rate is ANIMETL_MAX_REJECT_RATE.
+func envName(flag string) string {
+	return "ANIMETL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// bindEnv marks flags as settable from the environment and the config file.
+func bindEnv(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		if err := fs.SetAnnotation(n, envAnnotation, []string{envName(n)}); err != nil {
+			panic(err) // a programming error: the flag does not exist
+		}
+	}
+}
+
+func (a *app) persistentFlags(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configFile, "config", "", "read settings from this file of ANIMETL_*=value lines (env: ANIMETL_CONFIG)")
+	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
+	bindEnv(pf, "log-level", "log-format")
+}
+
+func (a *app) warehouseFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&a.wh.warehouse, "warehouse", "duckdb:animetl.duckdb", "warehouse: duckdb:PATH or a postgres:// URL")
+	f.DurationVar(&a.wh.lockTimeout, "lock-timeout", 30*time.Second, "how long a run waits for another run's lock")
+	f.StringVar(&a.wh.duckMemory, "duckdb-memory-limit", duckdb.DefaultMemoryLimit, "DuckDB memory limit; larger work spills to disk")
+	f.IntVar(&a.wh.duckThreads, "duckdb-threads", 0, "DuckDB threads (0: all cores)")
+	f.IntVar(&a.wh.pgWorkers, "pg-copy-workers", postgres.DefaultCopyWorkers, "PostgreSQL COPY connections loading the list in parallel")
+	f.DurationVar(&a.wh.pgPublish, "pg-publish-timeout", postgres.DefaultPublishTimeout, "how long a PostgreSQL publish waits for readers' locks")
+	bindEnv(f, "warehouse", "lock-timeout", "duckdb-memory-limit", "duckdb-threads", "pg-copy-workers", "pg-publish-timeout")
+}
+
+// setup applies the environment and config file to unset flags, then
+// configures logging.
+func (a *app) setup(cmd *cobra.Command) error {
+	file := a.configFile
+	if file == "" {
+		file = os.Getenv("ANIMETL_CONFIG")
+	}
+	fileVals := map[string]string{}
+	if file != "" {
+		var err error
+		if fileVals, err = readConfigFile(file); err != nil {
+			return usageError{err}
+		}
+	}
+	var ferr error
+	visit := func(f *pflag.Flag) {
+		names, ok := f.Annotations[envAnnotation]
+		if !ok || f.Changed || ferr != nil {
+			return
+		}
+		v, ok := os.LookupEnv(names[0])
+		if !ok {
+			v, ok = fileVals[names[0]]
+		}
+		if !ok {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			ferr = usagef("%s=%q: %v", names[0], v, err)
+		}
+	}
+	cmd.Flags().VisitAll(visit)
+	cmd.InheritedFlags().VisitAll(visit)
+	if ferr != nil {
+		return ferr
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return usagef("log-level %q: want debug, info, warn or error", a.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.logFormat {
+	case "text":
+		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+	case "json":
+		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	default:
+		return usagef("log-format %q: want text or json", a.logFormat)
+	}
+	return nil
+}
+
+// readConfigFile reads KEY=VALUE lines; blank lines and # comments are skipped.
+func readConfigFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(strings.TrimPrefix(k, "export "))
+		if !ok || !strings.HasPrefix(k, "ANIMETL_") {
+			return nil, fmt.Errorf("config %s:%d: want ANIMETL_NAME=value", path, n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		out[k] = v
+	}
+	return out, sc.Err()
+}
+
+// openWarehouse opens the warehouse a spec names and returns it with a name
+// safe to print (no password).
+func (a *app) openWarehouse(ctx context.Context) (animetl.Warehouse, string, error) {
+	spec := a.wh.warehouse
+	switch {
+	case strings.HasPrefix(spec, "duckdb:"):
+		path := strings.TrimPrefix(spec, "duckdb:")
+		if path == "" {
+			return nil, "", usagef("warehouse %q: want duckdb:PATH", spec)
+		}
+		w, err := duckdb.Open(duckdb.Options{
+			Path: path, MemoryLimit: a.wh.duckMemory, Threads: a.wh.duckThreads,
+			LockTimeout: a.wh.lockTimeout, Logger: a.log,
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		return w, "duckdb:" + w.Path(), nil
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		w, err := postgres.Open(ctx, postgres.Options{
+			URL: spec, CopyWorkers: a.wh.pgWorkers, LockTimeout: a.wh.lockTimeout,
+			PublishTimeout: a.wh.pgPublish, Logger: a.log,
+		})
+		if err != nil {
+			return nil, redactURL(spec), err
+		}
+		return w, redactURL(spec), nil
+	}
+	return nil, "", usagef("warehouse %q: want duckdb:PATH or postgres://user@host/db", redactURL(spec))
+}
+
+// redactURL hides a URL's password.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "(unparseable URL)"
+		}
+		return s
+	}
+	return u.Redacted()
+}
+
+// openSource opens the source a spec names.
+func (a *app) openSource(spec string) (animetl.Source, error) {
+	switch {
+	case spec == "":
+		return nil, usagef("no source: give --source or set ANIMETL_SOURCE")
+	case strings.HasPrefix(spec, "s3://"), strings.HasPrefix(spec, "https://"), strings.HasPrefix(spec, "http://"):
+		return nil, usagef("source %q: S3 and HTTP(S) sources are not available in this build; use a local folder", redactURL(spec))
+	}
+	src, err := local.New(spec)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return src, nil
+}

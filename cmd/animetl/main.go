@@ -1,0 +1,110 @@
+// Command animetl turns the anime catalogue and user lists into a clean,
+// checked analytics warehouse. See `animetl --help` and README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/animetl/animetl"
+)
+
+// Exit codes, part of the CLI contract.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the run or a check of error severity failed
+	exitUsage  = 2 // bad usage or configuration
+)
+
+// usageError marks errors of usage or configuration (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitError carries an exit code without printing anything more.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// execute runs the CLI with args and returns the exit code.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	root := app.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "animetl:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "animetl:", err)
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, animetl.ErrConfig) || isFlagError(err) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+func isFlagError(err error) bool {
+	var fe flagError
+	return errors.As(err, &fe)
+}
+
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "animetl",
+		Short: "Turn the anime catalogue and user lists into a clean, checked analytics warehouse",
+		Long: `animetl extracts the anime catalogue and user list files (a folder, S3 or HTTPS),
+cleans them while streaming, loads a star schema into DuckDB (embedded, the
+default) or PostgreSQL, checks it and publishes it atomically.
+
+Settings come from flags, then ANIMETL_* environment variables, then the
+file named by --config (KEY=VALUE lines using the same ANIMETL_* names).
+
+Exit codes: 0 success; 1 the run or a check of error severity failed;
+2 bad usage or configuration.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setup(cmd)
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
+	a.persistentFlags(root)
+	root.AddCommand(a.runCommand(), a.checkCommand(), a.queryCommand(), a.genCommand(), a.demoCommand())
+	return root
+}

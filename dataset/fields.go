@@ -1,0 +1,184 @@
+package dataset
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// unknown is how the source spells a missing value, in text and numeric columns.
+const unknown = "Unknown"
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// isMissing reports whether a field is the literal Unknown or empty.
+func isMissing(b []byte) bool {
+	b = trimSpace(b)
+	return len(b) == 0 || string(b) == unknown
+}
+
+// fieldError is a cleaning failure of one column.
+type fieldError struct {
+	column string
+	reason string
+}
+
+func errf(column, format string, args ...any) *fieldError {
+	return &fieldError{column: column, reason: fmt.Sprintf(format, args...)}
+}
+
+// quote renders a field value for a reason, cut short so reasons stay readable.
+func quote(b []byte) string {
+	if len(b) > 40 {
+		b = append(append([]byte(nil), b[:40]...), "..."...)
+	}
+	return strconv.Quote(string(b))
+}
+
+// parseInt parses a decimal integer in [min, max]. It accepts surrounding
+// spaces and integral float text ("28.0"), which pandas writes for integer
+// columns that once held a missing value.
+func parseInt(column string, b []byte, min, max int64) (int64, *fieldError) {
+	b = trimSpace(b)
+	v, ok := fastInt(b)
+	if !ok {
+		if len(b) == 0 {
+			return 0, errf(column, "empty value")
+		}
+		if !isDecimal(b) {
+			return 0, errf(column, "not an integer: %s", quote(b))
+		}
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, errf(column, "not an integer: %s", quote(b))
+		}
+		if f != math.Trunc(f) {
+			return 0, errf(column, "not a whole number: %s", quote(b))
+		}
+		if f < float64(min) || f > float64(max) {
+			return 0, errf(column, "out of range [%d, %d]: %s", min, max, quote(b))
+		}
+		v = int64(f)
+	}
+	if v < min || v > max {
+		return 0, errf(column, "out of range [%d, %d]: %d", min, max, v)
+	}
+	return v, nil
+}
+
+// isDecimal reports whether b is plain decimal text, [+-]digits[.digits], the
+// only number shape the source writes. strconv.ParseFloat alone would also
+// take "1e3", "1_000", "0x1p3", "Inf" and "NaN".
+func isDecimal(b []byte) bool {
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		b = b[1:]
+	}
+	digits, dot := 0, -1
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && dot < 0 && i > 0:
+			dot = i
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dot != len(b)-1
+}
+
+// fastInt parses an optionally signed run of at most 18 decimal digits.
+func fastInt(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// optInt parses an integer column that may say Unknown.
+func optInt(column string, b []byte, min, max int64) (*int32, *fieldError) {
+	if isMissing(b) {
+		return nil, nil
+	}
+	v, err := parseInt(column, b, min, max)
+	if err != nil {
+		return nil, err
+	}
+	x := int32(v)
+	return &x, nil
+}
+
+// text cleans a text column: Unknown and empty become nil; invalid UTF-8 and
+// NUL bytes, which no warehouse stores as text, are errors.
+func text(column string, b []byte) (*string, *fieldError) {
+	b = trimSpace(b)
+	if len(b) == 0 || string(b) == unknown {
+		return nil, nil
+	}
+	if !utf8.Valid(b) {
+		return nil, errf(column, "invalid UTF-8")
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return nil, errf(column, "NUL byte in text")
+	}
+	s := string(b)
+	return &s, nil
+}
+
+// list splits a ", "-separated list column into its distinct items in source
+// order; Unknown (as the whole value or as an item) and empty items are dropped.
+func list(column string, b []byte) ([]string, *fieldError) {
+	b = trimSpace(b)
+	if len(b) == 0 || string(b) == unknown {
+		return nil, nil
+	}
+	if !utf8.Valid(b) {
+		return nil, errf(column, "invalid UTF-8")
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return nil, errf(column, "NUL byte in text")
+	}
+	var out []string
+	for _, part := range bytes.Split(b, []byte{','}) {
+		item := string(trimSpace(part))
+		if item == "" || item == unknown {
+			continue
+		}
+		dup := false
+		for _, seen := range out {
+			if seen == item {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, item)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,49 @@
+package dataset
+
+import (
+	"fmt"
+
+	"github.com/animetl/animetl"
+)
+
+// Repeats finds repeated keys in the small files (catalogue, synopses,
+// status lookup), where holding every key in memory is cheap. The first
+// occurrence of a key wins; an identical repeat is a duplicate, a different
+// one is a conflicting repeat and is rejected. The fact file is deduplicated
+// in the warehouse instead, where its keys live.
+type Repeats[T any] struct {
+	file  string
+	what  string
+	same  func(a, b T) bool
+	first map[int64]seen[T]
+}
+
+type seen[T any] struct {
+	line int64
+	v    T
+}
+
+// NewRepeats returns a Repeats for file; what names the key ("MAL_ID") and
+// same compares two records ignoring their line numbers.
+func NewRepeats[T any](file, what string, same func(a, b T) bool) *Repeats[T] {
+	return &Repeats[T]{file: file, what: what, same: same, first: map[int64]seen[T]{}}
+}
+
+// Check records v under key and returns nil for a first occurrence, or the
+// RowError of a repeat (Kind duplicate or reject). raw is the repeat's raw text.
+func (r *Repeats[T]) Check(key int64, v T, line int64, raw string) *animetl.RowError {
+	prev, ok := r.first[key]
+	if !ok {
+		r.first[key] = seen[T]{line: line, v: v}
+		return nil
+	}
+	e := &animetl.RowError{File: r.file, Line: line, Column: r.what, Raw: raw}
+	if r.same(prev.v, v) {
+		e.Kind = animetl.KindDuplicate
+		e.Reason = fmt.Sprintf("duplicate of line %d (%s %d)", prev.line, r.what, key)
+	} else {
+		e.Kind = animetl.KindReject
+		e.Reason = fmt.Sprintf("conflicting repeat of %s %d first seen at line %d", r.what, key, prev.line)
+	}
+	return e
+}

@@ -1,0 +1,281 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
+)
+
+// userAnimeDDL is the fact table of the contract, keyed.
+const userAnimeDDL = `CREATE TABLE user_anime (
+    user_id          INTEGER NOT NULL,
+    anime_id         INTEGER NOT NULL,
+    watching_status  SMALLINT NOT NULL,
+    rating           SMALLINT,
+    watched_episodes INTEGER NOT NULL,
+    PRIMARY KEY (user_id, anime_id)
+)`
+
+// Finalize resolves repeated list keys, builds user_anime with its primary
+// key, then the model, marts and views, and measures every file's counts.
+func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
+	p := scratchParams
+	p.Prior = opts.PriorRatings
+	if p.Prior <= 0 {
+		p.Prior = animetl.DefaultPriorRatings
+	}
+	loaded, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.user_anime_load GROUP BY file_id`)
+	if err != nil {
+		return nil, err
+	}
+	var repeats int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM scratch.user_anime_load
+		GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
+		return nil, fmt.Errorf("duckdb: find repeats: %w", err)
+	}
+	if repeats > 0 {
+		if err := s.execAll(ctx, schema.Repeats(p), s.run.ID); err != nil {
+			return nil, err
+		}
+		removed, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.ua_repeat_rows WHERE rn > 1 GROUP BY file_id`)
+		if err != nil {
+			return nil, err
+		}
+		for id, n := range removed {
+			loaded[id] -= n
+		}
+	}
+	steps := []string{userAnimeDDL,
+		`INSERT INTO user_anime SELECT user_id, anime_id, watching_status, rating, watched_episodes FROM scratch.user_anime_load`}
+	steps = append(steps, schema.Model()...)
+	steps = append(steps, schema.Finalize(p)...)
+	steps = append(steps, schema.Views()...)
+	if err := s.execAll(ctx, steps, s.run.ID); err != nil {
+		return nil, err
+	}
+	small, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.anime_load GROUP BY file_id
+		UNION ALL SELECT file_id, count(*) FROM scratch.synopsis_load GROUP BY file_id
+		UNION ALL SELECT file_id, count(*) FROM scratch.status_load GROUP BY file_id`)
+	if err != nil {
+		return nil, err
+	}
+	for id, n := range small {
+		loaded[id] += n
+	}
+	c := animetl.Counts{Loaded: loaded, Rejected: map[string]int64{}, Duplicate: map[string]int64{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT file, kind, count(*) FROM etl_reject WHERE run_id = ? GROUP BY file, kind`, s.run.ID)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: count rejects: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var file, kind string
+		var n int64
+		if err := rows.Scan(&file, &kind, &n); err != nil {
+			return nil, err
+		}
+		if kind == string(animetl.KindDuplicate) {
+			c.Duplicate[file] += n
+		} else {
+			c.Rejected[file] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	files := append([]*animetl.FileLoad(nil), s.files...)
+	s.mu.Unlock()
+	sums := animetl.Summaries(files, c)
+	for i, f := range files {
+		fs := sums[i]
+		if _, err := s.db.ExecContext(ctx, `UPDATE etl_file SET rows_loaded = ?, rows_rejected = ?, rows_duplicate = ?
+			WHERE run_id = ? AND file_id = ?`, fs.RowsLoaded, fs.RowsRejected, fs.RowsDuplicate, s.run.ID, f.ID); err != nil {
+			return nil, fmt.Errorf("duckdb: record counts of %s: %w", f.Info.Name, err)
+		}
+	}
+	return sums, nil
+}
+
+func (s *stage) countByFile(ctx context.Context, q string) (map[int16]int64, error) {
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: count: %w", err)
+	}
+	defer rows.Close()
+	out := map[int16]int64{}
+	for rows.Next() {
+		var id int16
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] += n
+	}
+	return out, rows.Err()
+}
+
+// RecordChecks stores check results in etl_check.
+func (s *stage) RecordChecks(ctx context.Context, results []animetl.CheckResult) error {
+	return recordChecks(ctx, s.db, s.run.ID, results)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func recordChecks(ctx context.Context, db execer, runID string, results []animetl.CheckResult) error {
+	now := time.Now().UTC()
+	for _, r := range results {
+		if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO etl_check (run_id, name, severity, status, observed, threshold, checked_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, runID, r.Name, string(r.Severity), string(r.Status), r.Observed, r.Threshold, now); err != nil {
+			return fmt.Errorf("duckdb: record check %s: %w", r.Name, err)
+		}
+	}
+	return nil
+}
+
+func recordRun(ctx context.Context, db execer, sum *animetl.RunSummary) error {
+	t := sum.Totals()
+	_, err := db.ExecContext(ctx, `UPDATE etl_run SET status = ?, finished_at = ?, rows_read = ?, rows_loaded = ?,
+		rows_rejected = ?, rows_duplicate = ?, error = ? WHERE run_id = ?`,
+		string(sum.Status), sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate,
+		nullString(sum.Error), sum.RunID)
+	if err != nil {
+		return fmt.Errorf("duckdb: record run: %w", err)
+	}
+	return nil
+}
+
+// Publish records the run as succeeded, closes the stage and renames it over
+// the published file.
+func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
+	if err := recordRun(ctx, s.db, sum); err != nil {
+		return err
+	}
+	for _, q := range []string{"DETACH scratch", "CHECKPOINT"} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("duckdb: %s: %w", q, err)
+		}
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("duckdb: close stage: %w", err)
+	}
+	s.db = nil
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := replaceFile(s.w.stagePath(), s.w.opts.Path); err != nil {
+		return fmt.Errorf("duckdb: publish %s: %w", s.w.opts.Path, err)
+	}
+	s.closed = true
+	s.cleanup()
+	return nil
+}
+
+// Abort discards the stage and records the failed run in the published
+// file's ledger: a copy of the published file gets the run's ledger rows and
+// replaces it, so the published data stays exactly as it was.
+func (s *stage) Abort(ctx context.Context, sum *animetl.RunSummary) error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+	err := s.recordFailure(ctx, sum)
+	s.cleanup()
+	return err
+}
+
+func (s *stage) recordFailure(ctx context.Context, sum *animetl.RunSummary) error {
+	w := s.w
+	fail := w.failPath()
+	if err := removeDB(fail); err != nil {
+		return err
+	}
+	if _, err := os.Stat(w.opts.Path); err == nil {
+		if err := copyFile(w.opts.Path, fail); err != nil {
+			return fmt.Errorf("duckdb: copy published file: %w", err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	c, err := w.connector(fail, false)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	for _, q := range schema.Ops() {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("duckdb: ledger: %w", err)
+		}
+	}
+	// The stage's ledger rows of this run (files, rejects, checks) and of any
+	// abandoned run it recorded, when the stage file is readable.
+	if _, err := os.Stat(w.stagePath()); err == nil {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS st (READ_ONLY)", sqlString(w.stagePath()))); err == nil {
+			for _, q := range []string{
+				`INSERT INTO etl_run BY NAME SELECT * FROM st.etl_run r WHERE NOT EXISTS (SELECT 1 FROM etl_run e WHERE e.run_id = r.run_id)`,
+				`INSERT INTO etl_file BY NAME SELECT * FROM st.etl_file WHERE run_id = $1`,
+				`INSERT INTO etl_reject BY NAME SELECT * FROM st.etl_reject WHERE run_id = $1`,
+				`INSERT OR REPLACE INTO etl_check BY NAME SELECT * FROM st.etl_check WHERE run_id = $1`,
+			} {
+				if _, err := db.ExecContext(ctx, q, argsFor(q, []any{sum.RunID})...); err != nil {
+					s.log.Warn("copying the failed run's ledger rows", animetl.LogError, err)
+				}
+			}
+			db.ExecContext(ctx, "DETACH st")
+		} else {
+			s.log.Warn("the failed run's stage is unreadable; recording the run only", animetl.LogError, err)
+		}
+	}
+	t := sum.Totals()
+	if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO etl_run (run_id, mode, status, source, host, pid, started_at, finished_at,
+		rows_read, rows_loaded, rows_rejected, rows_duplicate, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sum.RunID, string(sum.Mode), string(sum.Status), s.run.Source, s.run.Host, int32(s.run.PID), sum.StartedAt,
+		sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate, nullString(sum.Error)); err != nil {
+		return fmt.Errorf("duckdb: record failed run: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("duckdb: checkpoint ledger: %w", err)
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	if err := replaceFile(fail, w.opts.Path); err != nil {
+		return fmt.Errorf("duckdb: record failed run: %w", err)
+	}
+	return nil
+}
+
+// discard drops a stage that never started.
+func (s *stage) discard() {
+	s.closed = true
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+	s.cleanup()
+}
+
+// cleanup removes the stage's files and releases the lock.
+func (s *stage) cleanup() {
+	for _, p := range []string{s.w.stagePath(), s.w.scratchPath(), s.w.failPath()} {
+		if err := removeDB(p); err != nil {
+			s.log.Warn("removing run files", animetl.LogError, err)
+		}
+	}
+	if err := s.lock.release(); err != nil {
+		s.log.Warn("releasing the run lock", animetl.LogError, err)
+	}
+}

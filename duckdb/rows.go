@@ -1,0 +1,83 @@
+package duckdb
+
+import (
+	"database/sql"
+	"fmt"
+	"math/big"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/animetl/animetl"
+)
+
+// rows adapts *sql.Rows to animetl.Rows with driver-neutral values.
+type rows struct {
+	r    *sql.Rows
+	cols []string
+	vals []any
+	ptrs []any
+}
+
+func newRows(r *sql.Rows) (*rows, error) {
+	cols, err := r.Columns()
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("duckdb: columns: %w", err)
+	}
+	out := &rows{r: r, cols: cols, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
+	for i := range out.vals {
+		out.ptrs[i] = &out.vals[i]
+	}
+	return out, nil
+}
+
+func (r *rows) Columns() []string { return r.cols }
+func (r *rows) Next() bool        { return r.r.Next() }
+func (r *rows) Err() error        { return r.r.Err() }
+func (r *rows) Close() error      { return r.r.Close() }
+
+// Values returns the current row: integers as int64, decimals as float64.
+func (r *rows) Values() ([]any, error) {
+	if err := r.r.Scan(r.ptrs...); err != nil {
+		return nil, fmt.Errorf("duckdb: scan: %w", err)
+	}
+	out := make([]any, len(r.vals))
+	for i, v := range r.vals {
+		out[i] = normalize(v)
+	}
+	return out, nil
+}
+
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64()
+		}
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case duck.Decimal:
+		return x.Float64()
+	}
+	return v
+}
+
+var _ animetl.Rows = (*rows)(nil)

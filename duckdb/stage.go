@@ -1,0 +1,366 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"os"
+	"sync"
+	"time"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
+)
+
+var _ animetl.Stage = (*stage)(nil)
+
+// stage is one run's new database file, PATH.stage, with its work tables in
+// PATH.scratch attached as "scratch".
+type stage struct {
+	w    *Warehouse
+	run  animetl.RunInfo
+	lock *fileLock
+	db   *sql.DB
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	nextID int16
+	files  []*animetl.FileLoad
+	closed bool
+}
+
+var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "scratch.user_anime_load"}
+
+// Begin takes the run lock, clears what a dead run left behind, and creates
+// a new stage database that already holds the ledger of the published one.
+func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Stage, error) {
+	me := animetl.LockHolder{RunID: run.ID, Host: run.Host, PID: run.PID, StartedAt: run.StartedAt}
+	lock, dead, err := acquireLock(ctx, w.lockPath(), w.opts.LockTimeout, me)
+	if err != nil {
+		return nil, err
+	}
+	s := &stage{w: w, run: run, lock: lock, log: w.log.With(animetl.LogRun, run.ID)}
+	if err := s.begin(ctx, dead); err != nil {
+		s.discard()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
+	w := s.w
+	for _, p := range []string{w.stagePath(), w.scratchPath(), w.failPath()} {
+		if err := removeDB(p); err != nil {
+			return fmt.Errorf("duckdb: clear leftovers of an earlier run: %w", err)
+		}
+	}
+	if dead != nil {
+		s.log.Warn("an earlier run died without finishing; its leftovers were removed", "dead_run", dead.RunID, "dead_pid", dead.PID)
+	}
+	c, err := w.connector(w.stagePath(), false)
+	if err != nil {
+		return err
+	}
+	s.db = sql.OpenDB(c)
+	if err := s.execAll(ctx, schema.Ops()); err != nil {
+		return err
+	}
+	if err := s.carryLedger(ctx, w.opts.Path); err != nil {
+		return err
+	}
+	if dead != nil {
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO etl_run (run_id, mode, status, host, pid, started_at, finished_at, error)
+			SELECT ?, 'unknown', ?, ?, ?, ?, ?, 'the process died before the run finished; nothing was published'
+			WHERE NOT EXISTS (SELECT 1 FROM etl_run WHERE run_id = ?)`,
+			dead.RunID, string(animetl.StatusAbandoned), dead.Host, int32(dead.PID), dead.StartedAt, time.Now().UTC(), dead.RunID); err != nil {
+			return fmt.Errorf("duckdb: record abandoned run: %w", err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO etl_run (run_id, mode, status, source, host, pid, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.run.ID, string(s.run.Mode), string(animetl.StatusRunning),
+		s.run.Source, s.run.Host, int32(s.run.PID), s.run.StartedAt); err != nil {
+		return fmt.Errorf("duckdb: record run: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS scratch", sqlString(w.scratchPath()))); err != nil {
+		return fmt.Errorf("duckdb: attach scratch: %w", err)
+	}
+	return s.execAll(ctx, schema.Load(scratchParams))
+}
+
+// carryLedger copies the ledger of the database at path (when it exists)
+// into the stage, so the new file carries the whole run history.
+func (s *stage) carryLedger(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS prev (READ_ONLY)", sqlString(path))); err != nil {
+		return fmt.Errorf("duckdb: attach published %s: %w", path, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH prev")
+	for _, t := range schema.OpsTables {
+		var n int
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' AND table_name = ?`, t).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM prev.%s", t, t)); err != nil {
+			return fmt.Errorf("duckdb: carry %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+func sqlString(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+func (s *stage) execAll(ctx context.Context, stmts []string, args ...any) error {
+	for _, q := range stmts {
+		if _, err := s.db.ExecContext(ctx, q, argsFor(q, args)...); err != nil {
+			return fmt.Errorf("duckdb: %w\n%s", err, firstLine(q))
+		}
+	}
+	return nil
+}
+
+// argsFor passes the arguments only to statements that use them.
+func argsFor(q string, args []any) []any {
+	for i := len(args); i > 0; i-- {
+		if containsParam(q, i) {
+			return args[:i]
+		}
+	}
+	return nil
+}
+
+func containsParam(q string, i int) bool {
+	p := fmt.Sprintf("$%d", i)
+	for j := 0; j+len(p) <= len(q); j++ {
+		if q[j:j+len(p)] == p && (j+len(p) == len(q) || q[j+len(p)] < '0' || q[j+len(p)] > '9') {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(q string) string {
+	for i, c := range q {
+		if c == '\n' {
+			return q[:i] + " ..."
+		}
+	}
+	return q
+}
+
+// Query runs a statement against the stage (checks use it before publish).
+func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: query: %w", err)
+	}
+	return newRows(rows)
+}
+
+// AddFile registers a source file in etl_file.
+func (s *stage) AddFile(ctx context.Context, f *animetl.FileLoad) error {
+	s.mu.Lock()
+	s.nextID++
+	f.ID = s.nextID
+	s.files = append(s.files, f)
+	s.mu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO etl_file (run_id, file_id, name, kind, location, size, etag, version_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.run.ID, f.ID, f.Info.Name, f.Kind.String(), f.Info.Location,
+		f.Info.Size, nullString(f.Info.ETag), nullString(f.Info.Version))
+	if err != nil {
+		return fmt.Errorf("duckdb: record file %s: %w", f.Info.Name, err)
+	}
+	return nil
+}
+
+// FinishFile records what was read of f.
+func (s *stage) FinishFile(ctx context.Context, f *animetl.FileLoad) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE etl_file SET rows_read = ?, checksum = ? WHERE run_id = ? AND file_id = ?`,
+		f.RowsRead, f.Checksum, s.run.ID, f.ID)
+	if err != nil {
+		return fmt.Errorf("duckdb: record file %s: %w", f.Info.Name, err)
+	}
+	return nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// appendAll consumes batches into one table through a DuckDB appender on a
+// connection of its own.
+func appendAll[T any](ctx context.Context, s *stage, catalog, table string, in <-chan []T, row func(a *duck.Appender, v T) error) error {
+	apps, done, err := s.appenders(ctx, catalog, table)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return done(ctx.Err())
+		case batch, ok := <-in:
+			if !ok {
+				return done(nil)
+			}
+			for _, v := range batch {
+				if err := row(apps[0], v); err != nil {
+					return done(fmt.Errorf("duckdb: append %s: %w", table, err))
+				}
+			}
+		}
+	}
+}
+
+// LoadList appends list entries to scratch.user_anime_load.
+func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListEntry) error {
+	id := f.ID
+	return appendAll(ctx, s, "scratch", "user_anime_load", in, func(a *duck.Appender, e animetl.ListEntry) error {
+		var rating any
+		if e.Rating != 0 {
+			rating = e.Rating
+		}
+		return a.AppendRow(e.UserID, e.AnimeID, e.Status, rating, e.Episodes, id, e.Line)
+	})
+}
+
+// LoadStatuses appends the status lookup.
+func (s *stage) LoadStatuses(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.WatchingStatus) error {
+	id := f.ID
+	return appendAll(ctx, s, "scratch", "status_load", in, func(a *duck.Appender, v animetl.WatchingStatus) error {
+		return a.AppendRow(id, v.Line, v.Status, v.Description)
+	})
+}
+
+// LoadSynopses appends synopses.
+func (s *stage) LoadSynopses(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.Synopsis) error {
+	id := f.ID
+	return appendAll(ctx, s, "scratch", "synopsis_load", in, func(a *duck.Appender, v animetl.Synopsis) error {
+		return a.AppendRow(id, v.Line, v.AnimeID, ptr(v.Name), ptr(v.Text))
+	})
+}
+
+// LoadAnime appends catalogue rows, their list items and their votes.
+func (s *stage) LoadAnime(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.Anime) error {
+	id := f.ID
+	apps, done, err := s.appenders(ctx, "scratch", "anime_load", "anime_tag_load", "anime_votes_load")
+	if err != nil {
+		return err
+	}
+	row := func(v animetl.Anime) error {
+		var score any
+		if v.Score != nil {
+			score = duck.Decimal{Width: 4, Scale: 2, Value: big.NewInt(int64(*v.Score))}
+		}
+		if err := apps[0].AppendRow(id, v.Line, v.ID, ptr(v.Name), ptr(v.EnglishName), ptr(v.JapaneseName), ptr(v.Type),
+			ptr(v.Episodes), ptr(v.AiredRaw), ptr(v.AiredFrom), ptr(v.AiredTo), ptr(v.PremieredSeason),
+			ptr(v.PremieredYear), ptr(v.Source), ptr(v.DurationMinutes), ptr(v.AgeRating), score, ptr(v.Ranked),
+			ptr(v.Popularity), ptr(v.Members), ptr(v.Favorites), ptr(v.Watching), ptr(v.Completed),
+			ptr(v.OnHold), ptr(v.Dropped), ptr(v.PlanToWatch)); err != nil {
+			return err
+		}
+		for _, t := range schema.AnimeTags(&v) {
+			if err := apps[1].AppendRow(v.ID, t.Dim, t.Position, t.Name); err != nil {
+				return err
+			}
+		}
+		for i, n := range v.Votes {
+			if n != nil {
+				if err := apps[2].AppendRow(v.ID, int16(i+1), *n); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return done(ctx.Err())
+		case batch, ok := <-in:
+			if !ok {
+				return done(nil)
+			}
+			for _, v := range batch {
+				if err := row(v); err != nil {
+					return done(fmt.Errorf("duckdb: append anime: %w", err))
+				}
+			}
+		}
+	}
+}
+
+// appenders opens one appender per table on one connection. done closes
+// them (flushing when err is nil) and returns the first error.
+func (s *stage) appenders(ctx context.Context, catalog string, tables ...string) ([]*duck.Appender, func(error) error, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("duckdb: %w", err)
+	}
+	apps := make([]*duck.Appender, 0, len(tables))
+	done := func(err error) error {
+		for i, a := range apps {
+			if cerr := a.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("duckdb: append %s: %w", tables[i], cerr)
+			}
+		}
+		if cerr := conn.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		return err
+	}
+	for _, t := range tables {
+		var app *duck.Appender
+		if err := conn.Raw(func(dc any) error {
+			var err error
+			app, err = duck.NewAppender(dc.(driver.Conn), catalog, "main", t)
+			return err
+		}); err != nil {
+			return nil, nil, done(fmt.Errorf("duckdb: appender %s: %w", t, err))
+		}
+		apps = append(apps, app)
+	}
+	return apps, done, nil
+}
+
+// ptr turns a nil pointer into a NULL and any other into its value.
+func ptr[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// LoadRejects appends rejects to the stage's etl_reject.
+func (s *stage) LoadRejects(ctx context.Context, in <-chan []animetl.RowError) error {
+	run := s.run.ID
+	return appendAll(ctx, s, "", "etl_reject", in, func(a *duck.Appender, e animetl.RowError) error {
+		return a.AppendRow(run, e.File, e.Line, string(e.Kind), nullString(e.Column), e.Reason, e.Raw)
+	})
+}

@@ -1,0 +1,257 @@
+// Package duckdb is the embedded default Warehouse: one DuckDB file.
+//
+// A run builds a complete new database next to the published one
+// (PATH.stage, with its work tables in a throwaway PATH.scratch), checks it,
+// and publishes it by renaming it over PATH: an atomic step on POSIX file
+// systems. Readers in other processes open PATH read-only and keep reading
+// the file they opened while a run is under way; a failed or killed run
+// leaves PATH untouched except for its ledger rows. Runs never overlap: an
+// flock on PATH.lock serialises them across processes.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/animetl/animetl"
+)
+
+var _ animetl.Warehouse = (*Warehouse)(nil)
+
+// Options configure a DuckDB warehouse.
+type Options struct {
+	// Path of the published database file.
+	Path string
+	// MemoryLimit caps DuckDB's memory ("1GB"); larger work spills to disk.
+	MemoryLimit string
+	// Threads DuckDB may use; 0 lets DuckDB decide (all cores).
+	Threads int
+	// LockTimeout is how long a run waits for another run's lock.
+	LockTimeout time.Duration
+	// Logger receives the adapter's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Defaults for Options.
+const (
+	DefaultMemoryLimit = "1GB"
+	DefaultLockTimeout = 30 * time.Second
+)
+
+// Warehouse is a DuckDB file warehouse.
+type Warehouse struct {
+	opts Options
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	ro    *sql.DB // read-only handle on the published file
+	roIno uint64  // inode ro was opened on; a publish changes it
+}
+
+// Open returns the warehouse at opts.Path. It creates the parent folder but
+// does not create or open the database file: a run creates it, readers open
+// it read-only on their first query.
+func Open(opts Options) (*Warehouse, error) {
+	if opts.Path == "" {
+		return nil, fmt.Errorf("duckdb: empty path: %w", animetl.ErrConfig)
+	}
+	abs, err := filepath.Abs(opts.Path)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: path %q: %w", opts.Path, err)
+	}
+	opts.Path = abs
+	if opts.MemoryLimit == "" {
+		opts.MemoryLimit = DefaultMemoryLimit
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = DefaultLockTimeout
+	}
+	if opts.Threads < 0 {
+		return nil, fmt.Errorf("duckdb: threads %d: want 0 or more: %w", opts.Threads, animetl.ErrConfig)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	return &Warehouse{opts: opts, log: log.With(animetl.LogComponent, "duckdb")}, nil
+}
+
+// Dialect returns "duckdb".
+func (w *Warehouse) Dialect() string { return "duckdb" }
+
+// Path returns the published database file.
+func (w *Warehouse) Path() string { return w.opts.Path }
+
+func (w *Warehouse) lockPath() string    { return w.opts.Path + ".lock" }
+func (w *Warehouse) stagePath() string   { return w.opts.Path + ".stage" }
+func (w *Warehouse) scratchPath() string { return w.opts.Path + ".scratch" }
+func (w *Warehouse) failPath() string    { return w.opts.Path + ".failed" }
+
+// connector opens a DuckDB database with the warehouse's settings.
+func (w *Warehouse) connector(path string, readOnly bool) (*duck.Connector, error) {
+	dsn := path
+	if readOnly {
+		dsn += "?access_mode=READ_ONLY"
+	}
+	settings := []string{fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(w.opts.MemoryLimit, "'", ""))}
+	if w.opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET threads = %d", w.opts.Threads))
+	}
+	if !readOnly {
+		settings = append(settings, "SET preserve_insertion_order = false")
+	}
+	c, err := duck.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		for _, s := range settings {
+			if _, err := ex.ExecContext(context.Background(), s, nil); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: open %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Query runs a statement on the published file, opened read-only. After a
+// publish the next query opens the new file.
+func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
+	db, err := w.reader()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: query: %w", err)
+	}
+	return newRows(rows)
+}
+
+func (w *Warehouse) reader() (*sql.DB, error) {
+	st, err := os.Stat(w.opts.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("duckdb: no published warehouse at %s (run `animetl run` first): %w", w.opts.Path, animetl.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	ino := inode(st)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ro != nil && w.roIno == ino {
+		return w.ro, nil
+	}
+	// duckdb-go caches database instances by path: the old handle must be
+	// closed before the path can open the newly published file.
+	if w.ro != nil {
+		w.ro.Close()
+		w.ro = nil
+	}
+	c, err := w.connector(w.opts.Path, true)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(c)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: open %s read-only: %w", w.opts.Path, err)
+	}
+	w.ro, w.roIno = db, ino
+	return db, nil
+}
+
+func inode(st os.FileInfo) uint64 {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return s.Ino
+	}
+	return uint64(st.ModTime().UnixNano())
+}
+
+// Close closes the read-only handle.
+func (w *Warehouse) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ro != nil {
+		err := w.ro.Close()
+		w.ro = nil
+		return err
+	}
+	return nil
+}
+
+// removeDB deletes a database file and its sidecars.
+func removeDB(path string) error {
+	var first error
+	for _, p := range []string{path, path + ".wal", path + ".tmp"} {
+		if err := os.RemoveAll(p); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// replaceFile moves src over dst atomically and makes the rename durable.
+func replaceFile(src, dst string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	f.Close()
+	// A WAL left next to dst belongs to the old file; replayed against the
+	// new one it would corrupt it.
+	if err := os.Remove(dst + ".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(dst))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// copyFile copies src to dst (dst is created or truncated) and syncs it.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -1,0 +1,21 @@
+package animetl
+
+import "errors"
+
+// Sentinel errors callers inspect with errors.Is. Adapters wrap them with
+// context ("s3: list s3://b/p: missing anime.csv: %w").
+var (
+	// ErrMissingFile means a required source file is absent; the run fails
+	// before loading anything.
+	ErrMissingFile = errors.New("required source file missing")
+	// ErrHeader means a file's header lacks a required column or cannot be read.
+	ErrHeader = errors.New("bad header")
+	// ErrChecks means a quality check of error severity failed; nothing was published.
+	ErrChecks = errors.New("quality check failed")
+	// ErrLocked means another run holds the warehouse's run lock.
+	ErrLocked = errors.New("warehouse locked by another run")
+	// ErrNotFound means the warehouse has no published data yet.
+	ErrNotFound = errors.New("not found")
+	// ErrConfig means a setting is invalid; the message names the field and value.
+	ErrConfig = errors.New("invalid configuration")
+)

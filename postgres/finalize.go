@@ -1,0 +1,258 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
+)
+
+// Finalize keys user_anime (resolving repeated keys only when the unique
+// index finds some), builds the model, marts and views, analyzes them, and
+// measures every file's counts.
+func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
+	p := stageParams
+	p.Prior = opts.PriorRatings
+	if p.Prior <= 0 {
+		p.Prior = animetl.DefaultPriorRatings
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Release()
+	s.mu.Lock()
+	loaded := make(map[int16]int64, len(s.copied))
+	for id, n := range s.copied {
+		loaded[id] = n
+	}
+	files := append([]*animetl.FileLoad(nil), s.files...)
+	s.mu.Unlock()
+
+	const keyIndex = "CREATE UNIQUE INDEX user_anime_pkey ON user_anime (user_id, anime_id)"
+	_, err = conn.Exec(ctx, keyIndex)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		// Repeated keys: resolve them, then key the table.
+		if err := execAll(ctx, conn, schema.Repeats(p), s.run.ID); err != nil {
+			return nil, err
+		}
+		removed, err := countByFile(ctx, conn, `SELECT file_id, count(*) FROM ua_repeat_rows WHERE rn > 1 GROUP BY file_id`)
+		if err != nil {
+			return nil, err
+		}
+		for id, n := range removed {
+			loaded[id] -= n
+		}
+		_, err = conn.Exec(ctx, keyIndex)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: key user_anime: %w", err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("postgres: key user_anime: %w", err)
+	}
+	steps := []string{
+		`ALTER TABLE user_anime DROP COLUMN file_id, DROP COLUMN line,
+		 ADD CONSTRAINT user_anime_pkey PRIMARY KEY USING INDEX user_anime_pkey`,
+	}
+	steps = append(steps, schema.Model()...)
+	steps = append(steps, schema.Finalize(p)...)
+	steps = append(steps, schema.Views()...)
+	for _, t := range schema.ModelTables {
+		steps = append(steps, "ANALYZE "+ident(s.w.stage, t))
+	}
+	if err := execAll(ctx, conn, steps, s.run.ID); err != nil {
+		return nil, err
+	}
+	small, err := countByFile(ctx, conn, `SELECT file_id, count(*) FROM anime_load GROUP BY file_id
+		UNION ALL SELECT file_id, count(*) FROM synopsis_load GROUP BY file_id
+		UNION ALL SELECT file_id, count(*) FROM status_load GROUP BY file_id`)
+	if err != nil {
+		return nil, err
+	}
+	for id, n := range small {
+		loaded[id] += n
+	}
+	c := animetl.Counts{Loaded: loaded, Rejected: map[string]int64{}, Duplicate: map[string]int64{}}
+	rows, err := conn.Query(ctx, `SELECT file, kind, count(*) FROM etl_reject WHERE run_id = $1 GROUP BY file, kind`, s.run.ID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: count rejects: %w", err)
+	}
+	for rows.Next() {
+		var file, kind string
+		var n int64
+		if err := rows.Scan(&file, &kind, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if kind == string(animetl.KindDuplicate) {
+			c.Duplicate[file] += n
+		} else {
+			c.Rejected[file] += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sums := animetl.Summaries(files, c)
+	for i, f := range files {
+		fs := sums[i]
+		if _, err := conn.Exec(ctx, `UPDATE etl_file SET rows_loaded = $1, rows_rejected = $2, rows_duplicate = $3
+			WHERE run_id = $4 AND file_id = $5`, fs.RowsLoaded, fs.RowsRejected, fs.RowsDuplicate, s.run.ID, f.ID); err != nil {
+			return nil, fmt.Errorf("postgres: record counts of %s: %w", f.Info.Name, err)
+		}
+	}
+	return sums, nil
+}
+
+func execAll(ctx context.Context, conn *pgxpool.Conn, stmts []string, runID string) error {
+	for _, q := range stmts {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = []any{runID}
+		}
+		if _, err := conn.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("postgres: %w\n%s", err, firstLine(q))
+		}
+	}
+	return nil
+}
+
+func firstLine(q string) string {
+	if i := strings.IndexByte(q, '\n'); i >= 0 {
+		return q[:i] + " ..."
+	}
+	return q
+}
+
+func countByFile(ctx context.Context, conn *pgxpool.Conn, q string) (map[int16]int64, error) {
+	rows, err := conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: count: %w", err)
+	}
+	defer rows.Close()
+	out := map[int16]int64{}
+	for rows.Next() {
+		var id int16
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] += n
+	}
+	return out, rows.Err()
+}
+
+// RecordChecks stores check results in etl_check.
+func (s *stage) RecordChecks(ctx context.Context, results []animetl.CheckResult) error {
+	for _, r := range results {
+		if _, err := s.pool.Exec(ctx, `INSERT INTO etl_check (run_id, name, severity, status, observed, threshold, checked_at)
+			VALUES ($1, $2, $3, $4, $5, $6, now())
+			ON CONFLICT (run_id, name) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status,
+			observed = EXCLUDED.observed, threshold = EXCLUDED.threshold, checked_at = EXCLUDED.checked_at`,
+			s.run.ID, r.Name, string(r.Severity), string(r.Status), r.Observed, r.Threshold); err != nil {
+			return fmt.Errorf("postgres: record check %s: %w", r.Name, err)
+		}
+	}
+	return nil
+}
+
+// recordRun writes the run's outcome to etl_run.
+func recordRun(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, target string, sum *animetl.RunSummary) error {
+	t := sum.Totals()
+	_, err := q.Exec(ctx, fmt.Sprintf(`UPDATE %s SET status = $1, finished_at = $2, rows_read = $3, rows_loaded = $4,
+		rows_rejected = $5, rows_duplicate = $6, error = $7 WHERE run_id = $8`, ident(target, "etl_run")),
+		string(sum.Status), sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate,
+		nullString(sum.Error), sum.RunID)
+	if err != nil {
+		return fmt.Errorf("postgres: record run: %w", err)
+	}
+	return nil
+}
+
+// Publish moves the stage's tables and views into the target schema in one
+// transaction, replacing the published ones, and records the run.
+func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
+	w := s.w
+	tx, err := w.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("postgres: publish: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	stmts := []string{fmt.Sprintf("SET LOCAL lock_timeout = %d", w.opts.PublishTimeout.Milliseconds())}
+	for _, v := range schema.ModelViews {
+		stmts = append(stmts, "DROP VIEW IF EXISTS "+ident(w.target, v))
+	}
+	for _, t := range schema.ModelTables {
+		stmts = append(stmts, "DROP TABLE IF EXISTS "+ident(w.target, t))
+	}
+	for _, t := range schema.ModelTables {
+		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s SET SCHEMA %s", ident(w.stage, t), ident(w.target)))
+	}
+	for _, v := range schema.ModelViews {
+		stmts = append(stmts, fmt.Sprintf("ALTER VIEW %s SET SCHEMA %s", ident(w.stage, v), ident(w.target)))
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "2BP01" {
+				return fmt.Errorf("postgres: publish: %s; drop or re-point objects that depend on animetl's tables: %w", pgErr.Detail, err)
+			}
+			return fmt.Errorf("postgres: publish: %w", err)
+		}
+	}
+	if err := recordRun(ctx, tx, w.target, sum); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: publish: %w", err)
+	}
+	s.closed = true
+	s.cleanup(ctx)
+	return nil
+}
+
+// Abort drops the stage and records the failed run; the published tables
+// were never touched.
+func (s *stage) Abort(ctx context.Context, sum *animetl.RunSummary) error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := recordRun(ctx, s.lock, s.w.target, sum)
+	s.cleanup(ctx)
+	return err
+}
+
+func (s *stage) discard(ctx context.Context) {
+	s.closed = true
+	s.cleanup(ctx)
+}
+
+// cleanup drops the stage schema, closes its connections and releases the lock.
+func (s *stage) cleanup(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	if s.pool != nil {
+		s.pool.Close()
+		s.pool = nil
+	}
+	if s.lock != nil {
+		if _, err := s.lock.Exec(ctx, "DROP SCHEMA IF EXISTS "+ident(s.w.stage)+" CASCADE"); err != nil {
+			s.log.Warn("dropping the stage schema", animetl.LogError, err)
+		}
+		if err := releaseLock(s.lock, s.w.lockID); err != nil {
+			s.log.Warn("releasing the run lock", animetl.LogError, err)
+		}
+		s.lock = nil
+	}
+}

@@ -1,0 +1,344 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
+)
+
+var _ animetl.Stage = (*stage)(nil)
+
+// stage is one run's stage schema and the connections that fill it.
+type stage struct {
+	w    *Warehouse
+	run  animetl.RunInfo
+	lock *pgxpool.Conn
+	pool *pgxpool.Pool // search_path = stage, target
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	nextID int16
+	files  []*animetl.FileLoad
+	copied map[int16]int64 // rows each file's COPYs inserted, as the server counted them
+	closed bool
+}
+
+// stageParams: on PostgreSQL the stage schema is the scratch area, and the
+// list load table becomes user_anime itself.
+var stageParams = schema.Params{Scratch: "", ListTable: "user_anime"}
+
+// Begin takes the advisory lock, marks runs that died holding it as
+// abandoned, records this run, and creates a fresh stage schema.
+func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Stage, error) {
+	lock, err := w.acquireLock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &stage{w: w, run: run, lock: lock, copied: map[int16]int64{}, log: w.log.With(animetl.LogRun, run.ID)}
+	if err := s.begin(ctx); err != nil {
+		s.discard(ctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *stage) begin(ctx context.Context) error {
+	w := s.w
+	for _, q := range schema.Ops() {
+		if _, err := s.lock.Exec(ctx, q); err != nil {
+			return fmt.Errorf("postgres: create ledger: %w", err)
+		}
+	}
+	// We hold the lock, so a run still marked running died without finishing.
+	tag, err := s.lock.Exec(ctx, `UPDATE etl_run SET status = $1, finished_at = now(),
+		error = 'the process died before the run finished; nothing was published'
+		WHERE status = $2`, string(animetl.StatusAbandoned), string(animetl.StatusRunning))
+	if err != nil {
+		return fmt.Errorf("postgres: mark abandoned runs: %w", err)
+	}
+	if tag.RowsAffected() > 0 {
+		s.log.Warn("earlier runs died without finishing; marked abandoned", "runs", tag.RowsAffected())
+	}
+	if _, err := s.lock.Exec(ctx, `INSERT INTO etl_run (run_id, mode, status, source, host, pid, started_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.run.ID, string(s.run.Mode), string(animetl.StatusRunning),
+		s.run.Source, s.run.Host, int32(s.run.PID), s.run.StartedAt); err != nil {
+		return fmt.Errorf("postgres: record run: %w", err)
+	}
+	for _, q := range []string{
+		"DROP SCHEMA IF EXISTS " + ident(w.stage) + " CASCADE",
+		"CREATE SCHEMA " + ident(w.stage),
+	} {
+		if _, err := s.lock.Exec(ctx, q); err != nil {
+			return fmt.Errorf("postgres: prepare stage schema: %w", err)
+		}
+	}
+	cfg := w.pool.Config().Copy()
+	cfg.ConnConfig.RuntimeParams["search_path"] = ident(w.stage) + ", " + ident(w.target)
+	cfg.ConnConfig.RuntimeParams["maintenance_work_mem"] = w.opts.MaintenanceWorkMem
+	cfg.MaxConns = int32(w.opts.CopyWorkers + 3)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("postgres: connect stage: %w", err)
+	}
+	s.pool = pool
+	for _, q := range schema.Load(stageParams) {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			return fmt.Errorf("postgres: create load tables: %w", err)
+		}
+	}
+	return nil
+}
+
+// Query runs a statement against the stage (and the ledger).
+func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
+	r, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: query: %w", err)
+	}
+	return &rows{r: r}, nil
+}
+
+// AddFile registers a source file in etl_file.
+func (s *stage) AddFile(ctx context.Context, f *animetl.FileLoad) error {
+	s.mu.Lock()
+	s.nextID++
+	f.ID = s.nextID
+	s.files = append(s.files, f)
+	s.mu.Unlock()
+	_, err := s.pool.Exec(ctx, `INSERT INTO etl_file (run_id, file_id, name, kind, location, size, etag, version_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, s.run.ID, f.ID, f.Info.Name, f.Kind.String(), f.Info.Location,
+		f.Info.Size, nullString(f.Info.ETag), nullString(f.Info.Version))
+	if err != nil {
+		return fmt.Errorf("postgres: record file %s: %w", f.Info.Name, err)
+	}
+	return nil
+}
+
+// FinishFile records what was read of f.
+func (s *stage) FinishFile(ctx context.Context, f *animetl.FileLoad) error {
+	_, err := s.pool.Exec(ctx, `UPDATE etl_file SET rows_read = $1, checksum = $2 WHERE run_id = $3 AND file_id = $4`,
+		f.RowsRead, f.Checksum, s.run.ID, f.ID)
+	if err != nil {
+		return fmt.Errorf("postgres: record file %s: %w", f.Info.Name, err)
+	}
+	return nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// batchSource feeds batches from a channel to one COPY, reusing one row of values.
+type batchSource[T any] struct {
+	ctx   context.Context
+	in    <-chan []T
+	batch []T
+	i     int
+	vals  []any
+	fill  func(vals []any, v *T)
+	err   error
+}
+
+func (b *batchSource[T]) Next() bool {
+	for b.i >= len(b.batch) {
+		select {
+		case <-b.ctx.Done():
+			b.err = b.ctx.Err()
+			return false
+		case batch, ok := <-b.in:
+			if !ok {
+				return false
+			}
+			b.batch, b.i = batch, 0
+		}
+	}
+	b.fill(b.vals, &b.batch[b.i])
+	b.i++
+	return true
+}
+
+func (b *batchSource[T]) Values() ([]any, error) { return b.vals, nil }
+func (b *batchSource[T]) Err() error             { return b.err }
+
+var listColumns = []string{"user_id", "anime_id", "watching_status", "rating", "watched_episodes", "file_id", "line"}
+
+// LoadList COPYs list entries into the stage's user_anime over CopyWorkers
+// connections that share the batch channel.
+func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListEntry) error {
+	id := f.ID
+	n := s.w.opts.CopyWorkers
+	errs := make(chan error, n)
+	counts := make(chan int64, n)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range n {
+		go func() {
+			src := &batchSource[animetl.ListEntry]{ctx: ctx, in: in, vals: make([]any, 7),
+				fill: func(v []any, e *animetl.ListEntry) {
+					v[0], v[1], v[2], v[4], v[5], v[6] = e.UserID, e.AnimeID, e.Status, e.Episodes, id, e.Line
+					if e.Rating == 0 {
+						v[3] = nil
+					} else {
+						v[3] = e.Rating
+					}
+				}}
+			c, err := s.pool.CopyFrom(ctx, pgx.Identifier{s.w.stage, "user_anime"}, listColumns, src)
+			if err != nil {
+				cancel()
+			}
+			counts <- c
+			errs <- err
+		}()
+	}
+	var first error
+	var total int64
+	for range n {
+		total += <-counts
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return fmt.Errorf("postgres: copy %s: %w", f.Info.Name, first)
+	}
+	s.mu.Lock()
+	s.copied[id] += total
+	s.mu.Unlock()
+	return nil
+}
+
+// collect drains a channel of batches; the small files fit in memory.
+func collect[T any](ctx context.Context, in <-chan []T) ([]T, error) {
+	var all []T
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case b, ok := <-in:
+			if !ok {
+				return all, nil
+			}
+			all = append(all, b...)
+		}
+	}
+}
+
+func (s *stage) copyRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := s.pool.CopyFrom(ctx, pgx.Identifier{s.w.stage, table}, cols, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("postgres: copy %s: %w", table, err)
+	}
+	return nil
+}
+
+// LoadStatuses COPYs the status lookup.
+func (s *stage) LoadStatuses(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.WatchingStatus) error {
+	all, err := collect(ctx, in)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(all))
+	for i, v := range all {
+		rows[i] = []any{f.ID, v.Line, v.Status, v.Description}
+	}
+	return s.copyRows(ctx, "status_load", []string{"file_id", "line", "status", "description"}, rows)
+}
+
+// LoadSynopses COPYs synopses.
+func (s *stage) LoadSynopses(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.Synopsis) error {
+	all, err := collect(ctx, in)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(all))
+	for i, v := range all {
+		rows[i] = []any{f.ID, v.Line, v.AnimeID, v.Name, v.Text}
+	}
+	return s.copyRows(ctx, "synopsis_load", []string{"file_id", "line", "anime_id", "name", "synopsis"}, rows)
+}
+
+var animeColumns = []string{"file_id", "line", "anime_id", "name", "english_name", "japanese_name", "type",
+	"episodes", "aired_raw", "aired_from", "aired_to", "premiered_season", "premiered_year", "source",
+	"duration_minutes", "age_rating", "score", "ranked", "popularity", "members", "favorites", "watching",
+	"completed", "on_hold", "dropped", "plan_to_watch"}
+
+// LoadAnime COPYs catalogue rows, their list items and their votes.
+func (s *stage) LoadAnime(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.Anime) error {
+	all, err := collect(ctx, in)
+	if err != nil {
+		return err
+	}
+	var anime, tags, votes [][]any
+	for i := range all {
+		v := &all[i]
+		var score any
+		if v.Score != nil {
+			score = pgtype.Numeric{Int: big.NewInt(int64(*v.Score)), Exp: -2, Valid: true}
+		}
+		anime = append(anime, []any{f.ID, v.Line, v.ID, v.Name, v.EnglishName, v.JapaneseName, v.Type,
+			v.Episodes, v.AiredRaw, date(v.AiredFrom), date(v.AiredTo), v.PremieredSeason, v.PremieredYear, v.Source,
+			v.DurationMinutes, v.AgeRating, score, v.Ranked, v.Popularity, v.Members, v.Favorites, v.Watching,
+			v.Completed, v.OnHold, v.Dropped, v.PlanToWatch})
+		for _, t := range schema.AnimeTags(v) {
+			tags = append(tags, []any{v.ID, t.Dim, t.Position, t.Name})
+		}
+		for i, n := range v.Votes {
+			if n != nil {
+				votes = append(votes, []any{v.ID, int16(i + 1), *n})
+			}
+		}
+	}
+	if err := s.copyRows(ctx, "anime_load", animeColumns, anime); err != nil {
+		return err
+	}
+	if err := s.copyRows(ctx, "anime_tag_load", []string{"anime_id", "kind", "position", "name"}, tags); err != nil {
+		return err
+	}
+	return s.copyRows(ctx, "anime_votes_load", []string{"anime_id", "score", "votes"}, votes)
+}
+
+func date(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return pgtype.Date{Time: *t, Valid: true}
+}
+
+var rejectColumns = []string{"run_id", "file", "line", "kind", "field", "reason", "raw"}
+
+// LoadRejects COPYs rejects into the ledger's etl_reject as they come; they
+// stay there when the run fails.
+func (s *stage) LoadRejects(ctx context.Context, in <-chan []animetl.RowError) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case batch, ok := <-in:
+			if !ok {
+				return nil
+			}
+			rows := make([][]any, len(batch))
+			for i, e := range batch {
+				rows[i] = []any{s.run.ID, e.File, e.Line, string(e.Kind), nullString(e.Column), e.Reason, e.Raw}
+			}
+			if _, err := s.pool.CopyFrom(ctx, pgx.Identifier{s.w.target, "etl_reject"}, rejectColumns, pgx.CopyFromRows(rows)); err != nil {
+				return fmt.Errorf("postgres: copy rejects: %w", err)
+			}
+		}
+	}
+}

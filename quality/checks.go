@@ -1,0 +1,124 @@
+package quality
+
+import "github.com/animetl/animetl"
+
+// Defaults returns the checks every run and `animetl check` perform, with the
+// reject-rate threshold set to maxRejectRate.
+func Defaults(maxRejectRate float64) []Check {
+	e, w := animetl.SeverityError, animetl.SeverityWarn
+	checks := []Check{
+		notEmpty("anime"), notEmpty("user_anime"), notEmpty("watching_status"),
+		notEmpty("genre"), notEmpty("anime_stats"),
+		{
+			Name:        "files_reconciled",
+			Description: "every file of the run accounts for every line: read = loaded + rejected + duplicates",
+			Severity:    e,
+			SQL: `SELECT count(*) FROM etl_file WHERE run_id = $1
+			      AND (rows_read IS NULL OR rows_loaded IS NULL
+			           OR rows_read <> rows_loaded + rows_rejected + rows_duplicate)`,
+			Op: OpEQ, Threshold: 0,
+		},
+		{
+			Name:        "reject_rate",
+			Description: "share of the run's lines rejected",
+			Severity:    e,
+			SQL: `SELECT CAST(SUM(rows_rejected) AS DOUBLE PRECISION) / CAST(NULLIF(SUM(rows_read), 0) AS DOUBLE PRECISION)
+			      FROM etl_file WHERE run_id = $1`,
+			Op: OpLE, Threshold: maxRejectRate,
+		},
+		{
+			Name:        "user_anime_pk_unique",
+			Description: "(user_id, anime_id) is unique in user_anime",
+			Severity:    e,
+			SQL: `SELECT count(*) FROM (SELECT user_id, anime_id FROM user_anime
+			      GROUP BY user_id, anime_id HAVING count(*) > 1) d`,
+			Op: OpEQ, Threshold: 0,
+		},
+		pkUnique("anime", "anime_id"),
+		pkUnique("watching_status", "status"),
+		pkUnique("genre", "genre_id"),
+		{
+			Name:        "user_anime_anime_in_catalogue",
+			Description: "every user_anime.anime_id has an anime row (inferred ones included)",
+			Severity:    e,
+			SQL: `SELECT count(*) FROM user_anime u
+			      WHERE NOT EXISTS (SELECT 1 FROM anime a WHERE a.anime_id = u.anime_id)`,
+			Op: OpEQ, Threshold: 0,
+		},
+		{
+			Name:        "user_anime_status_in_lookup",
+			Description: "every user_anime.watching_status has a watching_status row",
+			Severity:    e,
+			SQL: `SELECT count(*) FROM user_anime u
+			      WHERE NOT EXISTS (SELECT 1 FROM watching_status s WHERE s.status = u.watching_status)`,
+			Op: OpEQ, Threshold: 0,
+		},
+		{
+			Name:        "anime_score_range",
+			Description: "anime.score is NULL or within 1-10",
+			Severity:    e,
+			SQL:         `SELECT count(*) FROM anime WHERE score < 1 OR score > 10`,
+			Op:          OpEQ, Threshold: 0,
+		},
+		{
+			Name:        "user_anime_rating_range",
+			Description: "user_anime.rating is NULL (not rated) or within 1-10",
+			Severity:    e,
+			SQL:         `SELECT count(*) FROM user_anime WHERE rating < 1 OR rating > 10`,
+			Op:          OpEQ, Threshold: 0,
+		},
+		{
+			Name:        "score_votes_non_negative",
+			Description: "anime_score_votes.votes >= 0 and score within 1-10",
+			Severity:    e,
+			SQL:         `SELECT count(*) FROM anime_score_votes WHERE votes < 0 OR score < 1 OR score > 10`,
+			Op:          OpEQ, Threshold: 0,
+		},
+		{
+			Name:        "inferred_anime_share",
+			Description: "share of anime rows inferred from user lists (ids missing from anime.csv)",
+			Severity:    w,
+			SQL: `SELECT CAST(SUM(CASE WHEN is_inferred THEN 1 ELSE 0 END) AS DOUBLE PRECISION)
+			             / CAST(NULLIF(count(*), 0) AS DOUBLE PRECISION) FROM anime`,
+			Op: OpLE, Threshold: 0.05,
+		},
+		{
+			Name:        "undocumented_status_share",
+			Description: "share of list entries whose status code the lookup does not define",
+			Severity:    w,
+			SQL: `SELECT CAST(SUM(CASE WHEN s.is_documented THEN 0 ELSE 1 END) AS DOUBLE PRECISION)
+			             / CAST(NULLIF(count(*), 0) AS DOUBLE PRECISION)
+			      FROM user_anime u JOIN watching_status s ON s.status = u.watching_status`,
+			Op: OpLE, Threshold: 0.01,
+		},
+		{
+			Name:        "anime_members_balance",
+			Description: "anime rows where watching + completed + on_hold + dropped + plan_to_watch differs from members",
+			Severity:    w,
+			SQL: `SELECT count(*) FROM anime
+			      WHERE watching + completed + on_hold + dropped + plan_to_watch <> members`,
+			Op: OpEQ, Threshold: 0,
+		},
+	}
+	return checks
+}
+
+func notEmpty(table string) Check {
+	return Check{
+		Name:        table + "_not_empty",
+		Description: table + " has rows",
+		Severity:    animetl.SeverityError,
+		SQL:         "SELECT count(*) FROM " + table,
+		Op:          OpGE, Threshold: 1,
+	}
+}
+
+func pkUnique(table, key string) Check {
+	return Check{
+		Name:        table + "_pk_unique",
+		Description: table + "." + key + " is unique",
+		Severity:    animetl.SeverityError,
+		SQL:         "SELECT count(*) - count(DISTINCT " + key + ") FROM " + table,
+		Op:          OpEQ, Threshold: 0,
+	}
+}

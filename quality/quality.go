@@ -1,0 +1,179 @@
+// Package quality declares the warehouse's data-quality checks as data (a
+// name, one SQL query returning one number, a comparison, a threshold and a
+// severity) and runs them against any animetl.Querier: a run's stage before
+// publish, or the published warehouse for `animetl check`. It does not log.
+package quality
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/animetl/animetl"
+)
+
+// Op compares an observed value with a threshold.
+type Op string
+
+// The comparisons a check can make: the check passes when
+// observed Op threshold holds.
+const (
+	OpLE Op = "<="
+	OpGE Op = ">="
+	OpEQ Op = "="
+)
+
+// Check is one declared data-quality check.
+type Check struct {
+	Name        string
+	Description string
+	Severity    animetl.Severity
+	// SQL returns one row with one numeric column, the observed value. It may
+	// use $1, the id of the run whose ledger rows it checks.
+	SQL       string
+	Op        Op
+	Threshold float64
+}
+
+// Params are the values a check run needs.
+type Params struct {
+	// RunID is the run whose ledger rows (etl_file, etl_reject) are checked.
+	RunID string
+	// MaxRejectRate is the threshold of the reject-rate check.
+	MaxRejectRate float64
+}
+
+// DefaultMaxRejectRate is the default share of rejected lines a run tolerates.
+const DefaultMaxRejectRate = 0.01
+
+// Failed reports whether any result of error severity failed.
+func Failed(results []animetl.CheckResult) []string {
+	var names []string
+	for _, r := range results {
+		if r.Severity == animetl.SeverityError && r.Status == animetl.CheckFail {
+			names = append(names, r.Name)
+		}
+	}
+	return names
+}
+
+// Run runs every check in order and returns their results. A check whose
+// query fails is an error: the checks are part of the product, and a broken
+// one must not pass silently.
+func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]animetl.CheckResult, error) {
+	results := make([]animetl.CheckResult, 0, len(checks))
+	for _, c := range checks {
+		observed, err := observe(ctx, q, c, p)
+		if err != nil {
+			return results, fmt.Errorf("check %s: %w", c.Name, err)
+		}
+		results = append(results, Evaluate(c, observed))
+	}
+	return results, nil
+}
+
+// Evaluate turns an observed value into a result. A NULL observation (nil)
+// passes: it means there was nothing to measure (an empty ratio).
+func Evaluate(c Check, observed *float64) animetl.CheckResult {
+	r := animetl.CheckResult{
+		Name:        c.Name,
+		Severity:    c.Severity,
+		Status:      animetl.CheckPass,
+		Observed:    "null",
+		Threshold:   fmt.Sprintf("%s %s", c.Op, formatNum(c.Threshold)),
+		Description: c.Description,
+	}
+	if observed == nil {
+		return r
+	}
+	v := *observed
+	r.Observed = formatNum(v)
+	ok := false
+	switch c.Op {
+	case OpLE:
+		ok = v <= c.Threshold
+	case OpGE:
+		ok = v >= c.Threshold
+	case OpEQ:
+		ok = v == c.Threshold
+	}
+	if !ok || math.IsNaN(v) {
+		r.Status = animetl.CheckFail
+	}
+	return r
+}
+
+func formatNum(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+func observe(ctx context.Context, q animetl.Querier, c Check, p Params) (*float64, error) {
+	var args []any
+	if strings.Contains(c.SQL, "$1") {
+		args = append(args, p.RunID)
+	}
+	rows, err := q.Query(ctx, c.SQL, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("query returned no row")
+	}
+	vals, err := rows.Values()
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) != 1 {
+		return nil, fmt.Errorf("query returned %d columns, want 1", len(vals))
+	}
+	v, err := toFloat(vals[0])
+	if err != nil {
+		return nil, err
+	}
+	if rows.Next() {
+		return nil, fmt.Errorf("query returned more than one row")
+	}
+	return v, rows.Err()
+}
+
+func toFloat(v any) (*float64, error) {
+	var f float64
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case int64:
+		f = float64(x)
+	case int32:
+		f = float64(x)
+	case int16:
+		f = float64(x)
+	case int:
+		f = float64(x)
+	case float64:
+		f = x
+	case float32:
+		f = float64(x)
+	case bool:
+		if x {
+			f = 1
+		}
+	case string:
+		p, err := strconv.ParseFloat(x, 64)
+		if err != nil {
+			return nil, fmt.Errorf("observed value %q is not a number", x)
+		}
+		f = p
+	default:
+		return nil, fmt.Errorf("observed value of type %T is not a number", v)
+	}
+	return &f, nil
+}

@@ -1,0 +1,66 @@
+package animetl
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// RejectKind says why a source line did not become a row of the warehouse.
+type RejectKind string
+
+// The reject kinds. A duplicate is an identical repeat of an earlier line and
+// loses nothing; a reject is a line that could not be decoded or cleaned, or
+// that conflicts with an earlier line of the same key.
+const (
+	KindReject    RejectKind = "reject"
+	KindDuplicate RejectKind = "duplicate"
+)
+
+// MaxRawBytes bounds the raw text kept with a reject. Longer raw records are
+// cut at a rune boundary and end with RawTruncatedMark, so a runaway quoted
+// field cannot blow up the reject table.
+const MaxRawBytes = 64 << 10
+
+// RawTruncatedMark ends a raw text that was cut to MaxRawBytes.
+const RawTruncatedMark = "…[truncated]"
+
+// RowError is a bad source line: data, not an exception. It is counted in the
+// run, stored in etl_reject with its file, line and reason, and the run goes on.
+type RowError struct {
+	File   string
+	Line   int64
+	Column string // the offending column, empty when the whole line is at fault
+	Reason string
+	Raw    string
+	Kind   RejectKind
+}
+
+// Error implements error so a RowError can travel through error-returning
+// helpers; callers route it to the reject sink rather than failing.
+func (e *RowError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Reason)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+}
+
+// ClipRaw returns raw cut to MaxRawBytes at a rune boundary, marked when cut,
+// and with invalid UTF-8 and NUL bytes replaced by U+FFFD so every warehouse
+// accepts it as text.
+func ClipRaw(raw []byte) string {
+	cut := false
+	if len(raw) > MaxRawBytes {
+		raw = raw[:MaxRawBytes]
+		for len(raw) > 0 && !utf8.FullRune(raw[len(raw)-1:]) && !utf8.RuneStart(raw[len(raw)-1]) {
+			raw = raw[:len(raw)-1]
+		}
+		cut = true
+	}
+	s := strings.ToValidUTF8(string(raw), "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if cut {
+		s += RawTruncatedMark
+	}
+	return s
+}

@@ -1,0 +1,148 @@
+// Package schema holds the warehouse's SQL as embedded files: the operations
+// ledger, the load tables, the published model, the finalize steps that build
+// the model from the loads, the seed-compatible views and the canned queries.
+// One dialect-neutral text serves DuckDB and PostgreSQL; the few differences
+// are template parameters (Params).
+package schema
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+
+	"github.com/animetl/animetl"
+)
+
+//go:embed sql/*.sql queries/*.sql
+var files embed.FS
+
+// Params fill the templates.
+type Params struct {
+	// Scratch prefixes work tables: "scratch." on DuckDB (a separate file
+	// that is thrown away), "" on PostgreSQL (the stage schema).
+	Scratch string
+	// ListTable names the load table of list entries.
+	ListTable string
+	// Prior is the weight m of anime_stats.rating_weighted.
+	Prior int
+}
+
+// Tag is a list column of anime.csv that becomes a dimension and a bridge.
+type Tag struct {
+	Dim    string // dimension table; the bridge is anime_<Dim>
+	Column string // anime.csv column
+}
+
+// Tags are the bridged list columns.
+var Tags = []Tag{
+	{Dim: "genre", Column: "Genres"},
+	{Dim: "studio", Column: "Studios"},
+	{Dim: "producer", Column: "Producers"},
+	{Dim: "licensor", Column: "Licensors"},
+}
+
+// ModelTables are the published tables, in the order a publish moves them.
+// user_anime is made by each engine; the others by Model and Finalize.
+var ModelTables = func() []string {
+	t := []string{"watching_status", "anime", "anime_score_votes", "anime_stats", "user_anime"}
+	for _, tag := range Tags {
+		t = append(t, tag.Dim, "anime_"+tag.Dim)
+	}
+	return t
+}()
+
+// ModelViews are the published seed-compatible views.
+var ModelViews = []string{"anime_master", "anime_meta", "anime_score", "anime_watching_status", "anime_list"}
+
+// OpsTables are the run ledger's tables, which persist across publishes.
+var OpsTables = []string{"etl_run", "etl_file", "etl_reject", "etl_check"}
+
+type data struct {
+	Params
+	Tags []Tag
+}
+
+func render(name string, p Params) []string {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		panic(fmt.Sprintf("schema: %s: %v", name, err)) // embedded: cannot happen
+	}
+	t := template.Must(template.New(name).Option("missingkey=error").Parse(string(b)))
+	var out bytes.Buffer
+	if err := t.Execute(&out, data{Params: p, Tags: Tags}); err != nil {
+		panic(fmt.Sprintf("schema: %s: %v", name, err))
+	}
+	return Split(out.String())
+}
+
+var stmtEnd = regexp.MustCompile(`;[ \t]*(\n|$)`)
+
+// Split cuts a script into statements at semicolons that end a line, and
+// drops chunks that hold only comments and blank lines.
+func Split(script string) []string {
+	var out []string
+	for _, chunk := range stmtEnd.Split(script, -1) {
+		keep := false
+		for _, line := range strings.Split(chunk, "\n") {
+			l := strings.TrimSpace(line)
+			if l != "" && !strings.HasPrefix(l, "--") {
+				keep = true
+				break
+			}
+		}
+		if keep {
+			out = append(out, strings.TrimSpace(chunk))
+		}
+	}
+	return out
+}
+
+// Ops returns the DDL of the run ledger (idempotent: IF NOT EXISTS).
+func Ops() []string { return render("sql/ops.sql", Params{}) }
+
+// Load returns the DDL of a run's load tables.
+func Load(p Params) []string { return render("sql/load.sql", p) }
+
+// Model returns the DDL of the published tables except user_anime.
+func Model() []string { return render("sql/model.sql", Params{}) }
+
+// Repeats returns the statements that resolve repeated list keys; $1 is the run id.
+func Repeats(p Params) []string { return render("sql/repeats.sql", p) }
+
+// Finalize returns the statements that fill the model from the loads.
+func Finalize(p Params) []string { return render("sql/finalize.sql", p) }
+
+// Views returns the DDL of the seed-compatible views.
+func Views() []string { return render("sql/views.sql", Params{}) }
+
+// Query returns a canned query by name ("top_rated", "most_watched").
+func Query(name string) (string, error) {
+	b, err := files.ReadFile("queries/" + name + ".sql")
+	if err != nil {
+		return "", fmt.Errorf("schema: no query %q", name)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// TagValue is one item of a list column of one anime: a row of anime_tag_load.
+type TagValue struct {
+	Dim      string
+	Position int16
+	Name     string
+}
+
+// AnimeTags returns the items of an anime's list columns, by dimension, with
+// their position in the source list.
+func AnimeTags(a *animetl.Anime) []TagValue {
+	lists := map[string][]string{"genre": a.Genres, "studio": a.Studios, "producer": a.Producers, "licensor": a.Licensors}
+	var out []TagValue
+	for _, t := range Tags {
+		for i, name := range lists[t.Dim] {
+			out = append(out, TagValue{Dim: t.Dim, Position: int16(i + 1), Name: name})
+		}
+	}
+	return out
+}

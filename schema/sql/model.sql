@@ -1,0 +1,69 @@
+-- The published star schema: the contract analysts and ML engineers code
+-- against. Same names, types and meaning on DuckDB and PostgreSQL.
+CREATE TABLE watching_status (
+    status        SMALLINT PRIMARY KEY,
+    description   TEXT,
+    is_documented BOOLEAN NOT NULL
+);
+
+CREATE TABLE anime (
+    anime_id         INTEGER PRIMARY KEY,
+    name             TEXT,
+    english_name     TEXT,
+    japanese_name    TEXT,
+    type             TEXT,
+    episodes         INTEGER,
+    aired_raw        TEXT,
+    aired_from       DATE,
+    aired_to         DATE,
+    premiered_season TEXT,
+    premiered_year   SMALLINT,
+    source           TEXT,
+    duration_minutes DOUBLE PRECISION,
+    age_rating       TEXT,
+    score            DECIMAL(4,2),
+    ranked           INTEGER,
+    popularity       INTEGER,
+    members          INTEGER,
+    favorites        INTEGER,
+    watching         INTEGER,
+    completed        INTEGER,
+    on_hold          INTEGER,
+    dropped          INTEGER,
+    plan_to_watch    INTEGER,
+    synopsis         TEXT,
+    is_inferred      BOOLEAN NOT NULL
+);
+
+{{range .Tags}}
+CREATE TABLE {{.Dim}} (
+    {{.Dim}}_id INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL
+);
+
+CREATE TABLE anime_{{.Dim}} (
+    anime_id    INTEGER NOT NULL,
+    {{.Dim}}_id INTEGER NOT NULL,
+    PRIMARY KEY (anime_id, {{.Dim}}_id)
+);
+{{end}}
+
+CREATE TABLE anime_score_votes (
+    anime_id INTEGER NOT NULL,
+    score    SMALLINT NOT NULL,
+    votes    INTEGER NOT NULL,
+    PRIMARY KEY (anime_id, score)
+);
+
+CREATE TABLE anime_stats (
+    anime_id        INTEGER PRIMARY KEY,
+    list_users      BIGINT NOT NULL,
+    watching        BIGINT NOT NULL,
+    completed       BIGINT NOT NULL,
+    on_hold         BIGINT NOT NULL,
+    dropped         BIGINT NOT NULL,
+    plan_to_watch   BIGINT NOT NULL,
+    ratings         BIGINT NOT NULL,
+    rating_mean     DOUBLE PRECISION,
+    rating_weighted DOUBLE PRECISION
+);

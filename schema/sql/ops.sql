@@ -1,0 +1,57 @@
+-- Operations tables: the run ledger. They persist across runs and are never
+-- swapped by a publish.
+CREATE TABLE IF NOT EXISTS etl_run (
+    run_id         TEXT PRIMARY KEY,
+    mode           TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    source         TEXT,
+    host           TEXT,
+    pid            INTEGER,
+    started_at     TIMESTAMPTZ NOT NULL,
+    finished_at    TIMESTAMPTZ,
+    rows_read      BIGINT,
+    rows_loaded    BIGINT,
+    rows_rejected  BIGINT,
+    rows_duplicate BIGINT,
+    error          TEXT
+);
+
+CREATE TABLE IF NOT EXISTS etl_file (
+    run_id         TEXT NOT NULL,
+    file_id        SMALLINT NOT NULL,
+    name           TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    location       TEXT,
+    size           BIGINT,
+    etag           TEXT,
+    version_id     TEXT,
+    checksum       TEXT,
+    rows_read      BIGINT,
+    rows_loaded    BIGINT,
+    rows_rejected  BIGINT,
+    rows_duplicate BIGINT,
+    PRIMARY KEY (run_id, file_id)
+);
+
+CREATE TABLE IF NOT EXISTS etl_reject (
+    run_id TEXT NOT NULL,
+    file   TEXT NOT NULL,
+    line   BIGINT NOT NULL,
+    kind   TEXT NOT NULL,
+    field  TEXT,
+    reason TEXT NOT NULL,
+    raw    TEXT
+);
+
+CREATE INDEX IF NOT EXISTS etl_reject_run ON etl_reject (run_id);
+
+CREATE TABLE IF NOT EXISTS etl_check (
+    run_id     TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    severity   TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    observed   TEXT,
+    threshold  TEXT,
+    checked_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (run_id, name)
+);

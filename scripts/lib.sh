@@ -1,0 +1,105 @@
+# Shared helpers of scripts/test.sh and scripts/bench.sh. Source it; do not run it.
+
+log() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+redact() { sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"; }
+as_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+    as_root || die "$* missing and not root: install it (apt-get install $*)"
+    log "apt-get install $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# ensure_go makes a Go of the version go.mod names available: the machine's
+# go when it has one (it fetches the toolchain go.mod asks for from the Go
+# module proxy if older), else Debian's golang-go as a bootstrap.
+ensure_go() {
+    if ! command -v go >/dev/null 2>&1; then
+        for d in /usr/local/go/bin /usr/lib/go/bin; do
+            [ -x "$d/go" ] && export PATH="$d:$PATH" && break
+        done
+    fi
+    command -v go >/dev/null 2>&1 || apt_install golang-go ca-certificates
+    export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+    export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+    go version >&2
+}
+
+# pg_bindir prints the folder of the newest installed PostgreSQL server binaries.
+pg_bindir() {
+    local d
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) /usr/local/pgsql/bin; do
+        [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return 0; }
+    done
+    if command -v pg_config >/dev/null 2>&1; then
+        d="$(pg_config --bindir)"
+        [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+    fi
+    return 1
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null && return 0
+    local p
+    for p in $(seq 55432 55532); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    done
+    die "no free port"
+}
+
+PG_TMP=""
+PG_BIN=""
+stop_postgres() {
+    if [ -n "$PG_TMP" ] && [ -d "$PG_TMP" ]; then
+        pg_run "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true
+        rm -rf "$PG_TMP"
+    fi
+}
+
+# pg_run runs a server binary; PostgreSQL refuses to run as root, so root
+# runs it as the postgres user (created when missing).
+pg_run() {
+    if as_root; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# ensure_postgres_url exports ANIMETL_TEST_POSTGRES, starting a throwaway
+# cluster when it is not set.
+ensure_postgres_url() {
+    if [ -n "${ANIMETL_TEST_POSTGRES:-}" ]; then
+        return 0
+    fi
+    PG_BIN="$(pg_bindir)" || { apt_install postgresql; PG_BIN="$(pg_bindir)" || die "postgresql installed but no server binaries found"; }
+    PG_TMP="$(mktemp -d /tmp/animetl-pg.XXXXXX)"
+    trap stop_postgres EXIT
+    chmod 755 "$PG_TMP"
+    as_root && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown postgres "$PG_TMP"; }
+    local port
+    port="$(free_port)"
+    log "starting a throwaway PostgreSQL ($PG_BIN) on port $port"
+    pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$PG_TMP/initdb.log" 2>&1 \
+        || pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C >"$PG_TMP/initdb.log" 2>&1 \
+        || { cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
+    pg_run "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 \
+        -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        start >/dev/null || { cat "$PG_TMP/server.log" >&2; die "PostgreSQL did not start"; }
+    export ANIMETL_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+}
+
+# run_fuzz runs every fuzz target briefly; the seed corpora run in go test.
+run_fuzz() {
+    local pkg target
+    for pkg in $(go list ./... ); do
+        for target in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+            go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZ_TIME:-5s}" "$pkg" >/dev/null \
+                || die "fuzz $pkg $target failed (see the crasher under $pkg/testdata/fuzz/$target)"
+        done
+    done
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, PostgreSQL included, on a fresh machine.
+#
+#   scripts/test.sh            (what `make test` and .ci/run call)
+#
+# Uses ANIMETL_TEST_POSTGRES (a postgres:// URL of a server the tests may
+# create databases on) when set. Otherwise it starts a throwaway PostgreSQL
+# cluster from the installed server binaries in a temporary folder on a free
+# port, installing the `postgresql` package with apt-get when the binaries are
+# missing and it runs as root, and stops and removes the cluster at the end.
+# Extra arguments go to `go test` (e.g. -run TestContract).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+ensure_go
+ensure_postgres_url
+
+log "go vet"
+go vet ./...
+if [ -n "$(gofmt -l . | grep -v '^testdata/' || true)" ]; then
+    gofmt -l .
+    die "gofmt: the files above are not formatted"
+fi
+
+log "go test (integration tests on: $(redact "$ANIMETL_TEST_POSTGRES"))"
+go test -count=1 -timeout 25m "$@" ./...
+
+log "fuzz (bounded: ${FUZZ_TIME:-5s} per target)"
+run_fuzz
+log "all tests passed"

@@ -1,0 +1,93 @@
+package animetl
+
+import "time"
+
+// RunStatus is the outcome of a run as etl_run and the JSON summary record it.
+type RunStatus string
+
+// The run statuses. A run is running until it publishes (succeeded) or fails;
+// a run whose process died is marked abandoned by the next run.
+const (
+	StatusRunning   RunStatus = "running"
+	StatusSucceeded RunStatus = "succeeded"
+	StatusFailed    RunStatus = "failed"
+	StatusAbandoned RunStatus = "abandoned"
+)
+
+// Severity says what a failing check does: error fails the run before
+// anything is published, warn is reported and the run goes on.
+type Severity string
+
+// The check severities.
+const (
+	SeverityError Severity = "error"
+	SeverityWarn  Severity = "warn"
+)
+
+// CheckStatus is a check's outcome.
+type CheckStatus string
+
+// The check outcomes.
+const (
+	CheckPass CheckStatus = "pass"
+	CheckFail CheckStatus = "fail"
+)
+
+// CheckResult is one quality check's outcome, as etl_check and the JSON
+// summary record it.
+type CheckResult struct {
+	Name        string      `json:"name"`
+	Severity    Severity    `json:"severity"`
+	Status      CheckStatus `json:"status"`
+	Observed    string      `json:"observed"`
+	Threshold   string      `json:"threshold,omitempty"`
+	Description string      `json:"description,omitempty"`
+}
+
+// FileSummary accounts for every data line of one source file:
+// RowsRead = RowsLoaded + RowsRejected + RowsDuplicate.
+type FileSummary struct {
+	Name          string `json:"name"`
+	RowsRead      int64  `json:"rows_read"`
+	RowsLoaded    int64  `json:"rows_loaded"`
+	RowsRejected  int64  `json:"rows_rejected"`
+	RowsDuplicate int64  `json:"rows_duplicate"`
+	Size          int64  `json:"size"`
+	Checksum      string `json:"checksum,omitempty"`
+	ETag          string `json:"etag,omitempty"`
+}
+
+// Balanced reports whether the file's counts account for every line read.
+func (f FileSummary) Balanced() bool {
+	return f.RowsRead == f.RowsLoaded+f.RowsRejected+f.RowsDuplicate
+}
+
+// RunSummary is the outcome of one run: the `animetl run --json` object
+// (a contract scripts and the scheduler parse) and the content of etl_run.
+// Fields are only ever added, never renamed.
+type RunSummary struct {
+	RunID      string        `json:"run_id"`
+	Status     RunStatus     `json:"status"`
+	Mode       Mode          `json:"mode"`
+	Source     string        `json:"source"`
+	Warehouse  string        `json:"warehouse"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt time.Time     `json:"finished_at"`
+	Files      []FileSummary `json:"files"`
+	Checks     []CheckResult `json:"checks"`
+	Error      string        `json:"error,omitempty"`
+}
+
+// Totals sums the per-file counts.
+func (s *RunSummary) Totals() FileSummary {
+	var t FileSummary
+	t.Name = "total"
+	for _, f := range s.Files {
+		t.RowsRead += f.RowsRead
+		t.RowsLoaded += f.RowsLoaded
+		t.RowsRejected += f.RowsRejected
+		t.RowsDuplicate += f.RowsDuplicate
+		t.Size += f.Size
+	}
+	return t
+}

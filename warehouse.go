@@ -1,0 +1,111 @@
+package animetl
+
+import (
+	"context"
+	"time"
+)
+
+// Mode says how a run treats the user lists: rebuild everything, or apply
+// only the delta files not applied yet.
+type Mode string
+
+// The run modes.
+const (
+	ModeFull        Mode = "full"
+	ModeIncremental Mode = "incremental"
+)
+
+// RunInfo identifies a run to the warehouse's lock and ledger.
+type RunInfo struct {
+	ID        string
+	Mode      Mode
+	Source    string // redacted, as Source.String gives it
+	Host      string
+	PID       int
+	StartedAt time.Time
+}
+
+// FileLoad is one source file as a run loads it. The stage assigns ID in
+// AddFile; the pipeline fills RowsRead and Checksum once the file was read whole.
+type FileLoad struct {
+	ID       int16
+	Kind     Kind
+	Info     FileInfo
+	RowsRead int64
+	Checksum string // "sha256:<hex>" of the bytes read
+}
+
+// Querier runs read-only SQL. Both the published warehouse and a run's stage
+// are Queriers, so quality checks run the same SQL on either.
+type Querier interface {
+	// Query runs one statement with positional arguments ($1, $2, ...).
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+}
+
+// Rows iterates a query result. Values returns driver-neutral Go values:
+// int64, float64, string, bool, time.Time, []byte or nil.
+type Rows interface {
+	Columns() []string
+	Next() bool
+	Values() ([]any, error)
+	Err() error
+	Close() error
+}
+
+// Warehouse is an analytics store a run loads into and readers query. The
+// published state changes only through a Stage's Publish, all at once.
+type Warehouse interface {
+	Querier
+	// Begin takes the warehouse's run lock (waiting up to the configured lock
+	// timeout, then failing with ErrLocked), records the run as running where
+	// the engine allows, and opens a fresh staging area. The caller ends the
+	// stage with exactly one of Publish or Abort.
+	Begin(ctx context.Context, run RunInfo) (Stage, error)
+	// Dialect names the engine: "duckdb" or "postgres".
+	Dialect() string
+	// Close releases connections. It does not publish anything.
+	Close() error
+}
+
+// Stage is a run's private staging area. Readers of the warehouse never see
+// it; Publish swaps it in atomically, Abort discards it and leaves the
+// published state exactly as it was.
+type Stage interface {
+	Querier
+	// AddFile registers a source file in the run's ledger and assigns f.ID.
+	AddFile(ctx context.Context, f *FileLoad) error
+	// LoadStatuses, LoadAnime, LoadSynopses and LoadList consume batches
+	// until in is closed or ctx is done. The batches belong to the stage once sent.
+	LoadStatuses(ctx context.Context, f *FileLoad, in <-chan []WatchingStatus) error
+	LoadAnime(ctx context.Context, f *FileLoad, in <-chan []Anime) error
+	LoadSynopses(ctx context.Context, f *FileLoad, in <-chan []Synopsis) error
+	LoadList(ctx context.Context, f *FileLoad, in <-chan []ListEntry) error
+	// LoadRejects stores rejected and duplicate lines until in is closed. It
+	// runs alongside the loaders for the whole load phase.
+	LoadRejects(ctx context.Context, in <-chan []RowError) error
+	// FinishFile records what was read of f (RowsRead, Checksum).
+	FinishFile(ctx context.Context, f *FileLoad) error
+	// Finalize removes repeated list entries (first occurrence wins within a
+	// file; a later file wins over an earlier one), builds dimensions,
+	// bridges, inferred catalogue entries, marts, views and keys, and returns
+	// the per-file counts as the database measured them.
+	Finalize(ctx context.Context, opts FinalizeOptions) ([]FileSummary, error)
+	// RecordChecks stores check results in the run's ledger.
+	RecordChecks(ctx context.Context, results []CheckResult) error
+	// Publish makes the stage the published state in one atomic step and
+	// records the run as succeeded. On error nothing was published.
+	Publish(ctx context.Context, summary *RunSummary) error
+	// Abort discards the stage, records the run as failed with its summary,
+	// and releases the lock. It is safe to call after a failed Publish.
+	Abort(ctx context.Context, summary *RunSummary) error
+}
+
+// FinalizeOptions tune the marts a run builds.
+type FinalizeOptions struct {
+	// PriorRatings is the weight m of the Bayesian rating_weighted in
+	// anime_stats: (sum + m*C) / (ratings + m), C the mean of all ratings.
+	PriorRatings int
+}
+
+// DefaultPriorRatings is the default FinalizeOptions.PriorRatings.
+const DefaultPriorRatings = 50
