@@ -51,10 +51,11 @@ func (e *RowError) Error() string {
 func ClipRaw(raw []byte) string {
 	cut := false
 	if len(raw) > MaxRawBytes {
-		raw = raw[:MaxRawBytes]
-		for len(raw) > 0 && !utf8.FullRune(raw[len(raw)-1:]) && !utf8.RuneStart(raw[len(raw)-1]) {
-			raw = raw[:len(raw)-1]
+		n := MaxRawBytes
+		for n > 0 && !utf8.RuneStart(raw[n]) {
+			n-- // back to the start of the rune that straddles the limit
 		}
+		raw = raw[:n]
 		cut = true
 	}
 	s := strings.ToValidUTF8(string(raw), "\uFFFD")

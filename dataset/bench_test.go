@@ -90,3 +90,25 @@ func BenchmarkReader(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*(benchListRows+1)), "ns/row")
 }
+
+// BenchmarkDecodeAnime decodes a catalogue of the real file's size. Rows
+// allocate (pointer fields, lists, the repeat map); this tracks how much.
+func BenchmarkDecodeAnime(b *testing.B) {
+	const n = 17562
+	var buf bytes.Buffer
+	buf.WriteString(animeHeader(false) + "\n")
+	for i := range n {
+		buf.WriteString(animeLine(-1, map[string]string{"MAL_ID": strconv.Itoa(i + 1)}) + "\n")
+	}
+	data := buf.Bytes()
+	emit := func(animetl.Anime) error { return nil }
+	reject := func(e *animetl.RowError) error { b.Fatalf("unexpected reject: %v", e); return nil }
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeAnime(bytes.NewReader(data), animetl.FileAnime, emit, reject); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*n), "ns/row")
+}

@@ -27,6 +27,6 @@ fi
 log "go test (integration tests on: $(redact "$ANIMETL_TEST_POSTGRES"))"
 go test -count=1 -timeout 25m "$@" ./...
 
-log "fuzz (bounded: ${FUZZ_TIME:-5s} per target)"
+log "fuzz (bounded: ${FUZZ_TIME:-3000x} per target)"
 run_fuzz
 log "all tests passed"

@@ -135,6 +135,7 @@ func MustRun(t testing.TB, wh animetl.Warehouse, dir string, maxRejectRate float
 // Run runs the whole suite against fresh stores from newStore.
 func Run(t *testing.T, newStore NewStore) {
 	t.Run("GeneratedDataAccountsForEveryLine", func(t *testing.T) { testGenerated(t, newStore) })
+	t.Run("HostileFixture", func(t *testing.T) { testHostile(t, newStore) })
 	t.Run("RerunGivesSameData", func(t *testing.T) { testRerun(t, newStore) })
 	t.Run("FailedRunLeavesPublishedUntouched", func(t *testing.T) { testFailedRun(t, newStore) })
 	t.Run("MissingFileFailsBeforeLoading", func(t *testing.T) { testMissingFile(t, newStore) })
