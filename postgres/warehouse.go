@@ -202,4 +202,3 @@ func releaseLock(conn *pgxpool.Conn, id int64) error {
 	conn.Release()
 	return err
 }
-

@@ -116,4 +116,3 @@ func (a *app) demoQuery(cmd *cobra.Command, wh animetl.Warehouse, name string, a
 	_, err = writeRows(a.stdout, rows, "table")
 	return err
 }
-

@@ -92,4 +92,3 @@ func (a *app) query(cmd *cobra.Command, f queryFlags, args []string) error {
 	}
 	return nil
 }
-
