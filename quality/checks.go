@@ -75,6 +75,18 @@ func Defaults(maxRejectRate float64) []Check {
 			Op:          OpEQ, Threshold: 0,
 		},
 		{
+			Name:        "no_unknown_literals",
+			Description: "no text column holds the source's missing-value marker 'Unknown' (it must be NULL)",
+			Severity:    e,
+			SQL: `SELECT (SELECT count(*) FROM anime WHERE 'Unknown' IN (name, english_name, japanese_name, type,
+			             aired_raw, premiered_season, source, age_rating, synopsis))
+			     + (SELECT count(*) FROM genre WHERE name = 'Unknown')
+			     + (SELECT count(*) FROM studio WHERE name = 'Unknown')
+			     + (SELECT count(*) FROM producer WHERE name = 'Unknown')
+			     + (SELECT count(*) FROM licensor WHERE name = 'Unknown')`,
+			Op: OpEQ, Threshold: 0,
+		},
+		{
 			Name:        "inferred_anime_share",
 			Description: "share of anime rows inferred from user lists (ids missing from anime.csv)",
 			Severity:    w,

@@ -39,7 +39,7 @@ It changes nothing. Exit 1 when a check of error severity fails.`,
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "threshold of the reject-rate check")
 	fl.BoolVar(&f.json, "json", false, "print exactly one JSON object on stdout")
 	bindEnv(fl, "max-reject-rate")
-	a.warehouseFlags(cmd)
+	a.warehouseFlags(cmd, false)
 	return cmd
 }
 

@@ -53,32 +53,43 @@ func envName(flag string) string {
 	return "ANIMETL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// bindEnv marks flags as settable from the environment and the config file.
+// bindEnv marks flags as settable from the environment and the config
+// file, and names the variable in the flag's help.
 func bindEnv(fs *pflag.FlagSet, names ...string) {
 	for _, n := range names {
 		if err := fs.SetAnnotation(n, envAnnotation, []string{envName(n)}); err != nil {
 			panic(err) // a programming error: the flag does not exist
 		}
+		f := fs.Lookup(n)
+		f.Usage += " [" + envName(n) + "]"
 	}
 }
 
 func (a *app) persistentFlags(root *cobra.Command) {
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.configFile, "config", "", "read settings from this file of ANIMETL_*=value lines (env: ANIMETL_CONFIG)")
+	pf.StringVar(&a.configFile, "config", "", "read settings from this file of ANIMETL_*=value lines [ANIMETL_CONFIG]")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
 	bindEnv(pf, "log-level", "log-format")
 }
 
-func (a *app) warehouseFlags(cmd *cobra.Command) {
+// warehouseFlags adds the warehouse settings; writer adds those of runs.
+func (a *app) warehouseFlags(cmd *cobra.Command, writer bool) {
+	a.wh.lockTimeout = duckdb.DefaultLockTimeout
+	a.wh.pgWorkers = postgres.DefaultCopyWorkers
+	a.wh.pgPublish = postgres.DefaultPublishTimeout
 	f := cmd.Flags()
 	f.StringVar(&a.wh.warehouse, "warehouse", "duckdb:animetl.duckdb", "warehouse: duckdb:PATH or a postgres:// URL")
-	f.DurationVar(&a.wh.lockTimeout, "lock-timeout", 30*time.Second, "how long a run waits for another run's lock")
 	f.StringVar(&a.wh.duckMemory, "duckdb-memory-limit", duckdb.DefaultMemoryLimit, "DuckDB memory limit; larger work spills to disk")
 	f.IntVar(&a.wh.duckThreads, "duckdb-threads", 0, "DuckDB threads (0: all cores)")
+	bindEnv(f, "warehouse", "duckdb-memory-limit", "duckdb-threads")
+	if !writer {
+		return
+	}
+	f.DurationVar(&a.wh.lockTimeout, "lock-timeout", duckdb.DefaultLockTimeout, "how long a run waits for another run's lock")
 	f.IntVar(&a.wh.pgWorkers, "pg-copy-workers", postgres.DefaultCopyWorkers, "PostgreSQL COPY connections loading the list in parallel")
 	f.DurationVar(&a.wh.pgPublish, "pg-publish-timeout", postgres.DefaultPublishTimeout, "how long a PostgreSQL publish waits for readers' locks")
-	bindEnv(f, "warehouse", "lock-timeout", "duckdb-memory-limit", "duckdb-threads", "pg-copy-workers", "pg-publish-timeout")
+	bindEnv(f, "lock-timeout", "pg-copy-workers", "pg-publish-timeout")
 }
 
 // setup applies the environment and config file to unset flags, then

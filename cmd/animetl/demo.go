@@ -39,7 +39,7 @@ watching right now?".`,
 	fl.Int64Var(&f.rows, "rows", 300_000, "list entries to generate")
 	fl.Uint64Var(&f.seed, "seed", 42, "random seed")
 	fl.StringVar(&f.data, "data", "", "keep the generated files in this folder (default: a temporary folder, removed)")
-	a.warehouseFlags(cmd)
+	a.warehouseFlags(cmd, true)
 	return cmd
 }
 

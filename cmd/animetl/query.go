@@ -46,7 +46,7 @@ read-only transaction on PostgreSQL and on a read-only handle on DuckDB.`,
 	fl.IntVar(&f.limit, "limit", 10, "rows to show for a named question")
 	fl.IntVar(&f.minRatings, "min-ratings", defaultMinRatings, "top-rated: minimum number of user ratings")
 	fl.StringVar(&f.format, "format", "table", "output: table, csv or json")
-	a.warehouseFlags(cmd)
+	a.warehouseFlags(cmd, false)
 	return cmd
 }
 

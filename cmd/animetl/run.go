@@ -47,7 +47,7 @@ with its file, line number, reason and raw text.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.source, "source", "", "source folder (env ANIMETL_SOURCE)")
+	fl.StringVar(&f.source, "source", "", "source folder")
 	fl.StringVar(&f.mode, "mode", "full", "full: rebuild from the base files plus every delta (incremental: not available yet)")
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "fail the run when more than this share of lines is rejected")
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
@@ -55,7 +55,7 @@ with its file, line number, reason and raw text.`,
 	fl.BoolVar(&f.json, "json", false, "print exactly one JSON summary object on stdout")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
 	bindEnv(fl, "source", "mode", "max-reject-rate", "batch-size", "prior-ratings", "progress")
-	a.warehouseFlags(cmd)
+	a.warehouseFlags(cmd, true)
 	return cmd
 }
 

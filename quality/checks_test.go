@@ -1,0 +1,99 @@
+package quality_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	duckdriver "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/duckdb"
+	"github.com/animetl/animetl/internal/contract"
+	"github.com/animetl/animetl/quality"
+)
+
+// TestChecksCatchViolations publishes a clean warehouse, then breaks one
+// rule at a time in a copy and shows that exactly the check of that rule fails.
+func TestChecksCatchViolations(t *testing.T) {
+	dir, _ := contract.Gen(t, contract.Generated)
+	clean := filepath.Join(t.TempDir(), "clean.duckdb")
+	wh, err := duckdb.Open(duckdb.Options{Path: clean, LockTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := contract.MustRun(t, wh, dir, 0)
+	wh.Close()
+
+	tests := []struct {
+		check string
+		break_ []string
+	}{
+		{"no_unknown_literals", []string{"UPDATE anime SET type = 'Unknown' WHERE anime_id = (SELECT min(anime_id) FROM anime)"}},
+		{"no_unknown_literals", []string{"INSERT INTO genre VALUES (999, 'Unknown')"}},
+		{"user_anime_rating_range", []string{"UPDATE user_anime SET rating = 0 WHERE user_id = (SELECT min(user_id) FROM user_anime)"}},
+		{"anime_score_range", []string{"UPDATE anime SET score = 0.5 WHERE anime_id = (SELECT min(anime_id) FROM anime)"}},
+		{"score_votes_non_negative", []string{"UPDATE anime_score_votes SET votes = -1 WHERE anime_id = (SELECT min(anime_id) FROM anime_score_votes)"}},
+		{"user_anime_anime_in_catalogue", []string{"DELETE FROM anime WHERE anime_id = (SELECT min(anime_id) FROM user_anime)"}},
+		{"user_anime_status_in_lookup", []string{"DELETE FROM watching_status WHERE status = 2"}},
+		{"user_anime_pk_unique", []string{"CREATE TABLE ua AS SELECT * FROM user_anime", "DROP VIEW anime_list", "DROP TABLE user_anime",
+			"CREATE TABLE user_anime AS SELECT * FROM ua UNION ALL (SELECT * FROM ua LIMIT 1)"}},
+		{"anime_pk_unique", []string{"CREATE TABLE a2 AS SELECT * FROM anime", "DROP VIEW anime_master", "DROP VIEW anime_meta", "DROP VIEW anime_score",
+			"DROP TABLE anime", "CREATE TABLE anime AS SELECT * FROM a2 UNION ALL (SELECT * FROM a2 LIMIT 1)"}},
+		{"files_reconciled", []string{"UPDATE etl_file SET rows_loaded = rows_loaded - 1 WHERE name = 'animelist.csv'"}},
+		{"reject_rate", []string{"UPDATE etl_file SET rows_rejected = rows_read / 2, rows_loaded = rows_read - rows_read / 2 - rows_duplicate WHERE name = 'animelist.csv'"}},
+		{"user_anime_not_empty", []string{"DELETE FROM user_anime"}},
+		{"inferred_anime_share", []string{"UPDATE anime SET is_inferred = TRUE"}},
+		{"undocumented_status_share", []string{"UPDATE watching_status SET is_documented = FALSE"}},
+		{"anime_members_balance", []string{"UPDATE anime SET members = members + 1 WHERE anime_id = (SELECT min(anime_id) FROM anime WHERE members IS NOT NULL)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.check, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "broken.duckdb")
+			b, err := os.ReadFile(clean)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mutate(t, path, tc.break_)
+			w, err := duckdb.Open(duckdb.Options{Path: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			results, err := quality.Run(context.Background(), w, quality.Defaults(quality.DefaultMaxRejectRate),
+				quality.Params{RunID: sum.RunID, MaxRejectRate: quality.DefaultMaxRejectRate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range results {
+				if r.Name == tc.check && r.Status != animetl.CheckFail {
+					t.Errorf("%s passed on data that breaks it (observed %s)", r.Name, r.Observed)
+				}
+				if r.Name != tc.check && r.Status == animetl.CheckFail && r.Name != "anime_members_balance" {
+					t.Logf("%s also failed (observed %s)", r.Name, r.Observed)
+				}
+			}
+		})
+	}
+}
+
+func mutate(t *testing.T, path string, stmts []string) {
+	t.Helper()
+	c, err := duckdriver.NewConnector(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
