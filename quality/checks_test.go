@@ -29,7 +29,7 @@ func TestChecksCatchViolations(t *testing.T) {
 	wh.Close()
 
 	tests := []struct {
-		check string
+		check  string
 		break_ []string
 	}{
 		{"no_unknown_literals", []string{"UPDATE anime SET type = 'Unknown' WHERE anime_id = (SELECT min(anime_id) FROM anime)"}},
