@@ -157,7 +157,7 @@ func newAnime(r *rand.Rand, id int32, pos float64, bases *[]string, earlier []an
 		row[colRating] = ratings[pick(r, ratingWeights)]
 	}
 	row[colSource] = sources[pick(r, sourceWeights)]
-	a.quality = clamp(normal(r, 6.6+typeQuality[a.typ], 0.9), 2, 9.3)
+	a.quality = softCap(clamp(normal(r, 6.6+typeQuality[a.typ], 0.9), 2, 12))
 
 	switch u := r.Float64(); {
 	case u < 0.003 && len(earlier) > 0:
@@ -245,6 +245,20 @@ func (c *catalogue) setPopularity(r *rand.Rand) {
 	}
 }
 
+// softCap bends qualities above 8.5 smoothly toward 9.3 instead of clamping
+// them: a hard cap gives every top title the same vote histogram, so dozens
+// would tie on the maximum Score where the site has one title on top.
+func softCap(q float64) float64 {
+	const knee, ceiling = 8.5, 9.3
+	if q <= knee {
+		return q
+	}
+	return knee + (ceiling-knee)*(1-math.Exp(-(q-knee)/(ceiling-knee)))
+}
+
+// minScoreVotes is the number of votes below which a title's Score is Unknown.
+const minScoreVotes = 50
+
 // setScores draws each title's vote histogram from its quality with the
 // same model the lists use, derives Score from it, and ranks the scored titles.
 func (c *catalogue) setScores(r *rand.Rand) {
@@ -279,7 +293,9 @@ func (c *catalogue) setScores(r *rand.Rand) {
 			total += n
 		}
 		a.row[colScore], a.row[colRanked] = unknown, unknown
-		if known && total > 0 {
+		// Like the site, a score needs enough votes: tiny histograms would
+		// put many titles on round scores such as 9.00.
+		if known && total >= minScoreVotes {
 			score[i] = int64(math.Round(100 * float64(sum) / float64(total)))
 			a.row[colScore] = hundredths(score[i])
 		}
@@ -334,7 +350,7 @@ func (c *catalogue) addPhantoms(r *rand.Rand) {
 		_, mask := genreList(r, false)
 		c.anime = append(c.anime, anime{
 			id: id, typ: typ, episodes: episodesFor(r, typ, false), mask: mask,
-			quality: clamp(normal(r, 6.5, 0.9), 2, 9.3),
+			quality: softCap(clamp(normal(r, 6.5, 0.9), 2, 12)),
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/animetl/animetl"
@@ -21,7 +22,8 @@ func formatCell(v any) string {
 		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
 			return strconv.FormatFloat(x, 'f', -1, 64)
 		}
-		return strconv.FormatFloat(x, 'f', 4, 64)
+		// Four decimals at most, without trailing zeros: 8.93, 9.3793.
+		return strings.TrimRight(strconv.FormatFloat(x, 'f', 4, 64), "0")
 	case time.Time:
 		return formatTime(x)
 	case []byte:
