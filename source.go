@@ -30,3 +30,10 @@ type Source interface {
 	// String names the source for logs and the run record, without secrets.
 	String() string
 }
+
+// Described is implemented by the readers of sources that learn more about
+// an object when opening it than when listing it (the version id an S3 read
+// is pinned to). The pipeline records what Described returns.
+type Described interface {
+	Described() FileInfo
+}

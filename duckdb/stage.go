@@ -199,8 +199,8 @@ func (s *stage) AddFile(ctx context.Context, f *animetl.FileLoad) error {
 
 // FinishFile records what was read of f.
 func (s *stage) FinishFile(ctx context.Context, f *animetl.FileLoad) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE etl_file SET rows_read = ?, checksum = ? WHERE run_id = ? AND file_id = ?`,
-		f.RowsRead, f.Checksum, s.run.ID, f.ID)
+	_, err := s.db.ExecContext(ctx, `UPDATE etl_file SET rows_read = ?, checksum = ?, etag = ?, version_id = ?
+		WHERE run_id = ? AND file_id = ?`, f.RowsRead, f.Checksum, nullString(f.Info.ETag), nullString(f.Info.Version), s.run.ID, f.ID)
 	if err != nil {
 		return fmt.Errorf("duckdb: record file %s: %w", f.Info.Name, err)
 	}

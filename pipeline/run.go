@@ -276,6 +276,15 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 		return fmt.Errorf("open %s: %w", name, err)
 	}
 	defer rc.Close()
+	if d, ok := rc.(animetl.Described); ok {
+		got := d.Described()
+		if got.ETag != "" {
+			fl.Info.ETag = got.ETag
+		}
+		if got.Version != "" {
+			fl.Info.Version = got.Version
+		}
+	}
 	var tick func(int64)
 	if cfg.Progress != nil {
 		tick = func(n int64) { cfg.Progress(Progress{File: name, Bytes: n, Size: fl.Info.Size}) }

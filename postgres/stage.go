@@ -126,8 +126,8 @@ func (s *stage) AddFile(ctx context.Context, f *animetl.FileLoad) error {
 
 // FinishFile records what was read of f.
 func (s *stage) FinishFile(ctx context.Context, f *animetl.FileLoad) error {
-	_, err := s.pool.Exec(ctx, `UPDATE etl_file SET rows_read = $1, checksum = $2 WHERE run_id = $3 AND file_id = $4`,
-		f.RowsRead, f.Checksum, s.run.ID, f.ID)
+	_, err := s.pool.Exec(ctx, `UPDATE etl_file SET rows_read = $1, checksum = $2, etag = $3, version_id = $4
+		WHERE run_id = $5 AND file_id = $6`, f.RowsRead, f.Checksum, nullString(f.Info.ETag), nullString(f.Info.Version), s.run.ID, f.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: record file %s: %w", f.Info.Name, err)
 	}

@@ -52,6 +52,13 @@ free_port() {
 
 PG_TMP=""
 PG_BIN=""
+MOTO_PID=""
+cleanup() {
+    stop_postgres
+    if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
 stop_postgres() {
     if [ -n "$PG_TMP" ] && [ -d "$PG_TMP" ]; then
         pg_run "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true
@@ -78,7 +85,6 @@ ensure_postgres_url() {
     fi
     PG_BIN="$(pg_bindir)" || { apt_install postgresql; PG_BIN="$(pg_bindir)" || die "postgresql installed but no server binaries found"; }
     PG_TMP="$(mktemp -d /tmp/animetl-pg.XXXXXX)"
-    trap stop_postgres EXIT
     chmod 755 "$PG_TMP"
     as_root && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown postgres "$PG_TMP"; }
     local port
@@ -102,4 +108,39 @@ run_fuzz() {
                 || die "fuzz $pkg $target failed (see the crasher under $pkg/testdata/fuzz/$target)"
         done
     done
+}
+
+# wait_port waits until something listens on 127.0.0.1:$1.
+wait_port() {
+    local i
+    for i in $(seq 1 150); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# ensure_s3_server exports ANIMETL_TEST_S3_ENDPOINT, starting moto's S3
+# server (and putting the AWS CLI on PATH) from a virtual environment that
+# scripts/requirements-test.txt describes, when it is not set.
+ensure_s3_server() {
+    if [ -n "${ANIMETL_TEST_S3_ENDPOINT:-}" ]; then
+        return 0
+    fi
+    local venv="${ANIMETL_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-$(sha256sum scripts/requirements-test.txt | cut -c1-12)}"
+    if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/aws" ]; then
+        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+        log "installing the S3 test server and AWS CLI into $venv"
+        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-test.txt
+    fi
+    local port dir
+    port="$(free_port)"
+    dir="$(mktemp -d /tmp/animetl-moto.XXXXXX)"
+    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
+    MOTO_PID=$!
+    wait_port "$port" || { cat "$dir/moto.log" >&2; die "moto S3 server did not start"; }
+    log "S3 test server (moto) on port $port"
+    export ANIMETL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+    export PATH="$venv/bin:$PATH"
 }

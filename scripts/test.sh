@@ -8,6 +8,8 @@
 # cluster from the installed server binaries in a temporary folder on a free
 # port, installing the `postgresql` package with apt-get when the binaries are
 # missing and it runs as root, and stops and removes the cluster at the end.
+# Likewise ANIMETL_TEST_S3_ENDPOINT: otherwise moto's S3 server and the AWS
+# CLI are installed from PyPI into a cached virtual environment and started.
 # Extra arguments go to `go test` (e.g. -run TestContract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ cd "$(dirname "$0")/.."
 
 ensure_go
 ensure_postgres_url
+ensure_s3_server
 
 log "go vet"
 go vet ./...
@@ -24,7 +27,7 @@ if [ -n "$(gofmt -l . | grep -v '^testdata/' || true)" ]; then
     die "gofmt: the files above are not formatted"
 fi
 
-log "go test (integration tests on: $(redact "$ANIMETL_TEST_POSTGRES"))"
+log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT)"
 go test -count=1 -timeout 25m "$@" ./...
 
 log "fuzz (bounded: ${FUZZ_TIME:-3000x} per target)"

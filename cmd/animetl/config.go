@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +18,11 @@ import (
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/duckdb"
+	"github.com/animetl/animetl/httpsrc"
+	"github.com/animetl/animetl/internal/ranged"
 	"github.com/animetl/animetl/local"
 	"github.com/animetl/animetl/postgres"
+	"github.com/animetl/animetl/s3"
 )
 
 // envAnnotation marks flags that ANIMETL_* variables and the config file can set.
@@ -33,7 +38,85 @@ type app struct {
 	logFormat  string
 	log        *slog.Logger
 
-	wh whSettings
+	wh  whSettings
+	src srcSettings
+}
+
+// srcSettings are the remote source settings of run and gen.
+type srcSettings struct {
+	maxAttempts    int
+	partSize       string
+	concurrency    int
+	requestTimeout time.Duration
+	s3Endpoint     string
+	s3Region       string
+	s3PathStyle    bool
+	s3Anonymous    bool
+}
+
+// sourceFlags adds the settings of remote sources.
+func (a *app) sourceFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.IntVar(&a.src.maxAttempts, "max-attempts", ranged.DefaultMaxAttempts, "S3/HTTP: requests per range or listing page before giving up, the first included")
+	f.StringVar(&a.src.partSize, "part-size", "8MiB", "S3/HTTP: bytes per range request (KiB, MiB suffixes)")
+	f.IntVar(&a.src.concurrency, "concurrency", ranged.DefaultConcurrency, "S3/HTTP: ranges fetched in parallel per file")
+	f.DurationVar(&a.src.requestTimeout, "request-timeout", ranged.DefaultAttemptTimeout, "S3/HTTP: time bound of one request, its body included")
+	f.StringVar(&a.src.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
+	f.StringVar(&a.src.s3Region, "s3-region", "", "bucket region (default: the AWS chain, else asked of S3)")
+	f.BoolVar(&a.src.s3PathStyle, "s3-path-style", false, "path-style addressing (automatic for IP and localhost endpoints)")
+	f.BoolVar(&a.src.s3Anonymous, "s3-anonymous", false, "unsigned requests for public buckets (automatic when no credentials exist)")
+	bindEnv(f, "max-attempts", "part-size", "concurrency", "request-timeout", "s3-endpoint", "s3-region", "s3-path-style", "s3-anonymous")
+}
+
+// parseSize reads 8388608, 8MiB, 512KiB, 1GiB (also MB/KB as binary units).
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}}
+	mult := int64(1)
+	t := strings.TrimSpace(s)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("size %q: want a positive number of bytes such as 8MiB", s)
+	}
+	return n * mult, nil
+}
+
+func (a *app) rangedOptions() (ranged.Options, error) {
+	ps, err := parseSize(a.src.partSize)
+	if err != nil {
+		return ranged.Options{}, usagef("part-size: %v", err)
+	}
+	if a.src.maxAttempts < 1 || a.src.concurrency < 1 || a.src.requestTimeout <= 0 {
+		return ranged.Options{}, usagef("max-attempts %d, concurrency %d, request-timeout %s: each must be positive",
+			a.src.maxAttempts, a.src.concurrency, a.src.requestTimeout)
+	}
+	return ranged.Options{PartSize: ps, Concurrency: a.src.concurrency, MaxAttempts: a.src.maxAttempts,
+		AttemptTimeout: a.src.requestTimeout}, nil
+}
+
+// s3Source opens an s3:// URL with the S3 settings.
+func (a *app) s3Source(ctx context.Context, spec string) (*s3.Source, error) {
+	ro, err := a.rangedOptions()
+	if err != nil {
+		return nil, err
+	}
+	src, err := s3.New(ctx, spec, s3.Options{
+		Region: a.src.s3Region, Endpoint: a.src.s3Endpoint, PathStyle: a.src.s3PathStyle,
+		Anonymous: a.src.s3Anonymous, MaxAttempts: a.src.maxAttempts, RequestTimeout: a.src.requestTimeout,
+		Ranged: ro, Logger: a.log,
+	})
+	if errors.Is(err, animetl.ErrConfig) {
+		return nil, usageError{err}
+	}
+	return src, err
 }
 
 // whSettings are the warehouse settings of run, check, query and demo.
@@ -217,13 +300,24 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
-// openSource opens the source a spec names.
-func (a *app) openSource(spec string) (animetl.Source, error) {
+// openSource opens the source a spec names: s3://bucket/prefix,
+// https://host/prefix/ (or http://), or a local folder.
+func (a *app) openSource(ctx context.Context, spec string) (animetl.Source, error) {
 	switch {
 	case spec == "":
 		return nil, usagef("no source: give --source or set ANIMETL_SOURCE")
-	case strings.HasPrefix(spec, "s3://"), strings.HasPrefix(spec, "https://"), strings.HasPrefix(spec, "http://"):
-		return nil, usagef("source %q: S3 and HTTP(S) sources are not available in this build; use a local folder", redactURL(spec))
+	case strings.HasPrefix(spec, "s3://"):
+		return a.s3Source(ctx, spec)
+	case strings.HasPrefix(spec, "https://"), strings.HasPrefix(spec, "http://"):
+		ro, err := a.rangedOptions()
+		if err != nil {
+			return nil, err
+		}
+		src, err := httpsrc.New(spec, httpsrc.Options{Ranged: ro, Logger: a.log})
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return src, nil
 	}
 	src, err := local.New(spec)
 	if err != nil {

@@ -3,10 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/animetl/animetl/s3"
 	"github.com/animetl/animetl/synth"
 )
 
@@ -31,8 +35,9 @@ on the anime and on each user's taste, Unknowns, undocumented status codes,
 list ids missing from the catalogue, quoting and non-ASCII names. The same
 seed gives the same bytes. --defect-rate mixes in hostile lines (duplicates,
 conflicting repeats, blank, short, long and non-numeric lines).`,
-		Example: `  animetl gen --out ./data --rows 8000000 --layout indexed`,
-		Args:    cobra.NoArgs,
+		Example: `  animetl gen --out ./data --rows 8000000 --layout indexed
+  animetl gen --out s3://team-bucket/anime/ --rows 8000000`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.out == "" {
 				return usagef("--out is required")
@@ -40,26 +45,58 @@ conflicting repeats, blank, short, long and non-numeric lines).`,
 			if f.rows < 0 {
 				return usagef("rows %d: want 0 or more", f.rows)
 			}
-			start := time.Now()
-			st, err := synth.WriteDir(cmd.Context(), f.out, synth.Config{
-				Rows: f.rows, Anime: f.anime, Seed: f.seed, Layout: synth.Layout(f.layout), DefectRate: f.defectRate,
-			})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "wrote %s in %s\n", f.out, time.Since(start).Round(time.Millisecond))
-			printGenStats(a.stdout, st)
-			return nil
+			return a.gen(cmd, f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.out, "out", "", "folder to write the four files to (created if missing)")
+	fl.StringVar(&f.out, "out", "", "folder to write the four files to (created if missing), or s3://bucket/prefix")
 	fl.Int64Var(&f.rows, "rows", 8_000_000, "data lines of animelist.csv")
 	fl.IntVar(&f.anime, "anime", 17562, "anime in the catalogue")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed; the same seed gives the same files")
 	fl.StringVar(&f.layout, "layout", "public", "public (headers as published) or indexed (the team's pandas re-save with an index column)")
 	fl.Float64Var(&f.defectRate, "defect-rate", 0, "share of hostile animelist lines to mix in")
+	a.sourceFlags(cmd)
 	return cmd
+}
+
+// gen writes the set into a folder, or into a temporary folder that is
+// then uploaded to an s3:// prefix (multipart for big files), so a
+// half-generated set never reaches the bucket.
+func (a *app) gen(cmd *cobra.Command, f genFlags) error {
+	ctx := cmd.Context()
+	cfg := synth.Config{Rows: f.rows, Anime: f.anime, Seed: f.seed, Layout: synth.Layout(f.layout), DefectRate: f.defectRate}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	dir := f.out
+	var dst *s3.Source
+	if strings.HasPrefix(f.out, "s3://") {
+		var err error
+		if dst, err = a.s3Source(ctx, f.out); err != nil {
+			return err
+		}
+		tmp, err := os.MkdirTemp("", "animetl-gen-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	start := time.Now()
+	st, err := synth.WriteDir(ctx, dir, cfg)
+	if err != nil {
+		return err
+	}
+	if dst != nil {
+		for _, fs := range st.Files() {
+			if err := dst.Upload(ctx, fs.Name, filepath.Join(dir, fs.Name)); err != nil {
+				return exitError{code: exitFailed, err: err}
+			}
+		}
+	}
+	fmt.Fprintf(a.stdout, "wrote %s in %s\n", f.out, time.Since(start).Round(time.Millisecond))
+	printGenStats(a.stdout, st)
+	return nil
 }
 
 func printGenStats(w io.Writer, st synth.Stats) {

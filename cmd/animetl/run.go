@@ -47,7 +47,7 @@ with its file, line number, reason and raw text.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.source, "source", "", "source folder")
+	fl.StringVar(&f.source, "source", "", "source: a folder, s3://bucket/prefix or https://host/prefix/")
 	fl.StringVar(&f.mode, "mode", "full", "full: rebuild from the base files plus every delta (incremental: not available yet)")
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "fail the run when more than this share of lines is rejected")
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
@@ -56,6 +56,7 @@ with its file, line number, reason and raw text.`,
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
 	bindEnv(fl, "source", "mode", "max-reject-rate", "batch-size", "prior-ratings", "progress")
 	a.warehouseFlags(cmd, true)
+	a.sourceFlags(cmd)
 	return cmd
 }
 
@@ -67,7 +68,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	if f.mode != string(animetl.ModeFull) && f.mode != string(animetl.ModeIncremental) {
 		return usagef("mode %q: want full or incremental", f.mode)
 	}
-	src, err := a.openSource(f.source)
+	src, err := a.openSource(ctx, f.source)
 	if err != nil {
 		return err
 	}

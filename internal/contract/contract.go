@@ -107,6 +107,12 @@ func RunDir(t testing.TB, wh animetl.Warehouse, dir string, maxRejectRate float6
 	if err != nil {
 		t.Fatal(err)
 	}
+	return RunFrom(t, wh, src, maxRejectRate)
+}
+
+// RunFrom runs the pipeline on a source.
+func RunFrom(t testing.TB, wh animetl.Warehouse, src animetl.Source, maxRejectRate float64) (*animetl.RunSummary, error) {
+	t.Helper()
 	return pipeline.Run(context.Background(), pipeline.Config{
 		Source: src, Warehouse: wh, WarehouseName: wh.Dialect(), MaxRejectRate: maxRejectRate,
 		BatchSize: 1000, // several batches even on small data
