@@ -105,6 +105,10 @@ type FinalizeOptions struct {
 	// PriorRatings is the weight m of the Bayesian rating_weighted in
 	// anime_stats: (sum + m*C) / (ratings + m), C the mean of all ratings.
 	PriorRatings int
+	// ListKeysUnique is true when the pipeline watched every list entry go
+	// by and saw no (user_id, anime_id) twice. A warehouse may then skip its
+	// own search for repeats; the primary-key check still runs.
+	ListKeysUnique bool
 }
 
 // DefaultPriorRatings is the default FinalizeOptions.PriorRatings.

@@ -9,7 +9,7 @@ import (
 // AnimeListColumns is the header of animelist.csv and of its daily delta files.
 var AnimeListColumns = []string{"user_id", "anime_id", "rating", "watching_status", "watched_episodes"}
 
-var animeListSpec = fileSpec{kind: animetl.KindAnimeList, required: AnimeListColumns}
+var animeListSpec = fileSpec{kind: animetl.KindAnimeList, required: AnimeListColumns, singleLine: true}
 
 // listCleaner turns animelist.csv records into animetl.ListEntry without
 // allocating on the happy path.

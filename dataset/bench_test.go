@@ -112,3 +112,24 @@ func BenchmarkDecodeAnime(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*n), "ns/row")
 }
+
+func BenchmarkDecodeAnimeListParallel(b *testing.B) {
+	data := genAnimeList(benchListRows)
+	reject := func(e *animetl.RowError) error { b.Fatalf("unexpected reject: %v", e); return nil }
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		var n int64
+		res, err := DecodeAnimeListParallel(bytes.NewReader(data), animetl.FileAnimeList, ListOptions{},
+			func(es []animetl.ListEntry) error { n += int64(len(es)); return nil }, reject)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Rows != benchListRows || n != benchListRows {
+			b.Fatalf("rows = %d, entries %d, want %d", res.Rows, n, benchListRows)
+		}
+	}
+	b.ReportMetric(float64(b.N)*benchListRows/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*benchListRows), "ns/row")
+}

@@ -62,6 +62,11 @@ type Reader struct {
 	// of another count is treated as an unterminated quote. Single-line
 	// records are returned whatever their count.
 	FieldsPerRecord int
+	// SingleLine makes every record one physical line: a quoted field still
+	// open at the end of a line is an unterminated quote (the line is
+	// rejected). Files whose fields never hold line breaks (the user lists)
+	// use it, which also lets them be cut into blocks and parsed in parallel.
+	SingleLine bool
 
 	br       *bufio.Reader
 	nextLine int64
@@ -79,10 +84,16 @@ type Reader struct {
 
 // NewReader returns a Reader over r.
 func NewReader(r io.Reader) *Reader {
+	return NewReaderAt(r, 1)
+}
+
+// NewReaderAt returns a Reader over a part of a file whose first line is
+// line number first. Only line 1 can carry a byte order mark.
+func NewReaderAt(r io.Reader, first int64) *Reader {
 	return &Reader{
 		MaxRecordBytes: DefaultMaxRecordBytes,
 		br:             bufio.NewReaderSize(r, 256<<10),
-		nextLine:       1,
+		nextLine:       first,
 	}
 }
 
@@ -187,6 +198,10 @@ func (r *Reader) slowRecord(first []byte, n int64) (*Record, error) {
 			break
 		}
 		// A quoted field is open at the end of the line: it spans lines.
+		if r.SingleLine {
+			r.rec = Record{Line: n, Raw: first, Problem: ProblemUnterminated}
+			return &r.rec, nil
+		}
 		if !multi {
 			multi = true
 			r.lines = append(r.lines, physLine{n: n, b: append([]byte(nil), first...)})

@@ -91,6 +91,7 @@ func decode[T any, C cleaner[T]](r io.Reader, file string, spec fileSpec, mk fun
 	}
 	res.Indexed, res.Ignored = h.indexed, h.extra
 	rd.FieldsPerRecord = h.n
+	rd.SingleLine = spec.singleLine
 	c := mk(h)
 	for {
 		rec, err := rd.Next()

@@ -16,6 +16,8 @@ type fileSpec struct {
 	required []string
 	optional []string
 	aliases  map[string]string // other spelling -> canonical name
+	// singleLine says records are single lines (Reader.SingleLine).
+	singleLine bool
 }
 
 // header is a file's mapped header.

@@ -35,7 +35,10 @@ type stage struct {
 	closed bool
 }
 
-var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "scratch.user_anime_load"}
+// scratchParams: work tables live in the throwaway scratch file; list
+// entries load straight into user_anime, whose lineage columns are dropped
+// once repeats are resolved.
+var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime"}
 
 // Begin takes the run lock, clears what a dead run left behind, and creates
 // a new stage database that already holds the ledger of the published one.
@@ -136,9 +139,11 @@ func sqlString(s string) string {
 
 func (s *stage) execAll(ctx context.Context, stmts []string, args ...any) error {
 	for _, q := range stmts {
+		t0 := time.Now()
 		if _, err := s.db.ExecContext(ctx, q, argsFor(q, args)...); err != nil {
 			return fmt.Errorf("duckdb: %w\n%s", err, firstLine(q))
 		}
+		s.log.Debug("sql", "statement", firstLine(q), animetl.LogDuration, time.Since(t0))
 	}
 	return nil
 }
@@ -236,18 +241,6 @@ func appendAll[T any](ctx context.Context, s *stage, catalog, table string, in <
 			}
 		}
 	}
-}
-
-// LoadList appends list entries to scratch.user_anime_load.
-func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListEntry) error {
-	id := f.ID
-	return appendAll(ctx, s, "scratch", "user_anime_load", in, func(a *duck.Appender, e animetl.ListEntry) error {
-		var rating any
-		if e.Rating != 0 {
-			rating = e.Rating
-		}
-		return a.AppendRow(e.UserID, e.AnimeID, e.Status, rating, e.Episodes, id, e.Line)
-	})
 }
 
 // LoadStatuses appends the status lookup.

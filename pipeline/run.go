@@ -36,6 +36,8 @@ type Config struct {
 	PriorRatings int
 	// BatchSize is the number of records per batch handed to the warehouse.
 	BatchSize int
+	// ParseWorkers decode a list file in parallel (default: all cores).
+	ParseWorkers int
 	// Checks replaces quality.Defaults when non-nil.
 	Checks []quality.Check
 	// Logger receives progress logs; nil discards them.
@@ -180,6 +182,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	}
 
 	rejects := make(chan []animetl.RowError, 4)
+	probe := newKeyProbe()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return stage.LoadRejects(gctx, rejects) })
 	g.Go(func() error {
@@ -187,7 +190,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 		rs := &rejectSink{ctx: gctx, out: rejects, size: 1024}
 		for _, fl := range loads {
 			t0 := time.Now()
-			if err := loadFile(gctx, cfg, stage, fl, rs); err != nil {
+			if err := loadFile(gctx, cfg, stage, fl, rs, probe); err != nil {
 				return err
 			}
 			if err := rs.flush(); err != nil {
@@ -206,7 +209,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	}
 
 	t0 := time.Now()
-	files, err := stage.Finalize(ctx, animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings})
+	files, err := stage.Finalize(ctx, animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, ListKeysUnique: probe.clean})
 	if err != nil {
 		return fmt.Errorf("finalize: %w", err)
 	}
@@ -214,7 +217,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	log.Info("finalized", animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
 
 	t0 = time.Now()
-	results, err := quality.Run(ctx, stage, cfg.Checks, quality.Params{RunID: sum.RunID, MaxRejectRate: cfg.MaxRejectRate})
+	results, err := quality.Run(ctx, stage, cfg.Checks, quality.Params{RunID: sum.RunID, MaxRejectRate: cfg.MaxRejectRate, Dialect: cfg.Warehouse.Dialect()})
 	sum.Checks = results
 	if err != nil {
 		return err
@@ -269,7 +272,7 @@ func (r *rejectSink) flush() error {
 }
 
 // loadFile streams one file through its decoder into the stage.
-func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink) error {
+func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe) error {
 	name := fl.Info.Name
 	rc, err := cfg.Source.Open(ctx, name)
 	if err != nil {
@@ -293,10 +296,21 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 	var rows int64
 	switch fl.Kind {
 	case animetl.KindAnimeList:
-		rows, err = stream(ctx, cfg.BatchSize, func(ctx context.Context, in <-chan []animetl.ListEntry) error {
+		rows, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListEntry) error {
 			return stage.LoadList(ctx, fl, in)
-		}, func(emit func(animetl.ListEntry) error) (int64, error) {
-			res, err := dataset.DecodeAnimeList(cr, name, emit, rs.add)
+		}, func(send func([]animetl.ListEntry) error) (int64, error) {
+			res, err := dataset.DecodeAnimeListParallel(cr, name, dataset.ListOptions{Workers: cfg.ParseWorkers},
+				func(es []animetl.ListEntry) error {
+					probe.observe(es)
+					for len(es) > 0 { // keep batches small enough to spread over the loaders
+						n := min(len(es), cfg.BatchSize)
+						if err := send(es[:n:n]); err != nil {
+							return err
+						}
+						es = es[n:]
+					}
+					return nil
+				}, rs.add)
 			return res.Rows, err
 		})
 	case animetl.KindAnime:
@@ -336,6 +350,31 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 		cfg.Progress(Progress{File: name, Bytes: n, Size: fl.Info.Size, Done: true})
 	}
 	return nil
+}
+
+// streamBatches is stream for decoders that produce whole batches.
+func streamBatches[T any](ctx context.Context,
+	load func(context.Context, <-chan []T) error,
+	decode func(send func([]T) error) (int64, error)) (int64, error) {
+	in := make(chan []T, 4)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return load(gctx, in) })
+	var rows int64
+	g.Go(func() error {
+		defer close(in)
+		n, err := decode(func(b []T) error {
+			select {
+			case in <- b:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+		rows = n
+		return err
+	})
+	err := g.Wait()
+	return rows, err
 }
 
 // stream runs a decoder and a stage loader side by side: the decoder's

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -91,7 +92,9 @@ func (s *stage) begin(ctx context.Context) error {
 		return fmt.Errorf("postgres: connect stage: %w", err)
 	}
 	s.pool = pool
-	for _, q := range schema.Load(stageParams) {
+	params := stageParams
+	params.ListUnlogged = w.opts.UnloggedFact
+	for _, q := range schema.Load(params) {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: create load tables: %w", err)
 		}
@@ -141,81 +144,47 @@ func nullString(s string) any {
 	return s
 }
 
-// batchSource feeds batches from a channel to one COPY, reusing one row of values.
-type batchSource[T any] struct {
-	ctx   context.Context
-	in    <-chan []T
-	batch []T
-	i     int
-	vals  []any
-	fill  func(vals []any, v *T)
-	err   error
-}
-
-func (b *batchSource[T]) Next() bool {
-	for b.i >= len(b.batch) {
-		select {
-		case <-b.ctx.Done():
-			b.err = b.ctx.Err()
-			return false
-		case batch, ok := <-b.in:
-			if !ok {
-				return false
-			}
-			b.batch, b.i = batch, 0
-		}
-	}
-	b.fill(b.vals, &b.batch[b.i])
-	b.i++
-	return true
-}
-
-func (b *batchSource[T]) Values() ([]any, error) { return b.vals, nil }
-func (b *batchSource[T]) Err() error             { return b.err }
-
-var listColumns = []string{"user_id", "anime_id", "watching_status", "rating", "watched_episodes", "file_id", "line"}
-
-// LoadList COPYs list entries into the stage's user_anime over CopyWorkers
-// connections that share the batch channel.
+// LoadList COPYs list entries into the stage's user_anime in PostgreSQL's
+// binary format over CopyWorkers connections sharing the batch channel.
 func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListEntry) error {
-	id := f.ID
 	n := s.w.opts.CopyWorkers
-	errs := make(chan error, n)
-	counts := make(chan int64, n)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	type result struct {
+		rows int64
+		err  error
+	}
+	results := make(chan result, n)
 	for range n {
 		go func() {
-			src := &batchSource[animetl.ListEntry]{ctx: ctx, in: in, vals: make([]any, 7),
-				fill: func(v []any, e *animetl.ListEntry) {
-					v[0], v[1], v[2], v[4], v[5], v[6] = e.UserID, e.AnimeID, e.Status, e.Episodes, id, e.Line
-					if e.Rating == 0 {
-						v[3] = nil
-					} else {
-						v[3] = e.Rating
-					}
-				}}
-			c, err := s.pool.CopyFrom(ctx, pgx.Identifier{s.w.stage, "user_anime"}, listColumns, src)
+			conn, err := s.pool.Acquire(ctx)
+			if err != nil {
+				cancel()
+				results <- result{err: err}
+				return
+			}
+			defer conn.Release()
+			rows, err := copyList(ctx, conn, pgx.Identifier{s.w.stage, "user_anime"}, f.ID, in)
 			if err != nil {
 				cancel()
 			}
-			counts <- c
-			errs <- err
+			results <- result{rows, err}
 		}()
 	}
 	var first error
 	var total int64
 	for range n {
-		total += <-counts
-		if err := <-errs; err != nil && first == nil {
-			first = err
+		r := <-results
+		total += r.rows
+		if r.err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = r.err // the cause, not a sibling's cancellation
 		}
 	}
 	if first != nil {
 		return fmt.Errorf("postgres: copy %s: %w", f.Info.Name, first)
 	}
 	s.mu.Lock()
-	s.copied[id] += total
+	s.copied[f.ID] += total
 	s.mu.Unlock()
 	return nil
 }

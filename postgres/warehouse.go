@@ -41,6 +41,11 @@ type Options struct {
 	PublishTimeout time.Duration
 	// MaintenanceWorkMem is the session's maintenance_work_mem for index builds.
 	MaintenanceWorkMem string
+	// UnloggedFact makes user_anime an UNLOGGED table: it loads without
+	// writing the write-ahead log (faster, about 30% of a run), at the price
+	// PostgreSQL states: after a server crash the table is empty until the
+	// next run, and it is not replicated to standbys.
+	UnloggedFact bool
 	// Logger receives the adapter's logs; nil discards them.
 	Logger *slog.Logger
 }

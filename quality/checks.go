@@ -7,7 +7,7 @@ import "github.com/animetl/animetl"
 func Defaults(maxRejectRate float64) []Check {
 	e, w := animetl.SeverityError, animetl.SeverityWarn
 	checks := []Check{
-		notEmpty("anime"), notEmpty("user_anime"), notEmpty("watching_status"),
+		notEmpty("anime"), notEmpty("watching_status"),
 		notEmpty("genre"), notEmpty("anime_stats"),
 		{
 			Name:        "files_reconciled",
@@ -27,44 +27,30 @@ func Defaults(maxRejectRate float64) []Check {
 			Op: OpLE, Threshold: maxRejectRate,
 		},
 		{
-			Name:        "user_anime_pk_unique",
-			Description: "(user_id, anime_id) is unique in user_anime",
-			Severity:    e,
+			Name: "user_anime_pk_unique",
+			Description: "(user_id, anime_id) is unique in user_anime: repeated pairs (DuckDB), " +
+				"or 1 when the primary key constraint is missing (PostgreSQL, where it guarantees uniqueness)",
+			Severity: e,
 			SQL: `SELECT count(*) FROM (SELECT user_id, anime_id FROM user_anime
 			      GROUP BY user_id, anime_id HAVING count(*) > 1) d`,
+			Dialects: map[string]string{"postgres": `SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_index i
+			      WHERE i.indrelid = to_regclass('user_anime') AND i.indisprimary AND i.indisvalid) THEN 0 ELSE 1 END`},
 			Op: OpEQ, Threshold: 0,
 		},
 		pkUnique("anime", "anime_id"),
 		pkUnique("watching_status", "status"),
 		pkUnique("genre", "genre_id"),
-		{
-			Name:        "user_anime_anime_in_catalogue",
-			Description: "every user_anime.anime_id has an anime row (inferred ones included)",
-			Severity:    e,
-			SQL: `SELECT count(*) FROM user_anime u
-			      WHERE NOT EXISTS (SELECT 1 FROM anime a WHERE a.anime_id = u.anime_id)`,
-			Op: OpEQ, Threshold: 0,
-		},
-		{
-			Name:        "user_anime_status_in_lookup",
-			Description: "every user_anime.watching_status has a watching_status row",
-			Severity:    e,
-			SQL: `SELECT count(*) FROM user_anime u
-			      WHERE NOT EXISTS (SELECT 1 FROM watching_status s WHERE s.status = u.watching_status)`,
-			Op: OpEQ, Threshold: 0,
-		},
+		profile("user_anime_not_empty", "user_anime has rows", e, "entries", OpGE, 1),
+		profile("user_anime_anime_in_catalogue",
+			"list entries not counted in anime_stats under an anime of the catalogue (so every user_anime.anime_id is in anime, inferred ones included, and the mart covers every entry)",
+			e, "outside_catalogue", OpEQ, 0),
+		profile("user_anime_status_in_lookup", "list entries whose watching_status has no watching_status row", e, "status_missing", OpEQ, 0),
+		profile("user_anime_rating_range", "list entries whose rating is not NULL (not rated) or within 1-10", e, "rating_out_of_range", OpEQ, 0),
 		{
 			Name:        "anime_score_range",
 			Description: "anime.score is NULL or within 1-10",
 			Severity:    e,
 			SQL:         `SELECT count(*) FROM anime WHERE score < 1 OR score > 10`,
-			Op:          OpEQ, Threshold: 0,
-		},
-		{
-			Name:        "user_anime_rating_range",
-			Description: "user_anime.rating is NULL (not rated) or within 1-10",
-			Severity:    e,
-			SQL:         `SELECT count(*) FROM user_anime WHERE rating < 1 OR rating > 10`,
 			Op:          OpEQ, Threshold: 0,
 		},
 		{
@@ -94,15 +80,7 @@ func Defaults(maxRejectRate float64) []Check {
 			             / CAST(NULLIF(count(*), 0) AS DOUBLE PRECISION) FROM anime`,
 			Op: OpLE, Threshold: 0.05,
 		},
-		{
-			Name:        "undocumented_status_share",
-			Description: "share of list entries whose status code the lookup does not define",
-			Severity:    w,
-			SQL: `SELECT CAST(SUM(CASE WHEN s.is_documented THEN 0 ELSE 1 END) AS DOUBLE PRECISION)
-			             / CAST(NULLIF(count(*), 0) AS DOUBLE PRECISION)
-			      FROM user_anime u JOIN watching_status s ON s.status = u.watching_status`,
-			Op: OpLE, Threshold: 0.01,
-		},
+		profile("undocumented_status_share", "share of list entries whose status code the lookup does not define", w, "undocumented_share", OpLE, 0.01),
 		{
 			Name:        "anime_members_balance",
 			Description: "anime rows where watching + completed + on_hold + dropped + plan_to_watch differs from members",
@@ -113,6 +91,22 @@ func Defaults(maxRejectRate float64) []Check {
 		},
 	}
 	return checks
+}
+
+// userAnimeProfile measures the fact table in one scan; several checks
+// read its columns.
+const userAnimeProfile = `SELECT count(*) AS entries,
+       count(*) FILTER (WHERE u.rating < 1 OR u.rating > 10) AS rating_out_of_range,
+       count(*) FILTER (WHERE s.status IS NULL) AS status_missing,
+       CAST(count(*) FILTER (WHERE NOT s.is_documented) AS DOUBLE PRECISION)
+           / CAST(NULLIF(count(*), 0) AS DOUBLE PRECISION) AS undocumented_share,
+       count(*) - (SELECT COALESCE(SUM(m.list_users), 0) FROM anime_stats m
+                   JOIN anime a ON a.anime_id = m.anime_id) AS outside_catalogue
+FROM user_anime u
+LEFT JOIN watching_status s ON s.status = u.watching_status`
+
+func profile(name, description string, sev animetl.Severity, column string, op Op, threshold float64) Check {
+	return Check{Name: name, Description: description, Severity: sev, SQL: userAnimeProfile, Column: column, Op: op, Threshold: threshold}
 }
 
 func notEmpty(table string) Check {

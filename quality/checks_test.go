@@ -3,16 +3,20 @@ package quality_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	duckdriver "github.com/duckdb/duckdb-go/v2"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/duckdb"
 	"github.com/animetl/animetl/internal/contract"
+	"github.com/animetl/animetl/postgres"
 	"github.com/animetl/animetl/quality"
 )
 
@@ -67,7 +71,7 @@ func TestChecksCatchViolations(t *testing.T) {
 			}
 			defer w.Close()
 			results, err := quality.Run(context.Background(), w, quality.Defaults(quality.DefaultMaxRejectRate),
-				quality.Params{RunID: sum.RunID, MaxRejectRate: quality.DefaultMaxRejectRate})
+				quality.Params{RunID: sum.RunID, MaxRejectRate: quality.DefaultMaxRejectRate, Dialect: "duckdb"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,5 +99,68 @@ func mutate(t *testing.T, path string, stmts []string) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
+	}
+}
+
+// TestPostgresChecksCatchViolations breaks rules in a published PostgreSQL
+// warehouse; the primary-key check there reads the catalog.
+func TestPostgresChecksCatchViolations(t *testing.T) {
+	base := os.Getenv("ANIMETL_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("needs ANIMETL_TEST_POSTGRES=postgres://...; `make test` starts a throwaway server and sets it")
+	}
+	dir, _ := contract.Gen(t, contract.Generated)
+	tests := []struct {
+		check  string
+		break_ []string
+	}{
+		{"user_anime_pk_unique", []string{"DROP VIEW anime_list", "ALTER TABLE user_anime DROP CONSTRAINT user_anime_pkey"}},
+		{"user_anime_rating_range", []string{"UPDATE user_anime SET rating = 11 WHERE user_id = (SELECT min(user_id) FROM user_anime)"}},
+		{"user_anime_anime_in_catalogue", []string{"DELETE FROM anime WHERE anime_id = (SELECT min(anime_id) FROM user_anime)"}},
+		{"user_anime_status_in_lookup", []string{"DELETE FROM watching_status WHERE status = 2"}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.check, func(t *testing.T) {
+			ctx := context.Background()
+			db := fmt.Sprintf("animetl_quality_%d_%d", os.Getpid(), i)
+			admin, err := pgx.Connect(ctx, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer admin.Close(ctx)
+			admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
+			if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+				t.Fatal(err)
+			}
+			defer admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+			u, _ := url.Parse(base)
+			u.Path = "/" + db
+			w, err := postgres.Open(ctx, postgres.Options{URL: u.String()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			sum := contract.MustRun(t, w, dir, 0)
+			conn, err := pgx.Connect(ctx, u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			for _, q := range tc.break_ {
+				if _, err := conn.Exec(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			results, err := quality.Run(ctx, w, quality.Defaults(quality.DefaultMaxRejectRate),
+				quality.Params{RunID: sum.RunID, MaxRejectRate: quality.DefaultMaxRejectRate, Dialect: w.Dialect()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range results {
+				if r.Name == tc.check && r.Status != animetl.CheckFail {
+					t.Errorf("%s passed on data that breaks it (observed %s)", r.Name, r.Observed)
+				}
+			}
+		})
 	}
 }

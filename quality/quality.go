@@ -30,11 +30,24 @@ type Check struct {
 	Name        string
 	Description string
 	Severity    animetl.Severity
-	// SQL returns one row with one numeric column, the observed value. It may
-	// use $1, the id of the run whose ledger rows it checks.
-	SQL       string
+	// SQL returns one row; the observed value is its only column, or the
+	// column named Column. It may use $1, the id of the run whose ledger rows
+	// it checks. Checks with the same SQL share one execution, so several
+	// checks can read one scan of a big table.
+	SQL    string
+	Column string
+	// Dialects replaces SQL on the named engines ("postgres", "duckdb").
+	Dialects  map[string]string
 	Op        Op
 	Threshold float64
+}
+
+// sqlFor returns the check's SQL on an engine.
+func (c Check) sqlFor(dialect string) string {
+	if q, ok := c.Dialects[dialect]; ok {
+		return q
+	}
+	return c.SQL
 }
 
 // Params are the values a check run needs.
@@ -43,6 +56,8 @@ type Params struct {
 	RunID string
 	// MaxRejectRate is the threshold of the reject-rate check.
 	MaxRejectRate float64
+	// Dialect selects per-engine SQL (Check.Dialects).
+	Dialect string
 }
 
 // DefaultMaxRejectRate is the default share of rejected lines a run tolerates.
@@ -64,12 +79,22 @@ func Failed(results []animetl.CheckResult) []string {
 // one must not pass silently.
 func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]animetl.CheckResult, error) {
 	results := make([]animetl.CheckResult, 0, len(checks))
+	rows := map[string]map[string]*float64{} // SQL -> column -> value
 	for _, c := range checks {
-		observed, err := observe(ctx, q, c, p)
-		if err != nil {
-			return results, fmt.Errorf("check %s: %w", c.Name, err)
+		sql := c.sqlFor(p.Dialect)
+		row, ok := rows[sql]
+		if !ok {
+			var err error
+			if row, err = observe(ctx, q, sql, p); err != nil {
+				return results, fmt.Errorf("check %s: %w", c.Name, err)
+			}
+			rows[sql] = row
 		}
-		results = append(results, Evaluate(c, observed))
+		v, ok := row[strings.ToLower(c.Column)]
+		if !ok {
+			return results, fmt.Errorf("check %s: the query has no column %q", c.Name, c.Column)
+		}
+		results = append(results, Evaluate(c, v))
 	}
 	return results, nil
 }
@@ -112,12 +137,14 @@ func formatNum(v float64) string {
 	return strconv.FormatFloat(v, 'g', 6, 64)
 }
 
-func observe(ctx context.Context, q animetl.Querier, c Check, p Params) (*float64, error) {
+// observe runs sql and returns its one row by lower-case column name; a
+// one-column row is also under "" (a check without Column).
+func observe(ctx context.Context, q animetl.Querier, sql string, p Params) (map[string]*float64, error) {
 	var args []any
-	if strings.Contains(c.SQL, "$1") {
+	if strings.Contains(sql, "$1") {
 		args = append(args, p.RunID)
 	}
-	rows, err := q.Query(ctx, c.SQL, args...)
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,17 +159,21 @@ func observe(ctx context.Context, q animetl.Querier, c Check, p Params) (*float6
 	if err != nil {
 		return nil, err
 	}
-	if len(vals) != 1 {
-		return nil, fmt.Errorf("query returned %d columns, want 1", len(vals))
-	}
-	v, err := toFloat(vals[0])
-	if err != nil {
-		return nil, err
+	out := make(map[string]*float64, len(vals)+1)
+	for i, col := range rows.Columns() {
+		v, err := toFloat(vals[i])
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", col, err)
+		}
+		out[strings.ToLower(col)] = v
+		if len(vals) == 1 {
+			out[""] = v
+		}
 	}
 	if rows.Next() {
 		return nil, fmt.Errorf("query returned more than one row")
 	}
-	return v, rows.Err()
+	return out, rows.Err()
 }
 
 func toFloat(v any) (*float64, error) {

@@ -28,6 +28,8 @@ type Params struct {
 	ListTable string
 	// Prior is the weight m of anime_stats.rating_weighted.
 	Prior int
+	// ListUnlogged creates the list table UNLOGGED (PostgreSQL only).
+	ListUnlogged bool
 }
 
 // Tag is a list column of anime.csv that becomes a dimension and a bridge.

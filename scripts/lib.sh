@@ -144,3 +144,69 @@ ensure_s3_server() {
     export ANIMETL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
     export PATH="$venv/bin:$PATH"
 }
+
+# start_postgres_cluster starts a throwaway cluster (stopped and removed on
+# exit, like ensure_postgres_url's) with the server's default durability
+# settings plus the server options given as arguments ("-c name=value" ...),
+# and prints its postgres:// URL. Unlike ensure_postgres_url it passes none of
+# the test-speed options (fsync, synchronous_commit, full_page_writes stay on),
+# so it suits measurements. Call it directly, not in $(...): the cleanup
+# needs PG_TMP set in this shell. The URL is left in PG_URL.
+PG_URL=""
+start_postgres_cluster() {
+    [ -z "$PG_TMP" ] || die "start_postgres_cluster: a throwaway cluster is already running ($PG_TMP)"
+    PG_BIN="$(pg_bindir)" || { apt_install postgresql; PG_BIN="$(pg_bindir)" || die "postgresql installed but no server binaries found"; }
+    PG_TMP="$(mktemp -d "${TMPDIR:-/tmp}/animetl-pg.XXXXXX")"
+    chmod 755 "$PG_TMP"
+    as_root && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown postgres "$PG_TMP"; }
+    local port
+    port="$(free_port)"
+    log "starting a throwaway PostgreSQL ($PG_BIN) on port $port, default durability, options: ${*:-none}"
+    pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$PG_TMP/initdb.log" 2>&1 \
+        || pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C >"$PG_TMP/initdb.log" 2>&1 \
+        || { cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
+    pg_run "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 120 \
+        -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 $*" \
+        start >/dev/null || { cat "$PG_TMP/server.log" >&2; die "PostgreSQL did not start"; }
+    PG_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+}
+
+# ensure_time makes GNU time available as /usr/bin/time (Debian's `time`).
+ensure_time() {
+    if [ ! -x /usr/bin/time ] || ! /usr/bin/time -f '%e %M' true >/dev/null 2>&1; then
+        apt_install time
+    fi
+    [ -x /usr/bin/time ] || die "/usr/bin/time missing after installing the time package"
+}
+
+# ensure_psql makes the psql client available.
+ensure_psql() {
+    command -v psql >/dev/null 2>&1 && return 0
+    local b
+    if b="$(pg_bindir)" && [ -x "$b/psql" ]; then export PATH="$PATH:$b"; return 0; fi
+    apt_install postgresql-client
+    command -v psql >/dev/null 2>&1 || die "psql missing after installing postgresql-client"
+}
+
+# ensure_pgloader makes pgloader available (Debian's package).
+ensure_pgloader() {
+    command -v pgloader >/dev/null 2>&1 || apt_install pgloader ca-certificates
+    command -v pgloader >/dev/null 2>&1 || die "pgloader missing after installing it"
+}
+
+# ensure_bench_venv prints the folder of a cached virtual environment with
+# the Python packages of scripts/requirements-bench.txt (pandas, psycopg2),
+# creating it when missing, as ensure_s3_server does for moto.
+ensure_bench_venv() {
+    local venv="${ANIMETL_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-bench-$(sha256sum scripts/requirements-bench.txt | cut -c1-12)}"
+    if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
+        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+        log "installing the benchmark's Python packages into $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-bench.txt >&2 \
+            || die "pip install -r scripts/requirements-bench.txt failed"
+        touch "$venv/.complete"
+    fi
+    echo "$venv"
+}

@@ -57,7 +57,7 @@ func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return exitError{code: exitFailed, err: err}
 	}
-	results, err := quality.Run(ctx, wh, quality.Defaults(f.maxRejectRate), quality.Params{RunID: runID, MaxRejectRate: f.maxRejectRate})
+	results, err := quality.Run(ctx, wh, quality.Defaults(f.maxRejectRate), quality.Params{RunID: runID, MaxRejectRate: f.maxRejectRate, Dialect: wh.Dialect()})
 	if err != nil {
 		return exitError{code: exitFailed, err: err}
 	}

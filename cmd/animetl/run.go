@@ -19,6 +19,7 @@ type runFlags struct {
 	mode          string
 	maxRejectRate float64
 	batchSize     int
+	parseWorkers  int
 	priorRatings  int
 	json          bool
 	progress      string
@@ -51,10 +52,11 @@ with its file, line number, reason and raw text.`,
 	fl.StringVar(&f.mode, "mode", "full", "full: rebuild from the base files plus every delta (incremental: not available yet)")
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "fail the run when more than this share of lines is rejected")
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
+	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior)")
 	fl.BoolVar(&f.json, "json", false, "print exactly one JSON summary object on stdout")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
-	bindEnv(fl, "source", "mode", "max-reject-rate", "batch-size", "prior-ratings", "progress")
+	bindEnv(fl, "source", "mode", "max-reject-rate", "batch-size", "parse-workers", "prior-ratings", "progress")
 	a.warehouseFlags(cmd, true)
 	a.sourceFlags(cmd)
 	return cmd
@@ -84,7 +86,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	sum, err := pipeline.Run(ctx, pipeline.Config{
 		Source: src, Warehouse: wh, WarehouseName: whName,
 		Mode: animetl.Mode(f.mode), MaxRejectRate: f.maxRejectRate,
-		PriorRatings: f.priorRatings, BatchSize: f.batchSize,
+		PriorRatings: f.priorRatings, BatchSize: f.batchSize, ParseWorkers: f.parseWorkers,
 		Logger: a.log, Progress: bar.update,
 	})
 	bar.finish()

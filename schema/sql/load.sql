@@ -2,7 +2,7 @@
 -- They live only during a run, in the engine's scratch area ({{.Scratch}}).
 -- The list entries' table puts the contract's columns first: on PostgreSQL
 -- it becomes user_anime itself once the lineage columns are dropped.
-CREATE TABLE {{.ListTable}} (
+CREATE {{if .ListUnlogged}}UNLOGGED {{end}}TABLE {{.ListTable}} (
     user_id          INTEGER NOT NULL,
     anime_id         INTEGER NOT NULL,
     watching_status  SMALLINT NOT NULL,
