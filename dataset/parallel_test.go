@@ -68,7 +68,7 @@ func TestParallelEqualsSequential(t *testing.T) {
 	}
 	long := "user_id,anime_id,rating,watching_status,watched_episodes\n1,2,3,4,5\n" + strings.Repeat("9", DefaultMaxRecordBytes+100) + "\n6,7,8,2,9\n"
 	cases := map[string]string{
-		"hostile fixture":                string(hostile),
+		"hostile fixture":               string(hostile),
 		"indexed layout with BOM, CRLF": "\xEF\xBB\xBF,user_id,anime_id,rating,watching_status,watched_episodes\r\n0,1,2,8,2,12\r\n1,1,3,0,6,0\r\n",
 		"no final newline":              "user_id,anime_id,rating,watching_status,watched_episodes\n1,2,3,4,5",
 		"header only":                   "user_id,anime_id,rating,watching_status,watched_episodes",

@@ -153,4 +153,3 @@ func drain[T any](in <-chan T) {
 		}
 	}()
 }
-
