@@ -109,6 +109,22 @@ type FinalizeOptions struct {
 	// by and saw no (user_id, anime_id) twice. A warehouse may then skip its
 	// own search for repeats; the primary-key check still runs.
 	ListKeysUnique bool
+	// ListCounts, when not nil, are the per-anime, per-status counts of
+	// user_anime, counted by the pipeline as the entries streamed by. The
+	// pipeline only gives them when they are exact (one list file, no
+	// repeated key); the warehouse then need not scan user_anime to build
+	// the marts. The mart checks compare them with the fact table.
+	ListCounts []StatusCount
+}
+
+// StatusCount is the number of list entries of one anime with one status,
+// how many of them carry a rating, and the sum of those ratings.
+type StatusCount struct {
+	AnimeID   int32
+	Status    int16
+	Entries   int64
+	Ratings   int64
+	RatingSum int64
 }
 
 // DefaultPriorRatings is the default FinalizeOptions.PriorRatings.

@@ -47,8 +47,13 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			loaded[id] -= n
 		}
 	}
-	steps := []string{"ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line"}
-	steps = append(steps, schema.Model()...)
+	if err := s.execAll(ctx, []string{"ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line"}); err != nil {
+		return nil, err
+	}
+	if err := s.aggregate(ctx, p, opts.ListCounts); err != nil {
+		return nil, err
+	}
+	steps := schema.Model()
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
 	if err := s.execAll(ctx, steps, s.run.ID); err != nil {
@@ -96,6 +101,24 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	return sums, nil
+}
+
+// aggregate fills scratch.ua_agg: from the pipeline's exact counts when it
+// has them, else by scanning user_anime.
+func (s *stage) aggregate(ctx context.Context, p schema.Params, counts []animetl.StatusCount) error {
+	if counts == nil {
+		return s.execAll(ctx, schema.Aggregate(p))
+	}
+	apps, done, err := s.appenders(ctx, "scratch", "ua_agg")
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		if err := apps[0].AppendRow(c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum); err != nil {
+			return done(fmt.Errorf("duckdb: append counts: %w", err))
+		}
+	}
+	return done(nil)
 }
 
 func (s *stage) countByFile(ctx context.Context, q string) (map[int16]int64, error) {

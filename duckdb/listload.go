@@ -19,7 +19,6 @@ import (
 type listSource struct {
 	ctx    context.Context
 	in     <-chan []animetl.ListEntry
-	fileID int16
 	rows   atomic.Int64
 	errMu  sync.Mutex
 	err    error
@@ -36,8 +35,7 @@ var listColumnTypes = []struct {
 	t    duck.Type
 }{
 	{"user_id", duck.TYPE_INTEGER}, {"anime_id", duck.TYPE_INTEGER}, {"watching_status", duck.TYPE_SMALLINT},
-	{"rating", duck.TYPE_SMALLINT}, {"watched_episodes", duck.TYPE_INTEGER}, {"file_id", duck.TYPE_SMALLINT},
-	{"line", duck.TYPE_BIGINT},
+	{"rating", duck.TYPE_SMALLINT}, {"watched_episodes", duck.TYPE_INTEGER}, {"line", duck.TYPE_BIGINT},
 }
 
 func (s *listSource) ColumnInfos() []duck.ColumnInfo {
@@ -88,7 +86,7 @@ func (s *listSource) FillChunk(local any, chunk duck.DataChunk) error {
 		}
 		e := &st.batch[st.pos]
 		st.pos++
-		if err := setEntry(chunk, n, e, s.fileID); err != nil {
+		if err := setEntry(chunk, n, e); err != nil {
 			return s.fail(err)
 		}
 		n++
@@ -101,17 +99,17 @@ func (s *listSource) finish(chunk duck.DataChunk, n int) error {
 	return chunk.SetSize(n)
 }
 
-// setEntry writes one entry; a rating of 0 stays 0 here (setting a NULL is
-// a cgo call per value) and becomes NULL in the INSERT's NULLIF.
-func setEntry(c duck.DataChunk, row int, e *animetl.ListEntry, fileID int16) error {
+// setEntry writes one entry. A rating of 0 stays 0 here (setting a NULL is
+// a cgo call per value) and becomes NULL in the INSERT's NULLIF; the file id
+// is a constant of the INSERT.
+func setEntry(c duck.DataChunk, row int, e *animetl.ListEntry) error {
 	return errors.Join(
 		duck.SetChunkValue(c, 0, row, e.UserID),
 		duck.SetChunkValue(c, 1, row, e.AnimeID),
 		duck.SetChunkValue(c, 2, row, e.Status),
 		duck.SetChunkValue(c, 3, row, e.Rating),
 		duck.SetChunkValue(c, 4, row, e.Episodes),
-		duck.SetChunkValue(c, 5, row, fileID),
-		duck.SetChunkValue(c, 6, row, e.Line),
+		duck.SetChunkValue(c, 5, row, e.Line),
 	)
 }
 
@@ -125,7 +123,7 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 		return fmt.Errorf("duckdb: %w", err)
 	}
 	defer conn.Close()
-	src := &listSource{ctx: ctx, in: in, fileID: f.ID}
+	src := &listSource{ctx: ctx, in: in}
 	name := fmt.Sprintf("animetl_list_%d", listSeq.Add(1))
 	udf := duck.ParallelChunkTableFunction{
 		BindArguments: func(map[string]any, ...any) (duck.ParallelChunkTableSource, error) { return src, nil },
@@ -133,8 +131,9 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 	if err := duck.RegisterTableUDF(conn, name, udf); err != nil {
 		return fmt.Errorf("duckdb: register list loader: %w", err)
 	}
-	_, err = conn.ExecContext(ctx, `INSERT INTO user_anime
-		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, file_id, line FROM `+name+"()")
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO user_anime
+		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, CAST(%d AS SMALLINT), line
+		FROM %s()`, f.ID, name))
 	if src.err != nil {
 		err = src.err
 	}

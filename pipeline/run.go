@@ -183,6 +183,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 
 	rejects := make(chan []animetl.RowError, 4)
 	probe := newKeyProbe()
+	counter := newListCounter()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return stage.LoadRejects(gctx, rejects) })
 	g.Go(func() error {
@@ -190,7 +191,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 		rs := &rejectSink{ctx: gctx, out: rejects, size: 1024}
 		for _, fl := range loads {
 			t0 := time.Now()
-			if err := loadFile(gctx, cfg, stage, fl, rs, probe); err != nil {
+			if err := loadFile(gctx, cfg, stage, fl, rs, probe, counter); err != nil {
 				return err
 			}
 			if err := rs.flush(); err != nil {
@@ -209,7 +210,18 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	}
 
 	t0 := time.Now()
-	files, err := stage.Finalize(ctx, animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, ListKeysUnique: probe.clean})
+	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, ListKeysUnique: probe.clean}
+	listFiles := 0
+	for _, fl := range loads {
+		if fl.Kind == animetl.KindAnimeList {
+			listFiles++
+		}
+	}
+	if probe.clean && listFiles == 1 {
+		// Every entry streamed by is in user_anime as it is: the counts are exact.
+		opts.ListCounts = counter.counts()
+	}
+	files, err := stage.Finalize(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("finalize: %w", err)
 	}
@@ -272,7 +284,7 @@ func (r *rejectSink) flush() error {
 }
 
 // loadFile streams one file through its decoder into the stage.
-func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe) error {
+func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter) error {
 	name := fl.Info.Name
 	rc, err := cfg.Source.Open(ctx, name)
 	if err != nil {
@@ -302,6 +314,7 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 			res, err := dataset.DecodeAnimeListParallel(cr, name, dataset.ListOptions{Workers: cfg.ParseWorkers},
 				func(es []animetl.ListEntry) error {
 					probe.observe(es)
+					counter.add(es)
 					for len(es) > 0 { // keep batches small enough to spread over the loaders
 						n := min(len(es), cfg.BatchSize)
 						if err := send(es[:n:n]); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/schema"
@@ -16,7 +17,9 @@ import (
 
 // Finalize keys user_anime (resolving repeated keys only when the unique
 // index finds some), builds the model, marts and views, analyzes them, and
-// measures every file's counts.
+// measures every file's counts. When the pipeline's counts make the marts
+// independent of user_anime, the model is built on a second connection
+// while the key index builds.
 func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
 	p := stageParams
 	p.Prior = opts.PriorRatings
@@ -36,39 +39,37 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	files := append([]*animetl.FileLoad(nil), s.files...)
 	s.mu.Unlock()
 
-	const keyIndex = "CREATE UNIQUE INDEX user_anime_pkey ON user_anime (user_id, anime_id)"
-	_, err = conn.Exec(ctx, keyIndex)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		// Repeated keys: resolve them, then key the table.
-		if err := execAll(ctx, conn, schema.Repeats(p), s.run.ID); err != nil {
+	var removed map[int16]int64
+	if opts.ListCounts != nil {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error {
+			var err error
+			removed, err = s.keyUserAnime(gctx, conn, p)
+			return err
+		})
+		g.Go(func() error {
+			c2, err := s.pool.Acquire(gctx)
+			if err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
+			defer c2.Release()
+			return s.buildModel(gctx, c2, p, opts.ListCounts)
+		})
+		if err := g.Wait(); err != nil {
 			return nil, err
 		}
-		removed, err := countByFile(ctx, conn, `SELECT file_id, count(*) FROM ua_repeat_rows WHERE rn > 1 GROUP BY file_id`)
-		if err != nil {
+	} else {
+		if removed, err = s.keyUserAnime(ctx, conn, p); err != nil {
 			return nil, err
 		}
-		for id, n := range removed {
-			loaded[id] -= n
+		if err := s.buildModel(ctx, conn, p, nil); err != nil {
+			return nil, err
 		}
-		_, err = conn.Exec(ctx, keyIndex)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: key user_anime: %w", err)
-		}
-	} else if err != nil {
-		return nil, fmt.Errorf("postgres: key user_anime: %w", err)
 	}
-	steps := []string{
-		`ALTER TABLE user_anime DROP COLUMN file_id, DROP COLUMN line,
-		 ADD CONSTRAINT user_anime_pkey PRIMARY KEY USING INDEX user_anime_pkey`,
+	for id, n := range removed {
+		loaded[id] -= n
 	}
-	steps = append(steps, schema.Model()...)
-	steps = append(steps, schema.Finalize(p)...)
-	steps = append(steps, schema.Views()...)
-	for _, t := range schema.ModelTables {
-		steps = append(steps, "ANALYZE "+ident(s.w.stage, t))
-	}
-	if err := execAll(ctx, conn, steps, s.run.ID); err != nil {
+	if err := execAll(ctx, conn, []string{"ANALYZE " + ident(s.w.stage, "user_anime")}, s.run.ID); err != nil {
 		return nil, err
 	}
 	small, err := countByFile(ctx, conn, `SELECT file_id, count(*) FROM anime_load GROUP BY file_id
@@ -111,6 +112,59 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	return sums, nil
+}
+
+// keyUserAnime builds the unique index on (user_id, anime_id), resolving
+// repeated keys first when the build finds some, drops the lineage columns
+// and makes the index the primary key. It returns the rows removed per file.
+func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.Params) (map[int16]int64, error) {
+	const keyIndex = "CREATE UNIQUE INDEX user_anime_pkey ON user_anime (user_id, anime_id)"
+	var removed map[int16]int64
+	_, err := conn.Exec(ctx, keyIndex)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if err := execAll(ctx, conn, schema.Repeats(p), s.run.ID); err != nil {
+			return nil, err
+		}
+		if removed, err = countByFile(ctx, conn, `SELECT file_id, count(*) FROM ua_repeat_rows WHERE rn > 1 GROUP BY file_id`); err != nil {
+			return nil, err
+		}
+		if _, err = conn.Exec(ctx, keyIndex); err != nil {
+			return nil, fmt.Errorf("postgres: key user_anime: %w", err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("postgres: key user_anime: %w", err)
+	}
+	return removed, execAll(ctx, conn, []string{`ALTER TABLE user_anime DROP COLUMN file_id, DROP COLUMN line,
+		 ADD CONSTRAINT user_anime_pkey PRIMARY KEY USING INDEX user_anime_pkey`}, s.run.ID)
+}
+
+// buildModel fills ua_agg (from counts, or by scanning the keyed
+// user_anime) and builds the model, marts and views.
+func (s *stage) buildModel(ctx context.Context, conn *pgxpool.Conn, p schema.Params, counts []animetl.StatusCount) error {
+	if counts == nil {
+		if err := execAll(ctx, conn, schema.Aggregate(p), s.run.ID); err != nil {
+			return err
+		}
+	} else {
+		rows := make([][]any, len(counts))
+		for i, c := range counts {
+			rows[i] = []any{c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum}
+		}
+		if _, err := conn.CopyFrom(ctx, pgx.Identifier{s.w.stage, "ua_agg"},
+			[]string{"anime_id", "watching_status", "n", "ratings", "rating_sum"}, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("postgres: copy counts: %w", err)
+		}
+	}
+	steps := append([]string{"ANALYZE " + ident(s.w.stage, "ua_agg")}, schema.Model()...)
+	steps = append(steps, schema.Finalize(p)...)
+	steps = append(steps, schema.Views()...)
+	// Statistics for the planner on the tables readers join most; the small
+	// ones are analyzed by autovacuum soon after they appear.
+	for _, t := range []string{"anime", "anime_stats"} {
+		steps = append(steps, "ANALYZE "+ident(s.w.stage, t))
+	}
+	return execAll(ctx, conn, steps, s.run.ID)
 }
 
 func execAll(ctx context.Context, conn *pgxpool.Conn, stmts []string, runID string) error {

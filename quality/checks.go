@@ -28,11 +28,12 @@ func Defaults(maxRejectRate float64) []Check {
 		},
 		{
 			Name: "user_anime_pk_unique",
-			Description: "(user_id, anime_id) is unique in user_anime: repeated pairs (DuckDB), " +
+			Description: "(user_id, anime_id) is unique in user_anime: rows repeating the pair before them (DuckDB), " +
 				"or 1 when the primary key constraint is missing (PostgreSQL, where it guarantees uniqueness)",
 			Severity: e,
-			SQL: `SELECT count(*) FROM (SELECT user_id, anime_id FROM user_anime
-			      GROUP BY user_id, anime_id HAVING count(*) > 1) d`,
+			// Sort-based, so it spills within the memory limit on big tables.
+			SQL: `SELECT count(*) FROM (SELECT anime_id, lag(anime_id) OVER (PARTITION BY user_id ORDER BY anime_id) AS prev
+			      FROM user_anime) d WHERE prev = anime_id`,
 			Dialects: map[string]string{"postgres": `SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_index i
 			      WHERE i.indrelid = to_regclass('user_anime') AND i.indisprimary AND i.indisvalid) THEN 0 ELSE 1 END`},
 			Op: OpEQ, Threshold: 0,
@@ -44,6 +45,9 @@ func Defaults(maxRejectRate float64) []Check {
 		profile("user_anime_anime_in_catalogue",
 			"list entries not counted in anime_stats under an anime of the catalogue (so every user_anime.anime_id is in anime, inferred ones included, and the mart covers every entry)",
 			e, "outside_catalogue", OpEQ, 0),
+		profile("anime_stats_matches_user_anime",
+			"difference between anime_stats and user_anime in the totals of each status column and of ratings",
+			e, "mart_mismatch", OpEQ, 0),
 		profile("user_anime_status_in_lookup", "list entries whose watching_status has no watching_status row", e, "status_missing", OpEQ, 0),
 		profile("user_anime_rating_range", "list entries whose rating is not NULL (not rated) or within 1-10", e, "rating_out_of_range", OpEQ, 0),
 		{
@@ -101,7 +105,13 @@ const userAnimeProfile = `SELECT count(*) AS entries,
        CAST(count(*) FILTER (WHERE NOT s.is_documented) AS DOUBLE PRECISION)
            / CAST(NULLIF(count(*), 0) AS DOUBLE PRECISION) AS undocumented_share,
        count(*) - (SELECT COALESCE(SUM(m.list_users), 0) FROM anime_stats m
-                   JOIN anime a ON a.anime_id = m.anime_id) AS outside_catalogue
+                   JOIN anime a ON a.anime_id = m.anime_id) AS outside_catalogue,
+       ABS(count(*) FILTER (WHERE u.watching_status = 1) - (SELECT COALESCE(SUM(watching), 0) FROM anime_stats))
+       + ABS(count(*) FILTER (WHERE u.watching_status = 2) - (SELECT COALESCE(SUM(completed), 0) FROM anime_stats))
+       + ABS(count(*) FILTER (WHERE u.watching_status = 3) - (SELECT COALESCE(SUM(on_hold), 0) FROM anime_stats))
+       + ABS(count(*) FILTER (WHERE u.watching_status = 4) - (SELECT COALESCE(SUM(dropped), 0) FROM anime_stats))
+       + ABS(count(*) FILTER (WHERE u.watching_status = 6) - (SELECT COALESCE(SUM(plan_to_watch), 0) FROM anime_stats))
+       + ABS(count(u.rating) - (SELECT COALESCE(SUM(ratings), 0) FROM anime_stats)) AS mart_mismatch
 FROM user_anime u
 LEFT JOIN watching_status s ON s.status = u.watching_status`
 

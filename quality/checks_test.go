@@ -50,6 +50,8 @@ func TestChecksCatchViolations(t *testing.T) {
 		{"files_reconciled", []string{"UPDATE etl_file SET rows_loaded = rows_loaded - 1 WHERE name = 'animelist.csv'"}},
 		{"reject_rate", []string{"UPDATE etl_file SET rows_rejected = rows_read / 2, rows_loaded = rows_read - rows_read / 2 - rows_duplicate WHERE name = 'animelist.csv'"}},
 		{"user_anime_not_empty", []string{"DELETE FROM user_anime"}},
+		{"anime_stats_matches_user_anime", []string{"UPDATE anime_stats SET watching = watching + 1 WHERE anime_id = (SELECT min(anime_id) FROM anime_stats)"}},
+		{"anime_stats_matches_user_anime", []string{"UPDATE anime_stats SET ratings = ratings - 1 WHERE ratings > 0 AND anime_id = (SELECT min(anime_id) FROM anime_stats WHERE ratings > 0)"}},
 		{"inferred_anime_share", []string{"UPDATE anime SET is_inferred = TRUE"}},
 		{"undocumented_status_share", []string{"UPDATE watching_status SET is_documented = FALSE"}},
 		{"anime_members_balance", []string{"UPDATE anime SET members = members + 1 WHERE anime_id = (SELECT min(anime_id) FROM anime WHERE members IS NOT NULL)"}},

@@ -114,6 +114,9 @@ func Model() []string { return render("sql/model.sql", Params{}) }
 // Repeats returns the statements that resolve repeated list keys; $1 is the run id.
 func Repeats(p Params) []string { return render("sql/repeats.sql", p) }
 
+// Aggregate returns the statement that counts user_anime into ua_agg.
+func Aggregate(p Params) []string { return render("sql/aggregate.sql", p) }
+
 // Finalize returns the statements that fill the model from the loads.
 func Finalize(p Params) []string { return render("sql/finalize.sql", p) }
 

@@ -29,7 +29,7 @@ func TestRenderAll(t *testing.T) {
 	p := Params{Scratch: "scratch.", ListTable: "scratch.user_anime_load", Prior: 50}
 	sets := map[string][]string{
 		"ops": Ops(), "load": Load(p), "model": Model(), "repeats": Repeats(p),
-		"finalize": Finalize(p), "views": Views(),
+		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p),
 	}
 	for name, stmts := range sets {
 		if len(stmts) == 0 {

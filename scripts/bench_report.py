@@ -22,6 +22,7 @@ LABELS = {
     "pg_index": "PostgreSQL floor: CREATE UNIQUE INDEX",
     "f_pg": "F_pg = \\copy + index",
     "animetl_pg": "animetl run -> PostgreSQL",
+    "animetl_pg_unlogged": "  the same with --pg-unlogged",
     "duck_floor": "F_duck: DuckDB read_csv CTAS",
     "animetl_duck": "animetl run -> DuckDB",
     "pgloader": "pgloader (csv, fresh table)",
@@ -82,7 +83,7 @@ def main():
     rows = meta["rows"]
 
     # The animetl runs' own summaries, and the seed's measured rate.
-    for name in ("animetl_pg", "animetl_duck"):
+    for name in ("animetl_pg", "animetl_pg_unlogged", "animetl_duck"):
         for s in samples.get(name, []):
             d = read_json(os.path.join(logs, f"{name}-{s['run']}.out")) or {}
             s["run_id"] = d.get("run_id")
@@ -181,6 +182,10 @@ def main():
     line("pg_index")
     line("f_pg")
     line("animetl_pg", rs("postgres"), "<= 1.5 (1.2)", verdict("postgres"))
+    if "animetl_pg_unlogged" in summary:
+        u, f = med("animetl_pg_unlogged"), med("f_pg")
+        summary["animetl_pg_unlogged"]["ratio"] = round(u / f, 3) if u and f else None
+        line("animetl_pg_unlogged", f"{u / f:.2f}" if u and f else "n/a", "(reference)", "")
     line("duck_floor")
     line("animetl_duck", rs("duckdb"), "<= 2.0 (1.5)", verdict("duckdb"))
     if meta["peer_runs"] > 0:

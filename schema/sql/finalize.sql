@@ -1,12 +1,6 @@
--- Build the published model from the load tables and user_anime. Runs after
--- the engine has made user_anime (deduplicated, keyed).
-
--- One pass over the fact table: counts per anime and status.
-CREATE TABLE {{.Scratch}}ua_agg AS
-SELECT anime_id, watching_status,
-       count(*) AS n, count(rating) AS ratings, sum(rating) AS rating_sum
-FROM user_anime
-GROUP BY anime_id, watching_status;
+-- Build the published model from the load tables, user_anime and ua_agg.
+-- Runs after the engine has made user_anime (deduplicated, keyed) and filled
+-- ua_agg (aggregate.sql or the pipeline's counts).
 
 -- The status lookup, plus the codes lists use and the lookup lacks.
 INSERT INTO watching_status (status, description, is_documented)

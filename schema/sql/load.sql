@@ -68,3 +68,13 @@ CREATE TABLE {{.Scratch}}synopsis_load (
     name     TEXT,
     synopsis TEXT
 );
+
+-- Per anime and status counts of user_anime: filled by aggregate.sql, or by
+-- the engine from counts the pipeline kept while the entries streamed by.
+CREATE TABLE {{.Scratch}}ua_agg (
+    anime_id        INTEGER NOT NULL,
+    watching_status SMALLINT NOT NULL,
+    n               BIGINT NOT NULL,
+    ratings         BIGINT NOT NULL,
+    rating_sum      BIGINT NOT NULL
+);
