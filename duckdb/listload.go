@@ -17,11 +17,11 @@ import (
 // vectors with typed writes, so the load costs no per-value boxing and runs
 // on every core DuckDB has.
 type listSource struct {
-	ctx    context.Context
-	in     <-chan []animetl.ListEntry
-	rows   atomic.Int64
-	errMu  sync.Mutex
-	err    error
+	ctx   context.Context
+	in    <-chan []animetl.ListEntry
+	rows  atomic.Int64
+	errMu sync.Mutex
+	err   error
 }
 
 // listState is one DuckDB thread's current batch.
