@@ -29,6 +29,9 @@ const (
 	KindAnimeList
 	KindWatchingStatus
 	KindSynopsis
+	// KindListDelete is a daily file of list entries removed from users'
+	// lists: animelist/date=YYYY-MM-DD/deletes/*.csv with user_id, anime_id.
+	KindListDelete
 )
 
 // String returns the canonical file name of the kind.
@@ -42,6 +45,8 @@ func (k Kind) String() string {
 		return FileWatchingStatus
 	case KindSynopsis:
 		return FileSynopsis
+	case KindListDelete:
+		return "animelist_deletes"
 	}
 	return "unknown"
 }
@@ -103,6 +108,13 @@ type ListEntry struct {
 	Episodes int32
 	// Line is the physical line of the source file the entry starts on.
 	Line int64
+}
+
+// ListDelete is one line of a deletes file: an entry removed from a list.
+type ListDelete struct {
+	UserID  int32
+	AnimeID int32
+	Line    int64
 }
 
 // WatchingStatus is one row of watching_status.csv.

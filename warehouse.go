@@ -28,9 +28,11 @@ type RunInfo struct {
 // FileLoad is one source file as a run loads it. The stage assigns ID in
 // AddFile; the pipeline fills RowsRead and Checksum once the file was read whole.
 type FileLoad struct {
-	ID       int16
-	Kind     Kind
-	Info     FileInfo
+	ID   int16
+	Kind Kind
+	Info FileInfo
+	// Date is the day of a delta file (YYYY-MM-DD), empty for base files.
+	Date     string
 	RowsRead int64
 	Checksum string // "sha256:<hex>" of the bytes read
 }
@@ -80,13 +82,18 @@ type Stage interface {
 	LoadAnime(ctx context.Context, f *FileLoad, in <-chan []Anime) error
 	LoadSynopses(ctx context.Context, f *FileLoad, in <-chan []Synopsis) error
 	LoadList(ctx context.Context, f *FileLoad, in <-chan []ListEntry) error
+	// LoadDeletes consumes the lines of a deletes file; the entries they name
+	// are removed in Finalize, after the upserts of the same day.
+	LoadDeletes(ctx context.Context, f *FileLoad, in <-chan []ListDelete) error
 	// LoadRejects stores rejected and duplicate lines until in is closed. It
 	// runs alongside the loaders for the whole load phase.
 	LoadRejects(ctx context.Context, in <-chan []RowError) error
 	// FinishFile records what was read of f (RowsRead, Checksum).
 	FinishFile(ctx context.Context, f *FileLoad) error
 	// Finalize removes repeated list entries (first occurrence wins within a
-	// file; a later file wins over an earlier one), builds dimensions,
+	// file; a later file wins over an earlier one), applies the deletes and,
+	// in incremental runs, merges the deltas into the published user_anime;
+	// then builds dimensions,
 	// bridges, inferred catalogue entries, marts, views and keys, and returns
 	// the per-file counts as the database measured them.
 	Finalize(ctx context.Context, opts FinalizeOptions) ([]FileSummary, error)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/animetl/animetl"
@@ -19,18 +20,24 @@ import (
 // that grows with the table) and serves no analytic query; the key is
 // guaranteed by the repeat resolution and checked before every publish.
 func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
-	p := scratchParams
+	p := s.params
 	p.Prior = opts.PriorRatings
 	if p.Prior <= 0 {
 		p.Prior = animetl.DefaultPriorRatings
 	}
-	loaded, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM user_anime GROUP BY file_id`)
+	incremental := s.run.Mode == animetl.ModeIncremental
+	loaded, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM `+p.ListTable+` GROUP BY file_id
+		UNION ALL SELECT file_id, count(*) FROM scratch.delete_load GROUP BY file_id`)
 	if err != nil {
 		return nil, err
 	}
+	var deletes int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM scratch.delete_load`).Scan(&deletes); err != nil {
+		return nil, fmt.Errorf("duckdb: count deletes: %w", err)
+	}
 	var repeats int64
 	if !opts.ListKeysUnique {
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM user_anime
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+p.ListTable+`
 			GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
 			return nil, fmt.Errorf("duckdb: find repeats: %w", err)
 		}
@@ -47,15 +54,39 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			loaded[id] -= n
 		}
 	}
-	if err := s.execAll(ctx, []string{"ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line"}); err != nil {
+	var steps []string
+	if incremental {
+		// Merge the day into the copied user_anime, then rebuild everything
+		// else from the freshly loaded catalogue.
+		steps = append(steps, schema.Merge(p)...)
+		for _, v := range schema.ModelViews {
+			steps = append(steps, "DROP VIEW IF EXISTS "+v)
+		}
+		for _, t := range schema.ModelTables {
+			if t != "user_anime" {
+				steps = append(steps, "DROP TABLE IF EXISTS "+t)
+			}
+		}
+	} else {
+		if deletes > 0 {
+			steps = append(steps, schema.Deletes(p)...)
+		}
+		steps = append(steps, "ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line")
+	}
+	if err := s.execAll(ctx, steps, s.run.ID); err != nil {
 		return nil, err
 	}
-	if err := s.aggregate(ctx, p, opts.ListCounts); err != nil {
+	counts := opts.ListCounts
+	if incremental || deletes > 0 {
+		counts = nil // the pipeline counted the loaded entries, not the merged table
+	}
+	if err := s.aggregate(ctx, p, counts); err != nil {
 		return nil, err
 	}
-	steps := schema.Model()
+	steps = schema.Model()
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
+	steps = append(steps, tableCounts())
 	if err := s.execAll(ctx, steps, s.run.ID); err != nil {
 		return nil, err
 	}
@@ -101,6 +132,16 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	return sums, nil
+}
+
+// tableCounts records the published tables' sizes in etl_table ($1 is the
+// run), for the drift check.
+func tableCounts() string {
+	parts := make([]string, len(schema.ModelTables))
+	for i, t := range schema.ModelTables {
+		parts[i] = fmt.Sprintf("SELECT $1, '%s', count(*) FROM %s", t, t)
+	}
+	return "INSERT INTO etl_table (run_id, table_name, row_count)\n" + strings.Join(parts, "\nUNION ALL ")
 }
 
 // aggregate fills scratch.ua_agg: from the pipeline's exact counts when it
@@ -189,6 +230,7 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	animetl.Failpoint("publish")
 	if err := replaceFile(s.w.stagePath(), s.w.opts.Path); err != nil {
 		return fmt.Errorf("duckdb: publish %s: %w", s.w.opts.Path, err)
 	}

@@ -131,9 +131,9 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 	if err := duck.RegisterTableUDF(conn, name, udf); err != nil {
 		return fmt.Errorf("duckdb: register list loader: %w", err)
 	}
-	_, err = conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO user_anime
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s
 		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, CAST(%d AS SMALLINT), line
-		FROM %s()`, f.ID, name))
+		FROM %s()`, s.params.ListTable, f.ID, name))
 	if src.err != nil {
 		err = src.err
 	}

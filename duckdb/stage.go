@@ -29,16 +29,24 @@ type stage struct {
 	db   *sql.DB
 	log  *slog.Logger
 
+	// params name the work tables: in a full run the list loads straight
+	// into user_anime; in an incremental run into scratch.list_load, to be
+	// merged into the user_anime the stage copied from the published file.
+	params schema.Params
+
 	mu     sync.Mutex
 	nextID int16
 	files  []*animetl.FileLoad
 	closed bool
 }
 
-// scratchParams: work tables live in the throwaway scratch file; list
-// entries load straight into user_anime, whose lineage columns are dropped
-// once repeats are resolved.
+// scratchParams: work tables live in the throwaway scratch file; in a full
+// run list entries load straight into user_anime, whose lineage columns are
+// dropped once repeats are resolved.
 var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime"}
+
+// incrementalParams: the day's list entries load into a work table.
+var incrementalParams = schema.Params{Scratch: "scratch.", ListTable: "scratch.list_load"}
 
 // Begin takes the run lock, clears what a dead run left behind, and creates
 // a new stage database that already holds the ledger of the published one.
@@ -48,7 +56,10 @@ func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Sta
 	if err != nil {
 		return nil, err
 	}
-	s := &stage{w: w, run: run, lock: lock, log: w.log.With(animetl.LogRun, run.ID)}
+	s := &stage{w: w, run: run, lock: lock, log: w.log.With(animetl.LogRun, run.ID), params: scratchParams}
+	if run.Mode == animetl.ModeIncremental {
+		s.params = incrementalParams
+	}
 	if err := s.begin(ctx, dead); err != nil {
 		s.discard()
 		return nil, err
@@ -66,6 +77,15 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 	if dead != nil {
 		s.log.Warn("an earlier run died without finishing; its leftovers were removed", "dead_run", dead.RunID, "dead_pid", dead.PID)
 	}
+	// An incremental run starts from a copy of the published file (its
+	// user_anime, its ledger); a full run from an empty one that carries
+	// the published ledger over.
+	incremental := s.run.Mode == animetl.ModeIncremental
+	if incremental {
+		if err := copyFile(w.opts.Path, w.stagePath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("duckdb: copy the published file: %w", err)
+		}
+	}
 	c, err := w.connector(w.stagePath(), false)
 	if err != nil {
 		return err
@@ -74,8 +94,10 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 	if err := s.execAll(ctx, schema.Ops()); err != nil {
 		return err
 	}
-	if err := s.carryLedger(ctx, w.opts.Path); err != nil {
-		return err
+	if !incremental {
+		if err := s.carryLedger(ctx, w.opts.Path); err != nil {
+			return err
+		}
 	}
 	if dead != nil {
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO etl_run (run_id, mode, status, host, pid, started_at, finished_at, error)
@@ -93,7 +115,7 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS scratch", sqlString(w.scratchPath()))); err != nil {
 		return fmt.Errorf("duckdb: attach scratch: %w", err)
 	}
-	return s.execAll(ctx, schema.Load(scratchParams))
+	return s.execAll(ctx, schema.Load(s.params))
 }
 
 // carryLedger copies the ledger of the database at path (when it exists)
@@ -193,9 +215,9 @@ func (s *stage) AddFile(ctx context.Context, f *animetl.FileLoad) error {
 	f.ID = s.nextID
 	s.files = append(s.files, f)
 	s.mu.Unlock()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO etl_file (run_id, file_id, name, kind, location, size, etag, version_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.run.ID, f.ID, f.Info.Name, f.Kind.String(), f.Info.Location,
-		f.Info.Size, nullString(f.Info.ETag), nullString(f.Info.Version))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO etl_file (run_id, file_id, name, kind, location, size, etag, version_id,
+		delta_date, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DATE), ?)`, s.run.ID, f.ID, f.Info.Name, f.Kind.String(),
+		f.Info.Location, f.Info.Size, nullString(f.Info.ETag), nullString(f.Info.Version), nullString(f.Date), modified(f.Info))
 	if err != nil {
 		return fmt.Errorf("duckdb: record file %s: %w", f.Info.Name, err)
 	}
@@ -210,6 +232,15 @@ func (s *stage) FinishFile(ctx context.Context, f *animetl.FileLoad) error {
 		return fmt.Errorf("duckdb: record file %s: %w", f.Info.Name, err)
 	}
 	return nil
+}
+
+// modified is a file's modification time as the ledger keeps it
+// (microseconds), or NULL when unknown.
+func modified(f animetl.FileInfo) any {
+	if f.ModTime.IsZero() {
+		return nil
+	}
+	return f.ModTime.UTC().Truncate(time.Microsecond)
 }
 
 func nullString(s string) any {
@@ -241,6 +272,14 @@ func appendAll[T any](ctx context.Context, s *stage, catalog, table string, in <
 			}
 		}
 	}
+}
+
+// LoadDeletes appends the lines of a deletes file.
+func (s *stage) LoadDeletes(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListDelete) error {
+	id := f.ID
+	return appendAll(ctx, s, "scratch", "delete_load", in, func(a *duck.Appender, v animetl.ListDelete) error {
+		return a.AppendRow(id, v.Line, v.UserID, v.AnimeID)
+	})
 }
 
 // LoadStatuses appends the status lookup.

@@ -1,16 +1,23 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"regexp"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/animetl/animetl"
 )
 
-// deltaName matches the daily delta files: animelist/date=YYYY-MM-DD/*.csv.
-var deltaName = regexp.MustCompile(`^animelist/date=(\d{4}-\d{2}-\d{2})/[^/]+\.csv$`)
+// The daily delta files: upserts in animelist/date=YYYY-MM-DD/*.csv and
+// removed entries in animelist/date=YYYY-MM-DD/deletes/*.csv.
+var (
+	deltaName  = regexp.MustCompile(`^animelist/date=(\d{4}-\d{2}-\d{2})/[^/]+\.csv$`)
+	deleteName = regexp.MustCompile(`^animelist/date=(\d{4}-\d{2}-\d{2})/deletes/[^/]+\.csv$`)
+)
 
 // plannedFile is a file a run will load, in load order.
 type plannedFile struct {
@@ -19,44 +26,209 @@ type plannedFile struct {
 	date string // delta files only
 }
 
-// planFiles picks the files of a run from a source listing: the four base
-// files by name (all required), then the delta files in date and name order.
-// A missing base file fails the run before anything is loaded.
-func planFiles(listing []animetl.FileInfo) ([]plannedFile, error) {
-	byName := make(map[string]animetl.FileInfo, len(listing))
-	for _, f := range listing {
-		byName[f.Name] = f
+// Backfill restricts which delta days an incremental run applies: From and
+// To are YYYY-MM-DD or empty for an open end.
+type Backfill struct {
+	From, To string
+}
+
+// ParseBackfill reads FROM:TO, either side optional ("2026-11-01:",
+// ":2026-11-05", "2026-11-01:2026-11-05").
+func ParseBackfill(s string) (Backfill, error) {
+	from, to, ok := strings.Cut(s, ":")
+	if !ok {
+		return Backfill{}, fmt.Errorf("backfill %q: want FROM:TO with dates YYYY-MM-DD, either side optional: %w", s, animetl.ErrConfig)
 	}
-	kinds := map[string]animetl.Kind{
-		animetl.FileWatchingStatus: animetl.KindWatchingStatus,
-		animetl.FileAnime:          animetl.KindAnime,
-		animetl.FileSynopsis:       animetl.KindSynopsis,
-		animetl.FileAnimeList:      animetl.KindAnimeList,
+	for _, d := range []string{from, to} {
+		if d == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return Backfill{}, fmt.Errorf("backfill %q: %q is not a date YYYY-MM-DD: %w", s, d, animetl.ErrConfig)
+		}
 	}
+	if from != "" && to != "" && from > to {
+		return Backfill{}, fmt.Errorf("backfill %q: %s is after %s: %w", s, from, to, animetl.ErrConfig)
+	}
+	return Backfill{From: from, To: to}, nil
+}
+
+func (b Backfill) contains(date string) bool {
+	return (b.From == "" || date >= b.From) && (b.To == "" || date <= b.To)
+}
+
+func (b Backfill) set() bool { return b.From != "" || b.To != "" }
+
+var baseKinds = map[string]animetl.Kind{
+	animetl.FileWatchingStatus: animetl.KindWatchingStatus,
+	animetl.FileAnime:          animetl.KindAnime,
+	animetl.FileSynopsis:       animetl.KindSynopsis,
+	animetl.FileAnimeList:      animetl.KindAnimeList,
+}
+
+// required picks the named base files, failing (before anything is loaded)
+// with the names of those missing.
+func required(byName map[string]animetl.FileInfo, names ...string) ([]plannedFile, error) {
 	var plan []plannedFile
 	var missing []string
-	for _, name := range animetl.BaseFiles {
+	for _, name := range names {
 		f, ok := byName[name]
 		if !ok {
 			missing = append(missing, name)
 			continue
 		}
-		plan = append(plan, plannedFile{kind: kinds[name], info: f})
+		plan = append(plan, plannedFile{kind: baseKinds[name], info: f})
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%v: %w", missing, animetl.ErrMissingFile)
 	}
-	var deltas []plannedFile
+	return plan, nil
+}
+
+// deltas returns the delta files of a listing in application order: by
+// date, the day's upserts before its deletes, then by name.
+func deltas(listing []animetl.FileInfo) []plannedFile {
+	var out []plannedFile
 	for _, f := range listing {
 		if m := deltaName.FindStringSubmatch(f.Name); m != nil {
-			deltas = append(deltas, plannedFile{kind: animetl.KindAnimeList, info: f, date: m[1]})
+			out = append(out, plannedFile{kind: animetl.KindAnimeList, info: f, date: m[1]})
+		} else if m := deleteName.FindStringSubmatch(f.Name); m != nil {
+			out = append(out, plannedFile{kind: animetl.KindListDelete, info: f, date: m[1]})
 		}
 	}
-	sort.Slice(deltas, func(i, j int) bool {
-		if deltas[i].date != deltas[j].date {
-			return deltas[i].date < deltas[j].date
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.date != b.date {
+			return a.date < b.date
 		}
-		return path.Base(deltas[i].info.Name) < path.Base(deltas[j].info.Name)
+		if a.kind != b.kind {
+			return a.kind == animetl.KindAnimeList // upserts first
+		}
+		return path.Base(a.info.Name) < path.Base(b.info.Name)
 	})
-	return append(plan, deltas...), nil
+	return out
+}
+
+func byName(listing []animetl.FileInfo) map[string]animetl.FileInfo {
+	m := make(map[string]animetl.FileInfo, len(listing))
+	for _, f := range listing {
+		m[f.Name] = f
+	}
+	return m
+}
+
+// planFull picks the files of a full run: the four base files (all
+// required), then every delta up to the backfill's end, in application order.
+func planFull(listing []animetl.FileInfo, bf Backfill) ([]plannedFile, error) {
+	if bf.From != "" {
+		return nil, fmt.Errorf("a full run rebuilds from the base files; backfill can only give an end (:%s): %w", bf.To, animetl.ErrConfig)
+	}
+	plan, err := required(byName(listing), animetl.BaseFiles...)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deltas(listing) {
+		if bf.contains(d.date) {
+			plan = append(plan, d)
+		}
+	}
+	return plan, nil
+}
+
+// appliedFile is a file a succeeded run loaded, from the ledger.
+type appliedFile struct {
+	name     string
+	etag     string
+	size     int64
+	modified time.Time
+}
+
+// sameFile reports whether a listed file is the one the ledger recorded:
+// the same ETag when both have one, else the same size and modification time.
+func sameFile(a appliedFile, f animetl.FileInfo) bool {
+	if a.etag != "" && f.ETag != "" {
+		return a.etag == f.ETag
+	}
+	if a.size != f.Size {
+		return false
+	}
+	// The ledger keeps microseconds, as both warehouses' timestamps do.
+	return a.modified.IsZero() || f.ModTime.IsZero() || a.modified.Equal(f.ModTime.Truncate(time.Microsecond))
+}
+
+// ErrNeedsFull wraps the errors of incremental runs that cannot proceed
+// without a full rebuild.
+var ErrNeedsFull = fmt.Errorf("run --mode full")
+
+// planIncremental picks the files of an incremental run: the catalogue and
+// lookups (reloaded whole every run) and the delta days not applied yet,
+// within the backfill. When a pending day is older than days already
+// applied, those later days are applied again after it, so the latest day
+// still wins for every key. A changed base list or a changed applied delta
+// cannot be undone incrementally: the run fails asking for a full one.
+func planIncremental(listing []animetl.FileInfo, ledger []appliedFile, bf Backfill) ([]plannedFile, error) {
+	names := byName(listing)
+	plan, err := required(names, animetl.FileWatchingStatus, animetl.FileAnime, animetl.FileSynopsis)
+	if err != nil {
+		return nil, err
+	}
+	last := map[string]appliedFile{} // the latest record of each name
+	for _, a := range ledger {
+		last[a.name] = a
+	}
+	base, ok := last[animetl.FileAnimeList]
+	if !ok {
+		return nil, fmt.Errorf("the warehouse has no full run of %s yet: %w", animetl.FileAnimeList, ErrNeedsFull)
+	}
+	if f, ok := names[animetl.FileAnimeList]; ok && !sameFile(base, f) {
+		return nil, fmt.Errorf("%s changed since the last full run: incremental runs apply deltas to it and cannot replace it: %w",
+			animetl.FileAnimeList, ErrNeedsFull)
+	}
+	all := deltas(listing)
+	first := ""
+	for _, d := range all {
+		a, applied := last[d.info.Name]
+		switch {
+		case applied && !sameFile(a, d.info):
+			return nil, fmt.Errorf("%s changed after it was applied: an incremental run cannot undo an applied file: %w",
+				d.info.Name, ErrNeedsFull)
+		case !applied && bf.contains(d.date) && (first == "" || d.date < first):
+			first = d.date
+		}
+	}
+	if first == "" {
+		return plan, nil // nothing new: the catalogue is refreshed, the lists stay
+	}
+	for _, d := range all {
+		_, applied := last[d.info.Name]
+		if d.date >= first && (applied || bf.contains(d.date)) {
+			plan = append(plan, d)
+		}
+	}
+	return plan, nil
+}
+
+// readLedger reads the files of succeeded runs, oldest run first.
+func readLedger(ctx context.Context, q animetl.Querier) ([]appliedFile, error) {
+	rows, err := q.Query(ctx, `SELECT f.name, f.etag, f.size, f.modified_at
+		FROM etl_file f JOIN etl_run r ON r.run_id = f.run_id
+		WHERE r.status = 'succeeded' ORDER BY r.finished_at, f.file_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read the ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []appliedFile
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		a := appliedFile{}
+		a.name, _ = v[0].(string)
+		a.etag, _ = v[1].(string)
+		a.size, _ = v[2].(int64)
+		a.modified, _ = v[3].(time.Time)
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/animetl/animetl"
 )
@@ -28,17 +29,19 @@ func TestPlanFiles(t *testing.T) {
 			[]string{"watching_status.csv", "anime.csv", "anime_with_synopsis.csv", "animelist.csv"}, nil},
 		{"unrelated files ignored", append([]string{"README.txt", "anime.csv.bak", "old/animelist.csv"}, base...),
 			[]string{"watching_status.csv", "anime.csv", "anime_with_synopsis.csv", "animelist.csv"}, nil},
-		{"deltas after the base, by date then name", append([]string{
+		{"deltas after the base, by date, upserts before deletes, then name", append([]string{
 			"animelist/date=2026-11-28/b.csv", "animelist/date=2026-11-27/z.csv", "animelist/date=2026-11-28/a.csv",
+			"animelist/date=2026-11-28/deletes/a.csv", "animelist/date=2026-11-27/deletes/x.csv",
 			"animelist/date=2026-11-28/notes.txt", "animelist/date=bad/x.csv"}, base...),
 			[]string{"watching_status.csv", "anime.csv", "anime_with_synopsis.csv", "animelist.csv",
-				"animelist/date=2026-11-27/z.csv", "animelist/date=2026-11-28/a.csv", "animelist/date=2026-11-28/b.csv"}, nil},
+				"animelist/date=2026-11-27/z.csv", "animelist/date=2026-11-27/deletes/x.csv",
+				"animelist/date=2026-11-28/a.csv", "animelist/date=2026-11-28/b.csv", "animelist/date=2026-11-28/deletes/a.csv"}, nil},
 		{"one missing", []string{"anime.csv", "animelist.csv", "watching_status.csv"}, nil, []string{"anime_with_synopsis.csv"}},
 		{"all missing", nil, nil, base},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			plan, err := planFiles(infos(tc.listing...))
+			plan, err := planFull(infos(tc.listing...), Backfill{})
 			if tc.missing != nil {
 				if !errors.Is(err, animetl.ErrMissingFile) {
 					t.Fatalf("err = %v, want ErrMissingFile", err)
@@ -71,5 +74,105 @@ func TestNewRunIDSortsByTime(t *testing.T) {
 	}
 	if NewRunID(mustTime(t, "2026-11-29T00:00:00Z")) == b {
 		t.Error("two run ids of the same second are equal")
+	}
+}
+
+func TestParseBackfill(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Backfill
+		bad  bool
+	}{
+		{in: "2026-11-01:2026-11-05", want: Backfill{"2026-11-01", "2026-11-05"}},
+		{in: ":2026-11-05", want: Backfill{To: "2026-11-05"}},
+		{in: "2026-11-01:", want: Backfill{From: "2026-11-01"}},
+		{in: "2026-11-05:2026-11-01", bad: true},
+		{in: "2026-11-01", bad: true},
+		{in: "yesterday:", bad: true},
+	}
+	for _, tc := range tests {
+		got, err := ParseBackfill(tc.in)
+		if tc.bad != (err != nil) || (!tc.bad && got != tc.want) {
+			t.Errorf("ParseBackfill(%q) = %+v, %v", tc.in, got, err)
+		}
+		if tc.bad && !errors.Is(err, animetl.ErrConfig) {
+			t.Errorf("ParseBackfill(%q) error %v does not wrap ErrConfig", tc.in, err)
+		}
+	}
+}
+
+func TestPlanIncremental(t *testing.T) {
+	catalogue := []string{"anime.csv", "watching_status.csv", "anime_with_synopsis.csv", "animelist.csv"}
+	d := func(day, name string) string { return "animelist/date=2026-11-" + day + "/" + name }
+	applied := func(names ...string) []appliedFile {
+		var out []appliedFile
+		for _, n := range names {
+			out = append(out, appliedFile{name: n, size: 1})
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		listing []string
+		ledger  []appliedFile
+		bf      Backfill
+		want    []string // delta files planned, in order
+		full    bool     // ErrNeedsFull
+	}{
+		{"nothing new", append([]string{d("27", "p.csv")}, catalogue...), applied("animelist.csv", d("27", "p.csv")), Backfill{}, nil, false},
+		{"the next day", append([]string{d("27", "p.csv"), d("28", "p.csv"), d("28", "deletes/p.csv")}, catalogue...),
+			applied("animelist.csv", d("27", "p.csv")), Backfill{}, []string{d("28", "p.csv"), d("28", "deletes/p.csv")}, false},
+		{"a late day replays the later ones", append([]string{d("26", "p.csv"), d("27", "p.csv"), d("28", "p.csv")}, catalogue...),
+			applied("animelist.csv", d("27", "p.csv")), Backfill{}, []string{d("26", "p.csv"), d("27", "p.csv"), d("28", "p.csv")}, false},
+		{"backfill stops at its end", append([]string{d("27", "p.csv"), d("28", "p.csv"), d("29", "p.csv")}, catalogue...),
+			applied("animelist.csv"), Backfill{To: "2026-11-28"}, []string{d("27", "p.csv"), d("28", "p.csv")}, false},
+		{"backfill from a day", append([]string{d("27", "p.csv"), d("28", "p.csv")}, catalogue...),
+			applied("animelist.csv"), Backfill{From: "2026-11-28"}, []string{d("28", "p.csv")}, false},
+		{"no full run yet", catalogue, nil, Backfill{}, nil, true},
+		{"changed base", catalogue, []appliedFile{{name: "animelist.csv", size: 2}}, Backfill{}, nil, true},
+		{"changed applied delta", append([]string{d("27", "p.csv")}, catalogue...),
+			[]appliedFile{{name: "animelist.csv", size: 1}, {name: d("27", "p.csv"), size: 9}}, Backfill{}, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := planIncremental(infos(tc.listing...), tc.ledger, tc.bf)
+			if tc.full {
+				if !errors.Is(err, ErrNeedsFull) {
+					t.Fatalf("err = %v, want ErrNeedsFull", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range plan {
+				if p.date != "" {
+					got = append(got, p.info.Name)
+				} else if p.info.Name == "animelist.csv" {
+					t.Error("an incremental run planned the base list")
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("deltas %v, want %v", got, tc.want)
+			}
+			if len(plan)-len(got) != 3 {
+				t.Errorf("%d catalogue files planned, want 3", len(plan)-len(got))
+			}
+		})
+	}
+}
+
+func TestSameFileTruncatesToMicroseconds(t *testing.T) {
+	mt := time.Date(2026, 11, 28, 1, 2, 3, 123456789, time.UTC)
+	a := appliedFile{name: "x", size: 5, modified: mt.Truncate(time.Microsecond)}
+	if !sameFile(a, animetl.FileInfo{Name: "x", Size: 5, ModTime: mt}) {
+		t.Error("a file was taken for changed because the ledger keeps microseconds")
+	}
+	if sameFile(a, animetl.FileInfo{Name: "x", Size: 5, ModTime: mt.Add(time.Second)}) {
+		t.Error("a touched file was taken for the same")
+	}
+	if !sameFile(appliedFile{etag: "e1", size: 1}, animetl.FileInfo{ETag: "e1", Size: 2}) {
+		t.Error("ETags decide when both have one")
 	}
 }

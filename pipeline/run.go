@@ -32,12 +32,18 @@ type Config struct {
 	// MaxRejectRate is the share of rejected lines above which the run fails
 	// (quality.DefaultMaxRejectRate when zero; a negative value is invalid).
 	MaxRejectRate float64
+	// MaxDrift and MaxDeltaAgeDays are the warning thresholds of the drift
+	// and freshness checks (quality defaults when zero).
+	MaxDrift        float64
+	MaxDeltaAgeDays int
 	// PriorRatings is FinalizeOptions.PriorRatings (default when zero).
 	PriorRatings int
 	// BatchSize is the number of records per batch handed to the warehouse.
 	BatchSize int
 	// ParseWorkers decode a list file in parallel (default: all cores).
 	ParseWorkers int
+	// Backfill restricts the delta days a run applies.
+	Backfill Backfill
 	// Checks replaces quality.Defaults when non-nil.
 	Checks []quality.Check
 	// Logger receives progress logs; nil discards them.
@@ -67,9 +73,7 @@ func (c *Config) setDefaults() error {
 		c.Mode = animetl.ModeFull
 	}
 	switch c.Mode {
-	case animetl.ModeFull:
-	case animetl.ModeIncremental:
-		return fmt.Errorf("mode %q: incremental runs are not available yet, use full: %w", c.Mode, animetl.ErrConfig)
+	case animetl.ModeFull, animetl.ModeIncremental:
 	default:
 		return fmt.Errorf("mode %q: want full or incremental: %w", c.Mode, animetl.ErrConfig)
 	}
@@ -85,8 +89,14 @@ func (c *Config) setDefaults() error {
 	if c.BatchSize <= 0 {
 		c.BatchSize = DefaultBatchSize
 	}
+	if c.MaxDrift <= 0 {
+		c.MaxDrift = quality.DefaultMaxDrift
+	}
+	if c.MaxDeltaAgeDays <= 0 {
+		c.MaxDeltaAgeDays = quality.DefaultMaxDeltaAgeDays
+	}
 	if c.Checks == nil {
-		c.Checks = quality.Defaults(c.MaxRejectRate)
+		c.Checks = quality.Defaults(quality.Limits{MaxRejectRate: c.MaxRejectRate, MaxDrift: c.MaxDrift, MaxDeltaAgeDays: c.MaxDeltaAgeDays})
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -134,6 +144,7 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 		log.Error("run failed", animetl.LogError, err)
 		return sum, err
 	}
+	animetl.Failpoint("begun")
 	err = build(ctx, cfg, log, stage, sum)
 	if err == nil {
 		sum.Status, sum.FinishedAt = animetl.StatusSucceeded, time.Now().UTC()
@@ -169,13 +180,22 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	if err != nil {
 		return fmt.Errorf("list %s: %w", cfg.Source, err)
 	}
-	plan, err := planFiles(listing)
+	var plan []plannedFile
+	if cfg.Mode == animetl.ModeIncremental {
+		var ledger []appliedFile
+		if ledger, err = readLedger(ctx, stage); err != nil {
+			return err
+		}
+		plan, err = planIncremental(listing, ledger, cfg.Backfill)
+	} else {
+		plan, err = planFull(listing, cfg.Backfill)
+	}
 	if err != nil {
 		return fmt.Errorf("source %s: %w", cfg.Source, err)
 	}
 	loads := make([]*animetl.FileLoad, len(plan))
 	for i, p := range plan {
-		loads[i] = &animetl.FileLoad{Kind: p.kind, Info: p.info}
+		loads[i] = &animetl.FileLoad{Kind: p.kind, Info: p.info, Date: p.date}
 		if err := stage.AddFile(ctx, loads[i]); err != nil {
 			return fmt.Errorf("register %s: %w", p.info.Name, err)
 		}
@@ -211,16 +231,20 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 
 	t0 := time.Now()
 	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, ListKeysUnique: probe.clean}
-	listFiles := 0
+	listFiles, deleteFiles := 0, 0
 	for _, fl := range loads {
-		if fl.Kind == animetl.KindAnimeList {
+		switch fl.Kind {
+		case animetl.KindAnimeList:
 			listFiles++
+		case animetl.KindListDelete:
+			deleteFiles++
 		}
 	}
-	if probe.clean && listFiles == 1 {
+	if probe.clean && listFiles == 1 && deleteFiles == 0 && cfg.Mode == animetl.ModeFull {
 		// Every entry streamed by is in user_anime as it is: the counts are exact.
 		opts.ListCounts = counter.counts()
 	}
+	animetl.Failpoint("finalize")
 	files, err := stage.Finalize(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("finalize: %w", err)
@@ -229,7 +253,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	log.Info("finalized", animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
 
 	t0 = time.Now()
-	results, err := quality.Run(ctx, stage, cfg.Checks, quality.Params{RunID: sum.RunID, MaxRejectRate: cfg.MaxRejectRate, Dialect: cfg.Warehouse.Dialect()})
+	animetl.Failpoint("checks")
+	results, err := quality.Run(ctx, stage, cfg.Checks, quality.Params{RunID: sum.RunID, Dialect: cfg.Warehouse.Dialect()})
 	sum.Checks = results
 	if err != nil {
 		return err
@@ -315,7 +340,8 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 				func(es []animetl.ListEntry) error {
 					probe.observe(es)
 					counter.add(es)
-					for len(es) > 0 { // keep batches small enough to spread over the loaders
+					defer animetl.Failpoint("load") // after this block is handed to the warehouse
+					for len(es) > 0 {               // keep batches small enough to spread over the loaders
 						n := min(len(es), cfg.BatchSize)
 						if err := send(es[:n:n]); err != nil {
 							return err
@@ -338,6 +364,13 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 			return stage.LoadSynopses(ctx, fl, in)
 		}, func(emit func(animetl.Synopsis) error) (int64, error) {
 			res, err := dataset.DecodeSynopsis(cr, name, emit, rs.add)
+			return res.Rows, err
+		})
+	case animetl.KindListDelete:
+		rows, err = stream(ctx, 1024, func(ctx context.Context, in <-chan []animetl.ListDelete) error {
+			return stage.LoadDeletes(ctx, fl, in)
+		}, func(emit func(animetl.ListDelete) error) (int64, error) {
+			res, err := dataset.DecodeListDeletes(cr, name, emit, rs.add)
 			return res.Rows, err
 		})
 	case animetl.KindWatchingStatus:

@@ -27,6 +27,13 @@ type stage struct {
 	pool *pgxpool.Pool // search_path = stage, target
 	log  *slog.Logger
 
+	// params name the work tables (see stageParams, incrementalParams).
+	params schema.Params
+	// tx is the transaction of an incremental run: it merges the day into
+	// the published user_anime in place and publishes by committing.
+	tx     pgx.Tx
+	txConn *pgxpool.Conn
+
 	mu     sync.Mutex
 	nextID int16
 	files  []*animetl.FileLoad
@@ -38,6 +45,10 @@ type stage struct {
 // list load table becomes user_anime itself.
 var stageParams = schema.Params{Scratch: "", ListTable: "user_anime"}
 
+// incrementalParams: the day's list entries load into a work table of the
+// stage; user_anime resolves to the published one (search_path stage, target).
+var incrementalParams = schema.Params{Scratch: "", ListTable: "list_load", ListUnlogged: true}
+
 // Begin takes the advisory lock, marks runs that died holding it as
 // abandoned, records this run, and creates a fresh stage schema.
 func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Stage, error) {
@@ -45,7 +56,11 @@ func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Sta
 	if err != nil {
 		return nil, err
 	}
-	s := &stage{w: w, run: run, lock: lock, copied: map[int16]int64{}, log: w.log.With(animetl.LogRun, run.ID)}
+	s := &stage{w: w, run: run, lock: lock, copied: map[int16]int64{}, log: w.log.With(animetl.LogRun, run.ID), params: stageParams}
+	s.params.ListUnlogged = w.opts.UnloggedFact
+	if run.Mode == animetl.ModeIncremental {
+		s.params = incrementalParams
+	}
 	if err := s.begin(ctx); err != nil {
 		s.discard(ctx)
 		return nil, err
@@ -92,9 +107,7 @@ func (s *stage) begin(ctx context.Context) error {
 		return fmt.Errorf("postgres: connect stage: %w", err)
 	}
 	s.pool = pool
-	params := stageParams
-	params.ListUnlogged = w.opts.UnloggedFact
-	for _, q := range schema.Load(params) {
+	for _, q := range schema.Load(s.params) {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: create load tables: %w", err)
 		}
@@ -102,9 +115,16 @@ func (s *stage) begin(ctx context.Context) error {
 	return nil
 }
 
-// Query runs a statement against the stage (and the ledger).
+// Query runs a statement against the stage (and the ledger); in an
+// incremental run after Finalize, inside its transaction.
 func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
-	r, err := s.pool.Query(ctx, q, args...)
+	var r pgx.Rows
+	var err error
+	if s.tx != nil {
+		r, err = s.tx.Query(ctx, q, args...)
+	} else {
+		r, err = s.pool.Query(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: query: %w", err)
 	}
@@ -118,9 +138,10 @@ func (s *stage) AddFile(ctx context.Context, f *animetl.FileLoad) error {
 	f.ID = s.nextID
 	s.files = append(s.files, f)
 	s.mu.Unlock()
-	_, err := s.pool.Exec(ctx, `INSERT INTO etl_file (run_id, file_id, name, kind, location, size, etag, version_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, s.run.ID, f.ID, f.Info.Name, f.Kind.String(), f.Info.Location,
-		f.Info.Size, nullString(f.Info.ETag), nullString(f.Info.Version))
+	_, err := s.pool.Exec(ctx, `INSERT INTO etl_file (run_id, file_id, name, kind, location, size, etag, version_id,
+		delta_date, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS DATE), $10)`, s.run.ID, f.ID, f.Info.Name,
+		f.Kind.String(), f.Info.Location, f.Info.Size, nullString(f.Info.ETag), nullString(f.Info.Version),
+		nullString(f.Date), modified(f.Info))
 	if err != nil {
 		return fmt.Errorf("postgres: record file %s: %w", f.Info.Name, err)
 	}
@@ -135,6 +156,15 @@ func (s *stage) FinishFile(ctx context.Context, f *animetl.FileLoad) error {
 		return fmt.Errorf("postgres: record file %s: %w", f.Info.Name, err)
 	}
 	return nil
+}
+
+// modified is a file's modification time as the ledger keeps it
+// (microseconds), or NULL when unknown.
+func modified(f animetl.FileInfo) any {
+	if f.ModTime.IsZero() {
+		return nil
+	}
+	return f.ModTime.UTC().Truncate(time.Microsecond)
 }
 
 func nullString(s string) any {
@@ -164,7 +194,7 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 				return
 			}
 			defer conn.Release()
-			rows, err := copyList(ctx, conn, pgx.Identifier{s.w.stage, "user_anime"}, f.ID, in)
+			rows, err := copyList(ctx, conn, pgx.Identifier{s.w.stage, s.params.ListTable}, f.ID, in)
 			if err != nil {
 				cancel()
 			}
@@ -212,6 +242,25 @@ func (s *stage) copyRows(ctx context.Context, table string, cols []string, rows 
 	if _, err := s.pool.CopyFrom(ctx, pgx.Identifier{s.w.stage, table}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("postgres: copy %s: %w", table, err)
 	}
+	return nil
+}
+
+// LoadDeletes COPYs the lines of a deletes file.
+func (s *stage) LoadDeletes(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListDelete) error {
+	all, err := collect(ctx, in)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(all))
+	for i, v := range all {
+		rows[i] = []any{f.ID, v.Line, v.UserID, v.AnimeID}
+	}
+	if err := s.copyRows(ctx, "delete_load", []string{"file_id", "line", "user_id", "anime_id"}, rows); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.copied[f.ID] += int64(len(rows))
+	s.mu.Unlock()
 	return nil
 }
 

@@ -2,9 +2,32 @@ package quality
 
 import "github.com/animetl/animetl"
 
-// Defaults returns the checks every run and `animetl check` perform, with the
-// reject-rate threshold set to maxRejectRate.
-func Defaults(maxRejectRate float64) []Check {
+// Limits are the configurable thresholds of the default checks.
+type Limits struct {
+	// MaxRejectRate is the share of a run's lines that may be rejected (error).
+	MaxRejectRate float64
+	// MaxDrift is the relative change of a published table's size since the
+	// previous succeeded run above which the drift check warns.
+	MaxDrift float64
+	// MaxDeltaAgeDays is the age in days of the newest applied delta above
+	// which the freshness check warns.
+	MaxDeltaAgeDays int
+}
+
+// Default limits.
+const (
+	DefaultMaxDrift        = 0.5
+	DefaultMaxDeltaAgeDays = 2
+)
+
+// DefaultLimits returns the default thresholds.
+func DefaultLimits() Limits {
+	return Limits{MaxRejectRate: DefaultMaxRejectRate, MaxDrift: DefaultMaxDrift, MaxDeltaAgeDays: DefaultMaxDeltaAgeDays}
+}
+
+// Defaults returns the checks every run and `animetl check` perform.
+func Defaults(l Limits) []Check {
+	maxRejectRate := l.MaxRejectRate
 	e, w := animetl.SeverityError, animetl.SeverityWarn
 	checks := []Check{
 		notEmpty("anime"), notEmpty("watching_status"),
@@ -85,6 +108,30 @@ func Defaults(maxRejectRate float64) []Check {
 			Op: OpLE, Threshold: 0.05,
 		},
 		profile("undocumented_status_share", "share of list entries whose status code the lookup does not define", w, "undocumented_share", OpLE, 0.01),
+		{
+			Name: "table_drift",
+			Description: "largest relative change of a published table's row count since the previous succeeded run " +
+				"(a sudden drop or jump usually means a truncated or duplicated source)",
+			Severity: w,
+			SQL: `SELECT MAX(ABS(CAST(c.row_count AS DOUBLE PRECISION) - CAST(p.row_count AS DOUBLE PRECISION))
+			             / CAST(NULLIF(p.row_count, 0) AS DOUBLE PRECISION))
+			      FROM etl_table c
+			      JOIN etl_table p ON p.table_name = c.table_name
+			      WHERE c.run_id = $1
+			        AND p.run_id = (SELECT r.run_id FROM etl_run r WHERE r.status = 'succeeded' AND r.run_id <> $1
+			                        AND r.started_at < (SELECT started_at FROM etl_run WHERE run_id = $1)
+			                        ORDER BY r.started_at DESC LIMIT 1)`,
+			Op: OpLE, Threshold: l.MaxDrift,
+		},
+		{
+			Name:        "delta_freshness",
+			Description: "age in days of the newest daily delta applied so far (NULL when the source has no deltas)",
+			Severity:    w,
+			SQL: `SELECT CAST(CURRENT_DATE - MAX(f.delta_date) AS INTEGER) FROM etl_file f
+			      WHERE f.delta_date IS NOT NULL
+			        AND (f.run_id = $1 OR f.run_id IN (SELECT run_id FROM etl_run WHERE status = 'succeeded'))`,
+			Op: OpLE, Threshold: float64(l.MaxDeltaAgeDays),
+		},
 		{
 			Name:        "anime_members_balance",
 			Description: "anime rows where watching + completed + on_hold + dropped + plan_to_watch differs from members",

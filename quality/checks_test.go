@@ -54,6 +54,10 @@ func TestChecksCatchViolations(t *testing.T) {
 		{"anime_stats_matches_user_anime", []string{"UPDATE anime_stats SET ratings = ratings - 1 WHERE ratings > 0 AND anime_id = (SELECT min(anime_id) FROM anime_stats WHERE ratings > 0)"}},
 		{"inferred_anime_share", []string{"UPDATE anime SET is_inferred = TRUE"}},
 		{"undocumented_status_share", []string{"UPDATE watching_status SET is_documented = FALSE"}},
+		{"table_drift", []string{
+			"INSERT INTO etl_run (run_id, mode, status, started_at) VALUES ('older-run', 'full', 'succeeded', TIMESTAMPTZ '2000-01-01 00:00:00+00')",
+			"INSERT INTO etl_table SELECT 'older-run', table_name, row_count FROM etl_table",
+			"UPDATE etl_table SET row_count = row_count * 3 WHERE table_name = 'anime' AND run_id <> 'older-run'"}},
 		{"anime_members_balance", []string{"UPDATE anime SET members = members + 1 WHERE anime_id = (SELECT min(anime_id) FROM anime WHERE members IS NOT NULL)"}},
 	}
 	for _, tc := range tests {
@@ -72,8 +76,8 @@ func TestChecksCatchViolations(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer w.Close()
-			results, err := quality.Run(context.Background(), w, quality.Defaults(quality.DefaultMaxRejectRate),
-				quality.Params{RunID: sum.RunID, MaxRejectRate: quality.DefaultMaxRejectRate, Dialect: "duckdb"})
+			results, err := quality.Run(context.Background(), w, quality.Defaults(quality.DefaultLimits()),
+				quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,8 +157,8 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
-			results, err := quality.Run(ctx, w, quality.Defaults(quality.DefaultMaxRejectRate),
-				quality.Params{RunID: sum.RunID, MaxRejectRate: quality.DefaultMaxRejectRate, Dialect: w.Dialect()})
+			results, err := quality.Run(ctx, w, quality.Defaults(quality.DefaultLimits()),
+				quality.Params{RunID: sum.RunID, Dialect: w.Dialect()})
 			if err != nil {
 				t.Fatal(err)
 			}

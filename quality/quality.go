@@ -54,8 +54,6 @@ func (c Check) sqlFor(dialect string) string {
 type Params struct {
 	// RunID is the run whose ledger rows (etl_file, etl_reject) are checked.
 	RunID string
-	// MaxRejectRate is the threshold of the reject-rate check.
-	MaxRejectRate float64
 	// Dialect selects per-engine SQL (Check.Dialects).
 	Dialect string
 }

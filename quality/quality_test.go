@@ -65,7 +65,7 @@ func TestToFloat(t *testing.T) {
 
 func TestDefaultsAreWellFormed(t *testing.T) {
 	seen := map[string]bool{}
-	for _, c := range Defaults(0.02) {
+	for _, c := range Defaults(Limits{MaxRejectRate: 0.02, MaxDrift: 0.5, MaxDeltaAgeDays: 2}) {
 		if seen[c.Name] {
 			t.Errorf("check %s declared twice", c.Name)
 		}

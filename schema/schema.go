@@ -60,7 +60,7 @@ var ModelTables = func() []string {
 var ModelViews = []string{"anime_master", "anime_meta", "anime_score", "anime_watching_status", "anime_list"}
 
 // OpsTables are the run ledger's tables, which persist across publishes.
-var OpsTables = []string{"etl_run", "etl_file", "etl_reject", "etl_check"}
+var OpsTables = []string{"etl_run", "etl_file", "etl_reject", "etl_check", "etl_table"}
 
 type data struct {
 	Params
@@ -113,6 +113,13 @@ func Model() []string { return render("sql/model.sql", Params{}) }
 
 // Repeats returns the statements that resolve repeated list keys; $1 is the run id.
 func Repeats(p Params) []string { return render("sql/repeats.sql", p) }
+
+// Deletes returns the statement that applies deletes files in a full run.
+func Deletes(p Params) []string { return render("sql/deletes.sql", p) }
+
+// Merge returns the statements that merge an incremental run's upserts and
+// deletes into user_anime.
+func Merge(p Params) []string { return render("sql/merge.sql", p) }
 
 // Aggregate returns the statement that counts user_anime into ua_agg.
 func Aggregate(p Params) []string { return render("sql/aggregate.sql", p) }

@@ -29,7 +29,7 @@ func TestRenderAll(t *testing.T) {
 	p := Params{Scratch: "scratch.", ListTable: "scratch.user_anime_load", Prior: 50}
 	sets := map[string][]string{
 		"ops": Ops(), "load": Load(p), "model": Model(), "repeats": Repeats(p),
-		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p),
+		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "deletes": Deletes(p), "merge": Merge(p),
 	}
 	for name, stmts := range sets {
 		if len(stmts) == 0 {

@@ -98,15 +98,22 @@ func newCatalogue(seed uint64, n int) *catalogue {
 	c.setPopularity(r)
 	c.setScores(r)
 	c.addPhantoms(r)
-	weights := make([]float64, n)
-	for i := range c.anime[:n] {
+	c.buildTables()
+	return c
+}
+
+// buildTables builds the popularity and per-genre sampling tables over the
+// n catalogue titles from their members and genre masks.
+func (c *catalogue) buildTables() {
+	weights := make([]float64, c.n)
+	for i := range c.anime[:c.n] {
 		weights[i] = float64(c.anime[i].members)
 	}
 	c.popular = newAlias(weights)
 	for g := range genres {
 		var idx []int32
 		var w []float64
-		for i, a := range c.anime[:n] {
+		for i, a := range c.anime[:c.n] {
 			if a.mask&(1<<g) != 0 {
 				idx = append(idx, int32(i))
 				w = append(w, float64(a.members))
@@ -117,7 +124,6 @@ func newCatalogue(seed uint64, n int) *catalogue {
 			c.byGenre[g] = genreTable{idx: idx, table: newAlias(w)}
 		}
 	}
-	return c
 }
 
 // newAnime draws the descriptive fields of one title; pos in [0, 1) is its

@@ -12,6 +12,8 @@ import (
 
 type checkFlags struct {
 	maxRejectRate float64
+	maxDrift      float64
+	maxDeltaAge   int
 	json          bool
 }
 
@@ -37,8 +39,10 @@ It changes nothing. Exit 1 when a check of error severity fails.`,
 	}
 	fl := cmd.Flags()
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "threshold of the reject-rate check")
+	fl.Float64Var(&f.maxDrift, "max-drift", quality.DefaultMaxDrift, "warn when a table's size moved more than this share since the previous run")
+	fl.IntVar(&f.maxDeltaAge, "max-delta-age", quality.DefaultMaxDeltaAgeDays, "warn when the newest applied daily delta is older than this many days")
 	fl.BoolVar(&f.json, "json", false, "print exactly one JSON object on stdout")
-	bindEnv(fl, "max-reject-rate")
+	bindEnv(fl, "max-reject-rate", "max-drift", "max-delta-age")
 	a.warehouseFlags(cmd, false)
 	return cmd
 }
@@ -57,7 +61,8 @@ func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return exitError{code: exitFailed, err: err}
 	}
-	results, err := quality.Run(ctx, wh, quality.Defaults(f.maxRejectRate), quality.Params{RunID: runID, MaxRejectRate: f.maxRejectRate, Dialect: wh.Dialect()})
+	limits := quality.Limits{MaxRejectRate: f.maxRejectRate, MaxDrift: f.maxDrift, MaxDeltaAgeDays: f.maxDeltaAge}
+	results, err := quality.Run(ctx, wh, quality.Defaults(limits), quality.Params{RunID: runID, Dialect: wh.Dialect()})
 	if err != nil {
 		return exitError{code: exitFailed, err: err}
 	}

@@ -15,6 +15,9 @@ import (
 )
 
 type genFlags struct {
+	delta      string
+	deletes    int64
+	changed    float64
 	out        string
 	rows       int64
 	anime      int
@@ -36,7 +39,8 @@ list ids missing from the catalogue, quoting and non-ASCII names. The same
 seed gives the same bytes. --defect-rate mixes in hostile lines (duplicates,
 conflicting repeats, blank, short, long and non-numeric lines).`,
 		Example: `  animetl gen --out ./data --rows 8000000 --layout indexed
-  animetl gen --out s3://team-bucket/anime/ --rows 8000000`,
+  animetl gen --out s3://team-bucket/anime/ --rows 8000000
+  animetl gen --out ./data --delta 2026-11-29 --rows 80000 --deletes 8000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.out == "" {
@@ -55,6 +59,9 @@ conflicting repeats, blank, short, long and non-numeric lines).`,
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed; the same seed gives the same files")
 	fl.StringVar(&f.layout, "layout", "public", "public (headers as published) or indexed (the team's pandas re-save with an index column)")
 	fl.Float64Var(&f.defectRate, "defect-rate", 0, "share of hostile animelist lines to mix in")
+	fl.StringVar(&f.delta, "delta", "", "YYYY-MM-DD: write that day's delta files against the set already in --out (a folder) instead of a new set; --rows is then the delta's lines")
+	fl.Int64Var(&f.deletes, "deletes", 0, "with --delta: lines of the day's deletes file (0: none)")
+	fl.Float64Var(&f.changed, "changed-share", synth.DefaultChangedShare, "with --delta: share of the delta's lines that change existing entries")
 	a.sourceFlags(cmd)
 	return cmd
 }
@@ -64,6 +71,9 @@ conflicting repeats, blank, short, long and non-numeric lines).`,
 // half-generated set never reaches the bucket.
 func (a *app) gen(cmd *cobra.Command, f genFlags) error {
 	ctx := cmd.Context()
+	if f.delta != "" {
+		return a.genDelta(cmd, f)
+	}
 	cfg := synth.Config{Rows: f.rows, Anime: f.anime, Seed: f.seed, Layout: synth.Layout(f.layout), DefectRate: f.defectRate}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
@@ -110,4 +120,27 @@ func printGenStats(w io.Writer, st synth.Stats) {
 	if d := st.ListDefects.Total() + st.AnimeDefects.Total(); d > 0 {
 		fmt.Fprintf(w, "%d hostile lines mixed in (%d in animelist.csv, %d in anime.csv)\n", d, st.ListDefects.Total(), st.AnimeDefects.Total())
 	}
+}
+
+// genDelta writes one day's delta files against a set in a folder.
+func (a *app) genDelta(cmd *cobra.Command, f genFlags) error {
+	if strings.Contains(f.out, "://") {
+		return usagef("--delta writes into a local folder holding a set; got %q", f.out)
+	}
+	cfg := synth.DeltaConfig{Date: f.delta, Rows: f.rows, Deletes: f.deletes, ChangedShare: f.changed, Seed: f.seed}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	start := time.Now()
+	st, err := synth.WriteDelta(cmd.Context(), f.out, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote the delta of %s in %s: %s (%d changed, %d new entries, %d new users)",
+		f.delta, time.Since(start).Round(time.Millisecond), st.Upserts.Name, st.Changed, st.New, st.NewUsers)
+	if st.Deletes.Name != "" {
+		fmt.Fprintf(a.stdout, ", %s (%d removed)", st.Deletes.Name, st.Deletes.Records)
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
 }

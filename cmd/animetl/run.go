@@ -18,6 +18,9 @@ type runFlags struct {
 	source        string
 	mode          string
 	maxRejectRate float64
+	maxDrift      float64
+	maxDeltaAge   int
+	backfill      string
 	batchSize     int
 	parseWorkers  int
 	priorRatings  int
@@ -49,14 +52,17 @@ with its file, line number, reason and raw text.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.source, "source", "", "source: a folder, s3://bucket/prefix or https://host/prefix/")
-	fl.StringVar(&f.mode, "mode", "full", "full: rebuild from the base files plus every delta (incremental: not available yet)")
+	fl.StringVar(&f.mode, "mode", "full", "full: rebuild from the base files and every delta; incremental: apply only the delta days not applied yet")
+	fl.StringVar(&f.backfill, "backfill", "", "FROM:TO (YYYY-MM-DD, either side optional): apply only the delta days in this range, in order")
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "fail the run when more than this share of lines is rejected")
+	fl.Float64Var(&f.maxDrift, "max-drift", quality.DefaultMaxDrift, "warn when a table's size moved more than this share since the previous run")
+	fl.IntVar(&f.maxDeltaAge, "max-delta-age", quality.DefaultMaxDeltaAgeDays, "warn when the newest applied daily delta is older than this many days")
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior)")
 	fl.BoolVar(&f.json, "json", false, "print exactly one JSON summary object on stdout")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
-	bindEnv(fl, "source", "mode", "max-reject-rate", "batch-size", "parse-workers", "prior-ratings", "progress")
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-delta-age", "batch-size", "parse-workers", "prior-ratings", "progress")
 	a.warehouseFlags(cmd, true)
 	a.sourceFlags(cmd)
 	return cmd
@@ -69,6 +75,16 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	}
 	if f.mode != string(animetl.ModeFull) && f.mode != string(animetl.ModeIncremental) {
 		return usagef("mode %q: want full or incremental", f.mode)
+	}
+	var bf pipeline.Backfill
+	if f.backfill != "" {
+		var err error
+		if bf, err = pipeline.ParseBackfill(f.backfill); err != nil {
+			return usageError{err}
+		}
+	}
+	if f.maxDrift <= 0 || f.maxDeltaAge < 1 {
+		return usagef("max-drift %v, max-delta-age %d: want positive values", f.maxDrift, f.maxDeltaAge)
 	}
 	src, err := a.openSource(ctx, f.source)
 	if err != nil {
@@ -85,7 +101,8 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	}
 	sum, err := pipeline.Run(ctx, pipeline.Config{
 		Source: src, Warehouse: wh, WarehouseName: whName,
-		Mode: animetl.Mode(f.mode), MaxRejectRate: f.maxRejectRate,
+		Mode: animetl.Mode(f.mode), MaxRejectRate: f.maxRejectRate, Backfill: bf,
+		MaxDrift: f.maxDrift, MaxDeltaAgeDays: f.maxDeltaAge,
 		PriorRatings: f.priorRatings, BatchSize: f.batchSize, ParseWorkers: f.parseWorkers,
 		Logger: a.log, Progress: bar.update,
 	})

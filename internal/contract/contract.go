@@ -148,6 +148,9 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("BadHeaderFailsTheRun", func(t *testing.T) { testBadHeader(t, newStore) })
 	t.Run("SecondRunWaitsThenFailsNamingHolder", func(t *testing.T) { testLock(t, newStore) })
 	t.Run("SeedQueriesRunUnchanged", func(t *testing.T) { testSeedQueries(t, newStore) })
+	t.Run("IncrementalEqualsFull", func(t *testing.T) { testIncremental(t, newStore) })
+	t.Run("BackfillAppliesARange", func(t *testing.T) { testBackfill(t, newStore) })
+	t.Run("DeletesFollowTheLatestFile", func(t *testing.T) { testDeletes(t, newStore) })
 }
 
 func fileByName(t testing.TB, sum *animetl.RunSummary, name string) animetl.FileSummary {

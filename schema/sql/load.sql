@@ -12,6 +12,15 @@ CREATE {{if .ListUnlogged}}UNLOGGED {{end}}TABLE {{.ListTable}} (
     line             BIGINT NOT NULL
 );
 
+-- Entries removed from lists (deletes files), applied after the upserts of
+-- their day.
+CREATE TABLE {{.Scratch}}delete_load (
+    file_id  SMALLINT NOT NULL,
+    line     BIGINT NOT NULL,
+    user_id  INTEGER NOT NULL,
+    anime_id INTEGER NOT NULL
+);
+
 CREATE TABLE {{.Scratch}}status_load (
     file_id     SMALLINT NOT NULL,
     line        BIGINT NOT NULL,

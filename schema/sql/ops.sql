@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS etl_file (
     PRIMARY KEY (run_id, file_id)
 );
 
+-- Columns added after the first release: a ledger made by an older animetl
+-- gains them (NULL for its runs).
+ALTER TABLE etl_file ADD COLUMN IF NOT EXISTS delta_date DATE;
+ALTER TABLE etl_file ADD COLUMN IF NOT EXISTS modified_at TIMESTAMPTZ;
+
 CREATE TABLE IF NOT EXISTS etl_reject (
     run_id TEXT NOT NULL,
     file   TEXT NOT NULL,
@@ -54,4 +59,12 @@ CREATE TABLE IF NOT EXISTS etl_check (
     threshold  TEXT,
     checked_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (run_id, name)
+);
+
+-- Row counts of the published tables after each run, for the drift check.
+CREATE TABLE IF NOT EXISTS etl_table (
+    run_id     TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_count  BIGINT NOT NULL,
+    PRIMARY KEY (run_id, table_name)
 );
