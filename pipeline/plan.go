@@ -208,11 +208,15 @@ func planIncremental(listing []animetl.FileInfo, ledger []appliedFile, bf Backfi
 	return plan, nil
 }
 
-// readLedger reads the files of succeeded runs, oldest run first.
+// readLedger reads the files that made the published state: those of the
+// latest succeeded full run and of the succeeded runs after it, oldest
+// first. Files of runs before that full rebuild do not count.
 func readLedger(ctx context.Context, q animetl.Querier) ([]appliedFile, error) {
 	rows, err := q.Query(ctx, `SELECT f.name, f.etag, f.size, f.modified_at
 		FROM etl_file f JOIN etl_run r ON r.run_id = f.run_id
-		WHERE r.status = 'succeeded' ORDER BY r.finished_at, f.file_id`)
+		WHERE r.status = 'succeeded'
+		  AND r.started_at >= (SELECT MAX(started_at) FROM etl_run WHERE status = 'succeeded' AND mode = 'full')
+		ORDER BY r.started_at, f.file_id`)
 	if err != nil {
 		return nil, fmt.Errorf("read the ledger: %w", err)
 	}

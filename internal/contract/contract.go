@@ -77,7 +77,8 @@ func Gen(t testing.TB, cfg synth.Config) (string, synth.Stats) {
 	return dir, st
 }
 
-// CopyDir copies a flat folder of source files into a new temporary folder.
+// CopyDir copies a flat folder of source files into a new temporary folder,
+// keeping modification times.
 func CopyDir(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -95,6 +96,10 @@ func CopyDir(t testing.TB, src string) string {
 		}
 		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
 			t.Fatal(err)
+		}
+		// A copy keeps the modification time: the ledger tells files apart by it.
+		if st, err := e.Info(); err == nil {
+			os.Chtimes(filepath.Join(dst, e.Name()), st.ModTime(), st.ModTime())
 		}
 	}
 	return dst
