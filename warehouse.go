@@ -112,16 +112,17 @@ type FinalizeOptions struct {
 	// PriorRatings is the weight m of the Bayesian rating_weighted in
 	// anime_stats: (sum + m*C) / (ratings + m), C the mean of all ratings.
 	PriorRatings int
-	// ListKeysUnique is true when the pipeline watched every list entry go
-	// by and saw no (user_id, anime_id) twice. A warehouse may then skip its
-	// own search for repeats; the primary-key check still runs.
-	ListKeysUnique bool
-	// ListCounts, when not nil, are the per-anime, per-status counts of
-	// user_anime, counted by the pipeline as the entries streamed by. The
-	// pipeline only gives them when they are exact (one list file, no
-	// repeated key); the warehouse then need not scan user_anime to build
-	// the marts. The mart checks compare them with the fact table.
-	ListCounts []StatusCount
+	// BaseKeysUnique is true when the pipeline watched every entry of the
+	// base list file (animelist.csv) go by and saw no (user_id, anime_id)
+	// twice. A warehouse may then skip its own search for repeats; the
+	// primary-key check still runs.
+	BaseKeysUnique bool
+	// BaseCounts, when not nil, are the per-anime, per-status counts of the
+	// base list file's entries, counted by the pipeline as they streamed by;
+	// it only gives them when they are exact (no repeated key). The
+	// warehouse then need not scan user_anime to build the marts; the mart
+	// checks compare the result with the fact table.
+	BaseCounts []StatusCount
 }
 
 // StatusCount is the number of list entries of one anime with one status,

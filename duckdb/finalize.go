@@ -6,59 +6,80 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/schema"
 )
 
-// Finalize resolves repeated list keys in user_anime and drops its lineage
-// columns, then builds the model, marts and views, and measures every
-// file's counts. user_anime gets no PRIMARY KEY constraint on DuckDB: an ART
-// index costs more than the whole load (about 2 s per 8M rows, and memory
-// that grows with the table) and serves no analytic query; the key is
-// guaranteed by the repeat resolution and checked before every publish.
+// Finalize resolves repeated keys of the base list (in user_anime) and
+// drops its lineage columns, merges the daily deltas into user_anime, then
+// builds the model, marts and views, and measures every file's counts.
+// user_anime gets no PRIMARY KEY constraint on DuckDB: an ART index costs
+// more than the whole load (about 2 s per 8M rows, and memory that grows
+// with the table) and serves no analytic query; the key is guaranteed by
+// the repeat resolution and the merge, and checked before every publish.
 func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
 	p := s.params
 	p.Prior = opts.PriorRatings
 	if p.Prior <= 0 {
 		p.Prior = animetl.DefaultPriorRatings
 	}
-	incremental := s.run.Mode == animetl.ModeIncremental
-	loaded, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM `+p.ListTable+` GROUP BY file_id
-		UNION ALL SELECT file_id, count(*) FROM scratch.delete_load GROUP BY file_id`)
+	full := s.run.Mode == animetl.ModeFull
+	q := `SELECT file_id, count(*) FROM scratch.list_load GROUP BY file_id
+		UNION ALL SELECT file_id, count(*) FROM scratch.delete_load GROUP BY file_id`
+	if full {
+		q += ` UNION ALL SELECT file_id, count(*) FROM user_anime GROUP BY file_id`
+	}
+	loaded, err := s.countByFile(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	var deletes int64
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM scratch.delete_load`).Scan(&deletes); err != nil {
-		return nil, fmt.Errorf("duckdb: count deletes: %w", err)
-	}
-	var repeats int64
-	if !opts.ListKeysUnique {
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+p.ListTable+`
+	resolve := func(table, tag string) error {
+		var repeats int64
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+`
 			GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
-			return nil, fmt.Errorf("duckdb: find repeats: %w", err)
+			return fmt.Errorf("duckdb: find repeats: %w", err)
 		}
-	}
-	if repeats > 0 {
-		if err := s.execAll(ctx, schema.Repeats(p), s.run.ID); err != nil {
-			return nil, err
+		if repeats == 0 {
+			return nil
 		}
-		removed, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.ua_repeat_rows WHERE rn > 1 GROUP BY file_id`)
-		if err != nil {
-			return nil, err
+		if err := s.execAll(ctx, schema.Repeats(p, table, tag), s.run.ID); err != nil {
+			return err
 		}
-		for id, n := range removed {
+		gone, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.`+tag+`_repeat_rows WHERE rn > 1 GROUP BY file_id`)
+		for id, n := range gone {
 			loaded[id] -= n
 		}
+		return err
 	}
-	var steps []string
-	if incremental {
-		// Merge the day into the copied user_anime, then rebuild everything
-		// else from the freshly loaded catalogue.
-		steps = append(steps, schema.Merge(p)...)
+	if full {
+		if !opts.BaseKeysUnique {
+			if err := resolve("user_anime", "base"); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.execAll(ctx, []string{"ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line"}); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.fillBase(ctx, p, full, opts.BaseCounts); err != nil {
+		return nil, err
+	}
+	var pending int64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM scratch.list_load) + (SELECT count(*) FROM scratch.delete_load)`).Scan(&pending); err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	if pending > 0 {
+		if err := resolve("scratch.list_load", "delta"); err != nil {
+			return nil, err
+		}
+		if err := s.execAll(ctx, schema.Merge(p), s.run.ID); err != nil {
+			return nil, err
+		}
+	}
+	steps := schema.AggregateDelta(p)
+	if !full { // rebuild everything but user_anime from the freshly loaded catalogue
 		for _, v := range schema.ModelViews {
 			steps = append(steps, "DROP VIEW IF EXISTS "+v)
 		}
@@ -67,23 +88,8 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 				steps = append(steps, "DROP TABLE IF EXISTS "+t)
 			}
 		}
-	} else {
-		if deletes > 0 {
-			steps = append(steps, schema.Deletes(p)...)
-		}
-		steps = append(steps, "ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line")
 	}
-	if err := s.execAll(ctx, steps, s.run.ID); err != nil {
-		return nil, err
-	}
-	counts := opts.ListCounts
-	if incremental || deletes > 0 {
-		counts = nil // the pipeline counted the loaded entries, not the merged table
-	}
-	if err := s.aggregate(ctx, p, counts); err != nil {
-		return nil, err
-	}
-	steps = schema.Model()
+	steps = append(steps, schema.Model()...)
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
 	steps = append(steps, tableCounts())
@@ -136,30 +142,36 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 
 // tableCounts records the published tables' sizes in etl_table ($1 is the
 // run), for the drift check.
-func tableCounts() string {
-	parts := make([]string, len(schema.ModelTables))
-	for i, t := range schema.ModelTables {
-		parts[i] = fmt.Sprintf("SELECT $1, '%s', count(*) FROM %s", t, t)
-	}
-	return "INSERT INTO etl_table (run_id, table_name, row_count)\n" + strings.Join(parts, "\nUNION ALL ")
-}
+func tableCounts() string { return schema.TableCounts(scratchParams) }
 
-// aggregate fills scratch.ua_agg: from the pipeline's exact counts when it
-// has them, else by scanning user_anime.
-func (s *stage) aggregate(ctx context.Context, p schema.Params, counts []animetl.StatusCount) error {
-	if counts == nil {
-		return s.execAll(ctx, schema.Aggregate(p))
+// fillBase fills scratch.ua_base, the counts of user_anime before the
+// deltas: in a full run from the pipeline's exact counts of the base when it
+// has them; in an incremental run from the published anime_status_stats;
+// else by scanning user_anime.
+func (s *stage) fillBase(ctx context.Context, p schema.Params, full bool, counts []animetl.StatusCount) error {
+	if full && counts != nil {
+		apps, done, err := s.appenders(ctx, "scratch", "ua_base")
+		if err != nil {
+			return err
+		}
+		for _, c := range counts {
+			if err := apps[0].AppendRow(c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum); err != nil {
+				return done(fmt.Errorf("duckdb: append counts: %w", err))
+			}
+		}
+		return done(nil)
 	}
-	apps, done, err := s.appenders(ctx, "scratch", "ua_agg")
-	if err != nil {
-		return err
-	}
-	for _, c := range counts {
-		if err := apps[0].AppendRow(c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum); err != nil {
-			return done(fmt.Errorf("duckdb: append counts: %w", err))
+	if !full {
+		var have int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables()
+			WHERE database_name = current_database() AND table_name = 'anime_status_stats'`).Scan(&have); err != nil {
+			return fmt.Errorf("duckdb: %w", err)
+		}
+		if have > 0 {
+			return s.execAll(ctx, []string{`INSERT INTO scratch.ua_base BY NAME SELECT * FROM anime_status_stats`})
 		}
 	}
-	return done(nil)
+	return s.execAll(ctx, schema.Aggregate(p))
 }
 
 func (s *stage) countByFile(ctx context.Context, q string) (map[int16]int64, error) {

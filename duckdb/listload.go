@@ -115,8 +115,9 @@ func setEntry(c duck.DataChunk, row int, e *animetl.ListEntry) error {
 
 var listSeq atomic.Int64
 
-// LoadList inserts list entries into user_anime through a table function
-// that DuckDB's threads feed from the batch channel.
+// LoadList inserts list entries (the base into user_anime, a delta into
+// scratch.list_load) through a table function that DuckDB's threads feed
+// from the batch channel.
 func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListEntry) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -131,9 +132,13 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 	if err := duck.RegisterTableUDF(conn, name, udf); err != nil {
 		return fmt.Errorf("duckdb: register list loader: %w", err)
 	}
+	target := "scratch.list_load" // the deltas
+	if f.Date == "" {
+		target = "user_anime" // the base
+	}
 	_, err = conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s
 		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, CAST(%d AS SMALLINT), line
-		FROM %s()`, s.params.ListTable, f.ID, name))
+		FROM %s()`, target, f.ID, name))
 	if src.err != nil {
 		err = src.err
 	}

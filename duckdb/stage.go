@@ -29,9 +29,7 @@ type stage struct {
 	db   *sql.DB
 	log  *slog.Logger
 
-	// params name the work tables: in a full run the list loads straight
-	// into user_anime; in an incremental run into scratch.list_load, to be
-	// merged into the user_anime the stage copied from the published file.
+	// params name the work tables (scratchParams, incrementalParams).
 	params schema.Params
 
 	mu     sync.Mutex
@@ -41,12 +39,12 @@ type stage struct {
 }
 
 // scratchParams: work tables live in the throwaway scratch file; in a full
-// run list entries load straight into user_anime, whose lineage columns are
-// dropped once repeats are resolved.
-var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime"}
+// run the base list loads straight into user_anime, whose lineage columns
+// are dropped once repeats are resolved; delta files into scratch.list_load.
+var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime", Full: true}
 
-// incrementalParams: the day's list entries load into a work table.
-var incrementalParams = schema.Params{Scratch: "scratch.", ListTable: "scratch.list_load"}
+// incrementalParams: an incremental run merges into the copied user_anime.
+var incrementalParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime"}
 
 // Begin takes the run lock, clears what a dead run left behind, and creates
 // a new stage database that already holds the ledger of the published one.

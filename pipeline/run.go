@@ -230,19 +230,12 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	}
 
 	t0 := time.Now()
-	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, ListKeysUnique: probe.clean}
-	listFiles, deleteFiles := 0, 0
-	for _, fl := range loads {
-		switch fl.Kind {
-		case animetl.KindAnimeList:
-			listFiles++
-		case animetl.KindListDelete:
-			deleteFiles++
-		}
-	}
-	if probe.clean && listFiles == 1 && deleteFiles == 0 && cfg.Mode == animetl.ModeFull {
-		// Every entry streamed by is in user_anime as it is: the counts are exact.
-		opts.ListCounts = counter.counts()
+	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings}
+	if cfg.Mode == animetl.ModeFull && probe.clean {
+		// Every entry of the base is in user_anime as it streamed by: the
+		// counts are exact (the warehouse updates them by the deltas).
+		opts.BaseKeysUnique = true
+		opts.BaseCounts = counter.counts()
 	}
 	animetl.Failpoint("finalize")
 	files, err := stage.Finalize(ctx, opts)
@@ -338,8 +331,10 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 		}, func(send func([]animetl.ListEntry) error) (int64, error) {
 			res, err := dataset.DecodeAnimeListParallel(cr, name, dataset.ListOptions{Workers: cfg.ParseWorkers},
 				func(es []animetl.ListEntry) error {
-					probe.observe(es)
-					counter.add(es)
+					if fl.Date == "" { // the base list: deltas are merged by the warehouse
+						probe.observe(es)
+						counter.add(es)
+					}
 					defer animetl.Failpoint("load") // after this block is handed to the warehouse
 					for len(es) > 0 {               // keep batches small enough to spread over the loaders
 						n := min(len(es), cfg.BatchSize)

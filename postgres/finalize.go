@@ -15,11 +15,13 @@ import (
 	"github.com/animetl/animetl/schema"
 )
 
-// Finalize keys user_anime (resolving repeated keys only when the unique
-// index finds some), builds the model, marts and views, analyzes them, and
-// measures every file's counts. When the pipeline's counts make the marts
-// independent of user_anime, the model is built on a second connection
-// while the key index builds.
+// Finalize keys the base list in user_anime (resolving repeated keys only
+// when the unique index finds some), merges the daily deltas into it, builds
+// the model, marts and views, and measures every file's counts. In an
+// incremental run the merge and the model happen inside the transaction
+// that Publish commits. When the pipeline's counts make the marts
+// independent of user_anime and there are no deltas, the model is built on
+// a second connection while the key index builds.
 func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
 	p := s.params
 	p.Prior = opts.PriorRatings
@@ -39,23 +41,28 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	files := append([]*animetl.FileLoad(nil), s.files...)
 	s.mu.Unlock()
 
-	var deletes int64
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM delete_load").Scan(&deletes); err != nil {
-		return nil, fmt.Errorf("postgres: count deletes: %w", err)
+	var pending int64
+	if err := conn.QueryRow(ctx, "SELECT (SELECT count(*) FROM list_load) + (SELECT count(*) FROM delete_load)").Scan(&pending); err != nil {
+		return nil, fmt.Errorf("postgres: count deltas: %w", err)
 	}
-	var removed map[int16]int64
+	full := s.run.Mode == animetl.ModeFull
 	var q execer = conn
+	var removed []map[int16]int64
 	switch {
-	case s.run.Mode == animetl.ModeIncremental:
-		if removed, err = s.mergeIncremental(ctx, p, opts); err != nil {
+	case !full:
+		tx, err := s.beginTx(ctx)
+		if err != nil {
 			return nil, err
 		}
-		q = s.tx
-	case opts.ListCounts != nil && deletes == 0:
+		q = tx
+		if err := s.fillBase(ctx, tx, p, false, nil); err != nil {
+			return nil, err
+		}
+	case opts.BaseCounts != nil && pending == 0:
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error {
-			var err error
-			removed, err = s.keyUserAnime(gctx, conn, p, false)
+			r, err := s.keyUserAnime(gctx, conn, p)
+			removed = append(removed, r)
 			return err
 		})
 		g.Go(func() error {
@@ -64,32 +71,43 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 				return fmt.Errorf("postgres: %w", err)
 			}
 			defer c2.Release()
-			return s.buildModel(gctx, c2, p, opts.ListCounts)
+			if err := s.fillBase(gctx, c2, p, true, opts.BaseCounts); err != nil {
+				return err
+			}
+			return s.buildModel(gctx, c2, p)
 		})
 		if err := g.Wait(); err != nil {
 			return nil, err
 		}
 	default:
-		if removed, err = s.keyUserAnime(ctx, conn, p, deletes > 0); err != nil {
+		r, err := s.keyUserAnime(ctx, conn, p)
+		if err != nil {
 			return nil, err
 		}
-		if err := s.buildModel(ctx, conn, p, nil); err != nil {
+		removed = append(removed, r)
+		if err := s.fillBase(ctx, conn, p, true, opts.BaseCounts); err != nil {
 			return nil, err
 		}
 	}
-	for id, n := range removed {
-		loaded[id] -= n
-	}
-	var userAnime any // the fact table's size, known without a scan when the pipeline counted it
-	if opts.ListCounts != nil && deletes == 0 && s.run.Mode == animetl.ModeFull {
-		var n int64
-		for _, c := range opts.ListCounts {
-			n += c.Entries
+	if !(full && opts.BaseCounts != nil && pending == 0) {
+		if pending > 0 {
+			r, err := s.mergeDeltas(ctx, q, p)
+			if err != nil {
+				return nil, err
+			}
+			removed = append(removed, r)
 		}
-		userAnime = n
+		if err := s.buildModel(ctx, q, p); err != nil {
+			return nil, err
+		}
 	}
-	steps := []string{tableCounts(userAnime)}
-	if s.run.Mode == animetl.ModeFull {
+	for _, r := range removed {
+		for id, n := range r {
+			loaded[id] -= n
+		}
+	}
+	steps := []string{tableCounts()}
+	if full {
 		steps = append(steps, "ANALYZE "+ident(s.w.stage, "user_anime"))
 	}
 	if err := execAll(ctx, q, steps, s.run.ID); err != nil {
@@ -138,24 +156,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 }
 
 // tableCounts records the published tables' sizes in etl_table ($1 is the
-// run), for the drift check; user_anime's from userAnime when not nil.
-func tableCounts(userAnime any) string {
-	var parts []string
-	for _, t := range schema.ModelTables {
-		if t == "user_anime" && userAnime != nil {
-			parts = append(parts, fmt.Sprintf("SELECT $1, 'user_anime', CAST(%d AS BIGINT)", userAnime))
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("SELECT $1, '%s', count(*) FROM %s", t, t))
-	}
-	return "INSERT INTO etl_table (run_id, table_name, row_count)\n" + strings.Join(parts, "\nUNION ALL ")
-}
+// run), for the drift check.
+func tableCounts() string { return schema.TableCounts(schema.Params{}) }
 
-// mergeIncremental opens the run's transaction and, inside it, resolves
-// repeats among the day's entries, merges upserts and deletes into the
-// published user_anime, and builds the rest of the model in the stage.
-// Readers keep seeing the published state until Publish commits.
-func (s *stage) mergeIncremental(ctx context.Context, p schema.Params, opts animetl.FinalizeOptions) (map[int16]int64, error) {
+// beginTx opens the incremental run's transaction on a connection it keeps.
+func (s *stage) beginTx(ctx context.Context) (pgx.Tx, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -166,41 +171,55 @@ func (s *stage) mergeIncremental(ctx context.Context, p schema.Params, opts anim
 		return nil, fmt.Errorf("postgres: begin: %w", err)
 	}
 	s.tx, s.txConn = tx, conn
-	var removed map[int16]int64
-	var repeats int64
-	if !opts.ListKeysUnique {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM list_load
-			GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
-			return nil, fmt.Errorf("postgres: find repeats: %w", err)
-		}
-	}
-	if repeats > 0 {
-		if err := execAll(ctx, tx, schema.Repeats(p), s.run.ID); err != nil {
-			return nil, err
-		}
-		if removed, err = countByFile(ctx, tx, `SELECT file_id, count(*) FROM ua_repeat_rows WHERE rn > 1 GROUP BY file_id`); err != nil {
-			return nil, err
-		}
-	}
-	if err := execAll(ctx, tx, schema.Merge(p), s.run.ID); err != nil {
-		return nil, err
-	}
-	return removed, s.buildModel(ctx, tx, p, nil)
+	return tx, nil
 }
 
-// keyUserAnime builds the unique index on (user_id, anime_id), resolving
-// repeated keys first when the build finds some, drops the lineage columns
-// and makes the index the primary key. It returns the rows removed per file.
-func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.Params, deletes bool) (map[int16]int64, error) {
+// resolveRepeats finds repeated keys in table and, when there are some,
+// resolves them (work tables prefixed tag); it returns the rows removed per file.
+func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string) (map[int16]int64, error) {
+	var repeats int64
+	rows, err := q.Query(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` GROUP BY user_id, anime_id HAVING count(*) > 1) r`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find repeats: %w", err)
+	}
+	for rows.Next() {
+		rows.Scan(&repeats)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || repeats == 0 {
+		return nil, err
+	}
+	if err := execAll(ctx, q, schema.Repeats(p, table, tag), s.run.ID); err != nil {
+		return nil, err
+	}
+	return countByFile(ctx, q, `SELECT file_id, count(*) FROM `+tag+`_repeat_rows WHERE rn > 1 GROUP BY file_id`)
+}
+
+// mergeDeltas resolves repeats among the deltas and merges them (and the
+// deletes) into user_anime, looking keys up in its primary key.
+func (s *stage) mergeDeltas(ctx context.Context, q execer, p schema.Params) (map[int16]int64, error) {
+	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta")
+	if err != nil {
+		return nil, err
+	}
+	steps := []string{"ANALYZE " + ident(s.w.stage, "list_load"), "ANALYZE " + ident(s.w.stage, "delete_load")}
+	return removed, execAll(ctx, q, append(steps, schema.Merge(p)...), s.run.ID)
+}
+
+// keyUserAnime builds the unique index on (user_id, anime_id) of the base
+// list, resolving repeated keys first when the build finds some, drops the
+// lineage columns and makes the index the primary key. It returns the rows
+// removed per file.
+func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.Params) (map[int16]int64, error) {
 	const keyIndex = "CREATE UNIQUE INDEX user_anime_pkey ON user_anime (user_id, anime_id)"
 	var removed map[int16]int64
 	_, err := conn.Exec(ctx, keyIndex)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		if err := execAll(ctx, conn, schema.Repeats(p), s.run.ID); err != nil {
-			return nil, err
+		if _, err := conn.Exec(ctx, "ANALYZE "+ident(s.w.stage, "user_anime")); err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
 		}
-		if removed, err = countByFile(ctx, conn, `SELECT file_id, count(*) FROM ua_repeat_rows WHERE rn > 1 GROUP BY file_id`); err != nil {
+		if removed, err = s.resolveRepeats(ctx, conn, p, "user_anime", "base"); err != nil {
 			return nil, err
 		}
 		if _, err = conn.Exec(ctx, keyIndex); err != nil {
@@ -209,33 +228,50 @@ func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.P
 	} else if err != nil {
 		return nil, fmt.Errorf("postgres: key user_anime: %w", err)
 	}
-	var steps []string
-	if deletes {
-		steps = append(steps, schema.Deletes(p)...)
-	}
-	steps = append(steps, `ALTER TABLE user_anime DROP COLUMN file_id, DROP COLUMN line,
-		 ADD CONSTRAINT user_anime_pkey PRIMARY KEY USING INDEX user_anime_pkey`)
-	return removed, execAll(ctx, conn, steps, s.run.ID)
+	return removed, execAll(ctx, conn, []string{`ALTER TABLE user_anime DROP COLUMN file_id, DROP COLUMN line,
+		 ADD CONSTRAINT user_anime_pkey PRIMARY KEY USING INDEX user_anime_pkey`}, s.run.ID)
 }
 
-// buildModel fills ua_agg (from counts, or by scanning the keyed
-// user_anime) and builds the model, marts and views.
-func (s *stage) buildModel(ctx context.Context, conn execer, p schema.Params, counts []animetl.StatusCount) error {
-	if counts == nil {
-		if err := execAll(ctx, conn, schema.Aggregate(p), s.run.ID); err != nil {
-			return err
-		}
-	} else {
+// fillBase fills ua_base, the counts of user_anime before the deltas: in
+// a full run from the pipeline's exact counts of the base when it has them;
+// in an incremental run from the published anime_status_stats; else by
+// scanning user_anime.
+func (s *stage) fillBase(ctx context.Context, q execer, p schema.Params, full bool, counts []animetl.StatusCount) error {
+	if full && counts != nil {
 		rows := make([][]any, len(counts))
 		for i, c := range counts {
 			rows[i] = []any{c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum}
 		}
-		if _, err := conn.(*pgxpool.Conn).CopyFrom(ctx, pgx.Identifier{s.w.stage, "ua_agg"},
-			[]string{"anime_id", "watching_status", "n", "ratings", "rating_sum"}, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := q.(*pgxpool.Conn).CopyFrom(ctx, pgx.Identifier{s.w.stage, "ua_base"},
+			[]string{"anime_id", "watching_status", "entries", "ratings", "rating_sum"}, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("postgres: copy counts: %w", err)
 		}
+		return nil
 	}
-	steps := append([]string{"ANALYZE " + ident(s.w.stage, "ua_agg")}, schema.Model()...)
+	if !full {
+		var have bool
+		rows, err := q.Query(ctx, `SELECT to_regclass($1) IS NOT NULL`, ident(s.w.target, "anime_status_stats"))
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		for rows.Next() {
+			rows.Scan(&have)
+		}
+		rows.Close()
+		if have {
+			return execAll(ctx, q, []string{fmt.Sprintf(`INSERT INTO ua_base (anime_id, watching_status, entries, ratings, rating_sum)
+				SELECT anime_id, watching_status, entries, ratings, rating_sum FROM %s`, ident(s.w.target, "anime_status_stats"))}, s.run.ID)
+		}
+	}
+	return execAll(ctx, q, schema.Aggregate(p), s.run.ID)
+}
+
+// buildModel turns ua_base and the merge's changes into ua_agg and builds
+// the model, marts and views in the stage.
+func (s *stage) buildModel(ctx context.Context, q execer, p schema.Params) error {
+	steps := schema.AggregateDelta(p)
+	steps = append(steps, "ANALYZE "+ident(s.w.stage, "ua_agg"))
+	steps = append(steps, schema.Model()...)
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
 	// Statistics for the planner on the tables readers join most; the small
@@ -243,7 +279,7 @@ func (s *stage) buildModel(ctx context.Context, conn execer, p schema.Params, co
 	for _, t := range []string{"anime", "anime_stats"} {
 		steps = append(steps, "ANALYZE "+ident(s.w.stage, t))
 	}
-	return execAll(ctx, conn, steps, s.run.ID)
+	return execAll(ctx, q, steps, s.run.ID)
 }
 
 // execer runs statements: a pooled connection or a transaction.

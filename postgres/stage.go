@@ -43,11 +43,11 @@ type stage struct {
 
 // stageParams: on PostgreSQL the stage schema is the scratch area, and the
 // list load table becomes user_anime itself.
-var stageParams = schema.Params{Scratch: "", ListTable: "user_anime"}
+var stageParams = schema.Params{Scratch: "", ListTable: "user_anime", Full: true, Postgres: true}
 
-// incrementalParams: the day's list entries load into a work table of the
-// stage; user_anime resolves to the published one (search_path stage, target).
-var incrementalParams = schema.Params{Scratch: "", ListTable: "list_load", ListUnlogged: true}
+// incrementalParams: user_anime resolves to the published one (search_path
+// stage, target), which the deltas merge into.
+var incrementalParams = schema.Params{Scratch: "", ListTable: "user_anime", Postgres: true}
 
 // Begin takes the advisory lock, marks runs that died holding it as
 // abandoned, records this run, and creates a fresh stage schema.
@@ -101,6 +101,7 @@ func (s *stage) begin(ctx context.Context) error {
 	cfg := w.pool.Config().Copy()
 	cfg.ConnConfig.RuntimeParams["search_path"] = ident(w.stage) + ", " + ident(w.target)
 	cfg.ConnConfig.RuntimeParams["maintenance_work_mem"] = w.opts.MaintenanceWorkMem
+	cfg.ConnConfig.RuntimeParams["work_mem"] = w.opts.WorkMem
 	cfg.MaxConns = int32(w.opts.CopyWorkers + 3)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -194,7 +195,11 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 				return
 			}
 			defer conn.Release()
-			rows, err := copyList(ctx, conn, pgx.Identifier{s.w.stage, s.params.ListTable}, f.ID, in)
+			table := "list_load" // the deltas
+			if f.Date == "" {
+				table = "user_anime" // the base
+			}
+			rows, err := copyList(ctx, conn, pgx.Identifier{s.w.stage, table}, f.ID, in)
 			if err != nil {
 				cancel()
 			}

@@ -41,6 +41,9 @@ type Options struct {
 	PublishTimeout time.Duration
 	// MaintenanceWorkMem is the session's maintenance_work_mem for index builds.
 	MaintenanceWorkMem string
+	// WorkMem is the run sessions' work_mem, for the aggregations and joins
+	// that find repeated keys.
+	WorkMem string
 	// UnloggedFact makes user_anime an UNLOGGED table: it loads without
 	// writing the write-ahead log (faster, about 30% of a run), at the price
 	// PostgreSQL states: after a server crash the table is empty until the
@@ -56,6 +59,7 @@ const (
 	DefaultLockTimeout        = 30 * time.Second
 	DefaultPublishTimeout     = time.Minute
 	DefaultMaintenanceWorkMem = "256MB"
+	DefaultWorkMem            = "64MB"
 )
 
 // Warehouse is a PostgreSQL warehouse.
@@ -82,6 +86,9 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	}
 	if opts.MaintenanceWorkMem == "" {
 		opts.MaintenanceWorkMem = DefaultMaintenanceWorkMem
+	}
+	if opts.WorkMem == "" {
+		opts.WorkMem = DefaultWorkMem
 	}
 	log := opts.Logger
 	if log == nil {

@@ -30,6 +30,11 @@ type Params struct {
 	Prior int
 	// ListUnlogged creates the list table UNLOGGED (PostgreSQL only).
 	ListUnlogged bool
+	// Full creates the base list table (a full run); an incremental run
+	// merges into the user_anime that exists.
+	Full bool
+	// Postgres selects PostgreSQL's forms where the engines differ.
+	Postgres bool
 }
 
 // Tag is a list column of anime.csv that becomes a dimension and a bridge.
@@ -49,7 +54,7 @@ var Tags = []Tag{
 // ModelTables are the published tables, in the order a publish moves them.
 // user_anime is made by each engine; the others by Model and Finalize.
 var ModelTables = func() []string {
-	t := []string{"watching_status", "anime", "anime_score_votes", "anime_stats", "user_anime"}
+	t := []string{"watching_status", "anime", "anime_score_votes", "anime_status_stats", "anime_stats", "user_anime"}
 	for _, tag := range Tags {
 		t = append(t, tag.Dim, "anime_"+tag.Dim)
 	}
@@ -64,17 +69,23 @@ var OpsTables = []string{"etl_run", "etl_file", "etl_reject", "etl_check", "etl_
 
 type data struct {
 	Params
-	Tags []Tag
+	Tags  []Tag
+	Table string // repeats.sql: the table searched
+	Tag   string // repeats.sql: prefix of its work tables
 }
 
 func render(name string, p Params) []string {
+	return renderData(name, data{Params: p, Tags: Tags})
+}
+
+func renderData(name string, d data) []string {
 	b, err := files.ReadFile(name)
 	if err != nil {
 		panic(fmt.Sprintf("schema: %s: %v", name, err)) // embedded: cannot happen
 	}
 	t := template.Must(template.New(name).Option("missingkey=error").Parse(string(b)))
 	var out bytes.Buffer
-	if err := t.Execute(&out, data{Params: p, Tags: Tags}); err != nil {
+	if err := t.Execute(&out, d); err != nil {
 		panic(fmt.Sprintf("schema: %s: %v", name, err))
 	}
 	return Split(out.String())
@@ -111,17 +122,21 @@ func Load(p Params) []string { return render("sql/load.sql", p) }
 // Model returns the DDL of the published tables except user_anime.
 func Model() []string { return render("sql/model.sql", Params{}) }
 
-// Repeats returns the statements that resolve repeated list keys; $1 is the run id.
-func Repeats(p Params) []string { return render("sql/repeats.sql", p) }
-
-// Deletes returns the statement that applies deletes files in a full run.
-func Deletes(p Params) []string { return render("sql/deletes.sql", p) }
+// Repeats returns the statements that resolve repeated list keys in table
+// (work tables prefixed tag); $1 is the run id.
+func Repeats(p Params, table, tag string) []string {
+	return renderData("sql/repeats.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag})
+}
 
 // Merge returns the statements that merge an incremental run's upserts and
 // deletes into user_anime.
 func Merge(p Params) []string { return render("sql/merge.sql", p) }
 
-// Aggregate returns the statement that counts user_anime into ua_agg.
+// AggregateDelta returns the statement that updates the counts before the
+// deltas (ua_base) by the merge's changes into ua_agg.
+func AggregateDelta(p Params) []string { return render("sql/aggregate_delta.sql", p) }
+
+// Aggregate returns the statement that counts user_anime into ua_base.
 func Aggregate(p Params) []string { return render("sql/aggregate.sql", p) }
 
 // Finalize returns the statements that fill the model from the loads.
@@ -157,4 +172,20 @@ func AnimeTags(a *animetl.Anime) []TagValue {
 		}
 	}
 	return out
+}
+
+// TableCounts returns the statement that records the published tables'
+// sizes in etl_table ($1 is the run), for the drift check. user_anime's size
+// is the sum of its counts per anime and status (ua_agg), exact and without
+// a scan of the fact table.
+func TableCounts(p Params) string {
+	parts := make([]string, 0, len(ModelTables))
+	for _, t := range ModelTables {
+		if t == "user_anime" {
+			parts = append(parts, fmt.Sprintf("SELECT $1, 'user_anime', CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM %sua_agg", p.Scratch))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("SELECT $1, '%s', count(*) FROM %s", t, t))
+	}
+	return "INSERT INTO etl_table (run_id, table_name, row_count)\n" + strings.Join(parts, "\nUNION ALL ")
 }

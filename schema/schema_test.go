@@ -26,10 +26,11 @@ func TestSplit(t *testing.T) {
 }
 
 func TestRenderAll(t *testing.T) {
-	p := Params{Scratch: "scratch.", ListTable: "scratch.user_anime_load", Prior: 50}
+	p := Params{Scratch: "scratch.", ListTable: "user_anime", Prior: 50, Full: true}
 	sets := map[string][]string{
-		"ops": Ops(), "load": Load(p), "model": Model(), "repeats": Repeats(p),
-		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "deletes": Deletes(p), "merge": Merge(p),
+		"ops": Ops(), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
+		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "merge": Merge(p), "aggregate delta": AggregateDelta(p),
+		"merge on postgres": Merge(Params{Postgres: true}),
 	}
 	for name, stmts := range sets {
 		if len(stmts) == 0 {

@@ -16,19 +16,20 @@ import (
 
 // TableKeys orders every published table for a fingerprint.
 var TableKeys = map[string]string{
-	"watching_status":   "status",
-	"anime":             "anime_id",
-	"anime_score_votes": "anime_id, score",
-	"anime_stats":       "anime_id",
-	"user_anime":        "user_id, anime_id",
-	"genre":             "genre_id",
-	"anime_genre":       "anime_id, genre_id",
-	"studio":            "studio_id",
-	"anime_studio":      "anime_id, studio_id",
-	"producer":          "producer_id",
-	"anime_producer":    "anime_id, producer_id",
-	"licensor":          "licensor_id",
-	"anime_licensor":    "anime_id, licensor_id",
+	"watching_status":    "status",
+	"anime":              "anime_id",
+	"anime_score_votes":  "anime_id, score",
+	"anime_stats":        "anime_id",
+	"anime_status_stats": "anime_id, watching_status",
+	"user_anime":         "user_id, anime_id",
+	"genre":              "genre_id",
+	"anime_genre":        "anime_id, genre_id",
+	"studio":             "studio_id",
+	"anime_studio":       "anime_id, studio_id",
+	"producer":           "producer_id",
+	"anime_producer":     "anime_id, producer_id",
+	"licensor":           "licensor_id",
+	"anime_licensor":     "anime_id, licensor_id",
 }
 
 // Fingerprint is a table's row count and a hash of its ordered rows, with

@@ -2,6 +2,12 @@
 -- Runs after the engine has made user_anime (deduplicated, keyed) and filled
 -- ua_agg (aggregate.sql or the pipeline's counts).
 
+-- List counts per anime and status, undocumented codes included: a mart of
+-- its own, and what the next incremental run updates instead of counting
+-- user_anime again.
+INSERT INTO anime_status_stats (anime_id, watching_status, entries, ratings, rating_sum)
+SELECT anime_id, watching_status, n, ratings, rating_sum FROM {{.Scratch}}ua_agg;
+
 -- The status lookup, plus the codes lists use and the lookup lacks.
 INSERT INTO watching_status (status, description, is_documented)
 SELECT status, description, TRUE FROM {{.Scratch}}status_load

@@ -1,7 +1,8 @@
 -- Load tables: what the cleaners produced, with lineage (file_id, line).
 -- They live only during a run, in the engine's scratch area ({{.Scratch}}).
--- The list entries' table puts the contract's columns first: on PostgreSQL
--- it becomes user_anime itself once the lineage columns are dropped.
+{{if .Full}}
+-- A full run loads the base list straight into user_anime, contract columns
+-- first; the lineage columns are dropped once repeats are resolved.
 CREATE {{if .ListUnlogged}}UNLOGGED {{end}}TABLE {{.ListTable}} (
     user_id          INTEGER NOT NULL,
     anime_id         INTEGER NOT NULL,
@@ -10,6 +11,27 @@ CREATE {{if .ListUnlogged}}UNLOGGED {{end}}TABLE {{.ListTable}} (
     watched_episodes INTEGER NOT NULL,
     file_id          SMALLINT NOT NULL,
     line             BIGINT NOT NULL
+);
+{{end}}
+-- The daily deltas' upserts, merged into user_anime after the base.
+CREATE {{if .Postgres}}UNLOGGED {{end}}TABLE {{.Scratch}}list_load (
+    user_id          INTEGER NOT NULL,
+    anime_id         INTEGER NOT NULL,
+    watching_status  SMALLINT NOT NULL,
+    rating           SMALLINT,
+    watched_episodes INTEGER NOT NULL,
+    file_id          SMALLINT NOT NULL,
+    line             BIGINT NOT NULL
+);
+
+-- Counts per anime and status of user_anime before the deltas: from the
+-- pipeline's counts, a scan, or the published anime_status_stats.
+CREATE TABLE {{.Scratch}}ua_base (
+    anime_id        INTEGER NOT NULL,
+    watching_status SMALLINT NOT NULL,
+    entries         BIGINT NOT NULL,
+    ratings         BIGINT NOT NULL,
+    rating_sum      BIGINT NOT NULL
 );
 
 -- Entries removed from lists (deletes files), applied after the upserts of
@@ -78,8 +100,14 @@ CREATE TABLE {{.Scratch}}synopsis_load (
     synopsis TEXT
 );
 
--- Per anime and status counts of user_anime: filled by aggregate.sql, or by
--- the engine from counts the pipeline kept while the entries streamed by.
+-- The entries the deltas replaced or removed (merge.sql).
+CREATE TABLE {{.Scratch}}ua_old (
+    anime_id        INTEGER NOT NULL,
+    watching_status SMALLINT NOT NULL,
+    rating          SMALLINT
+);
+
+-- Counts per anime and status of the final user_anime (aggregate_delta.sql).
 CREATE TABLE {{.Scratch}}ua_agg (
     anime_id        INTEGER NOT NULL,
     watching_status SMALLINT NOT NULL,

@@ -55,6 +55,15 @@ CREATE TABLE anime_score_votes (
     PRIMARY KEY (anime_id, score)
 );
 
+CREATE TABLE anime_status_stats (
+    anime_id        INTEGER NOT NULL,
+    watching_status SMALLINT NOT NULL,
+    entries         BIGINT NOT NULL,
+    ratings         BIGINT NOT NULL,
+    rating_sum      BIGINT NOT NULL,
+    PRIMARY KEY (anime_id, watching_status)
+);
+
 CREATE TABLE anime_stats (
     anime_id        INTEGER PRIMARY KEY,
     list_users      BIGINT NOT NULL,

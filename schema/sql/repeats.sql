@@ -2,18 +2,18 @@
 -- carry their file and line. Within a file the first line wins: an identical
 -- repeat is a duplicate, a different one a conflicting repeat (rejected).
 -- Across files the later file wins (a delta updates the base).
-CREATE TABLE {{.Scratch}}ua_repeat_keys AS
+CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_keys AS
 SELECT user_id, anime_id
-FROM {{.ListTable}}
+FROM {{.Table}}
 GROUP BY user_id, anime_id
 HAVING count(*) > 1;
 
-CREATE TABLE {{.Scratch}}ua_repeat_rows AS
+CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_rows AS
 SELECT l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes,
        row_number() OVER (PARTITION BY l.user_id, l.anime_id, l.file_id ORDER BY l.line) AS rn,
        max(l.file_id) OVER (PARTITION BY l.user_id, l.anime_id) AS last_file
-FROM {{.ListTable}} l
-JOIN {{.Scratch}}ua_repeat_keys k ON k.user_id = l.user_id AND k.anime_id = l.anime_id;
+FROM {{.Table}} l
+JOIN {{.Scratch}}{{.Tag}}_repeat_keys k ON k.user_id = l.user_id AND k.anime_id = l.anime_id;
 
 INSERT INTO etl_reject (run_id, file, line, kind, field, reason, raw)
 SELECT $1, f.name, r.line,
@@ -30,16 +30,16 @@ FROM (
            (r.watching_status = first.watching_status
             AND r.rating IS NOT DISTINCT FROM first.rating
             AND r.watched_episodes = first.watched_episodes) AS same
-    FROM {{.Scratch}}ua_repeat_rows r
-    JOIN {{.Scratch}}ua_repeat_rows first
+    FROM {{.Scratch}}{{.Tag}}_repeat_rows r
+    JOIN {{.Scratch}}{{.Tag}}_repeat_rows first
       ON first.user_id = r.user_id AND first.anime_id = r.anime_id AND first.file_id = r.file_id AND first.rn = 1
     WHERE r.rn > 1
 ) r
 JOIN etl_file f ON f.run_id = $1 AND f.file_id = r.file_id;
 
-DELETE FROM {{.ListTable}} AS l
+DELETE FROM {{.Table}} AS l
 WHERE EXISTS (
-    SELECT 1 FROM {{.Scratch}}ua_repeat_rows r
+    SELECT 1 FROM {{.Scratch}}{{.Tag}}_repeat_rows r
     WHERE r.user_id = l.user_id AND r.anime_id = l.anime_id
       AND (r.last_file > l.file_id
            OR (r.file_id = l.file_id AND r.line = l.line AND r.rn > 1))
