@@ -78,6 +78,7 @@ func decode[T any, C cleaner[T]](r io.Reader, file string, spec fileSpec, mk fun
 	repeat func(T, *Record) *animetl.RowError, emit func(T) error, reject func(*animetl.RowError) error) (Result, error) {
 	var res Result
 	rd := NewReader(r)
+	rd.SingleLine = spec.singleLine // the header too
 	rec, err := rd.Next()
 	if errors.Is(err, io.EOF) {
 		return res, fmt.Errorf("%s: empty file, no header: %w", file, animetl.ErrHeader)
@@ -91,7 +92,6 @@ func decode[T any, C cleaner[T]](r io.Reader, file string, spec fileSpec, mk fun
 	}
 	res.Indexed, res.Ignored = h.indexed, h.extra
 	rd.FieldsPerRecord = h.n
-	rd.SingleLine = spec.singleLine
 	c := mk(h)
 	for {
 		rec, err := rd.Next()
@@ -102,33 +102,38 @@ func decode[T any, C cleaner[T]](r io.Reader, file string, spec fileSpec, mk fun
 			return res, fmt.Errorf("%s: %w", file, err)
 		}
 		res.Rows++
-		var ferr *fieldError
-		switch {
-		case rec.Problem != "":
-			ferr = &fieldError{reason: rec.Problem}
-		case len(rec.Fields) != h.n:
-			ferr = &fieldError{reason: fmt.Sprintf("expected %d fields, got %d", h.n, len(rec.Fields))}
-		default:
-			var v T
-			if v, ferr = c.clean(rec); ferr == nil {
-				if repeat != nil {
-					if rerr := repeat(v, rec); rerr != nil {
-						if err := reject(rerr); err != nil {
-							return res, err
-						}
-						continue
-					}
-				}
-				if err := emit(v); err != nil {
+		v, ferr := cleanRecord[T](rec, h.n, c)
+		if ferr != nil {
+			if err := reject(NewRowError(file, rec, ferr.column, ferr.reason)); err != nil {
+				return res, err
+			}
+			continue
+		}
+		if repeat != nil {
+			if rerr := repeat(v, rec); rerr != nil {
+				if err := reject(rerr); err != nil {
 					return res, err
 				}
 				continue
 			}
 		}
-		if err := reject(NewRowError(file, rec, ferr.column, ferr.reason)); err != nil {
+		if err := emit(v); err != nil {
 			return res, err
 		}
 	}
+}
+
+// cleanRecord turns one record into a clean value, or says why it cannot:
+// the reader's problem, a wrong field count, or the cleaner's verdict.
+func cleanRecord[T any, C cleaner[T]](rec *Record, fields int, c C) (T, *fieldError) {
+	var zero T
+	switch {
+	case rec.Problem != "":
+		return zero, &fieldError{reason: rec.Problem}
+	case len(rec.Fields) != fields:
+		return zero, &fieldError{reason: fmt.Sprintf("expected %d fields, got %d", fields, len(rec.Fields))}
+	}
+	return c.clean(rec)
 }
 
 // NewRowError builds the reject of a record, copying its raw text.

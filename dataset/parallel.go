@@ -213,19 +213,11 @@ func decodeBlock(b *listBlock, file string, h *header) {
 			return // io.EOF: a bytes.Reader cannot fail otherwise
 		}
 		b.rows++
-		var ferr *fieldError
-		switch {
-		case rec.Problem != "":
-			ferr = &fieldError{reason: rec.Problem}
-		case len(rec.Fields) != h.n:
-			ferr = &fieldError{reason: fmt.Sprintf("expected %d fields, got %d", h.n, len(rec.Fields))}
-		default:
-			var v animetl.ListEntry
-			if v, ferr = c.clean(rec); ferr == nil {
-				b.entries = append(b.entries, v)
-				continue
-			}
+		v, ferr := cleanRecord[animetl.ListEntry](rec, h.n, c)
+		if ferr != nil {
+			b.rejects = append(b.rejects, NewRowError(file, rec, ferr.column, ferr.reason))
+			continue
 		}
-		b.rejects = append(b.rejects, NewRowError(file, rec, ferr.column, ferr.reason))
+		b.entries = append(b.entries, v)
 	}
 }

@@ -105,27 +105,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	for id, n := range small {
 		loaded[id] += n
 	}
-	c := animetl.Counts{Loaded: loaded, Rejected: map[string]int64{}, Duplicate: map[string]int64{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT file, kind, count(*) FROM etl_reject WHERE run_id = ? GROUP BY file, kind`, s.run.ID)
+	rejected, duplicate, err := schema.RejectCounts(ctx, s, s.run.ID)
 	if err != nil {
-		return nil, fmt.Errorf("duckdb: count rejects: %w", err)
+		return nil, fmt.Errorf("duckdb: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var file, kind string
-		var n int64
-		if err := rows.Scan(&file, &kind, &n); err != nil {
-			return nil, err
-		}
-		if kind == string(animetl.KindDuplicate) {
-			c.Duplicate[file] += n
-		} else {
-			c.Rejected[file] += n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	c := animetl.Counts{Loaded: loaded, Rejected: rejected, Duplicate: duplicate}
 	s.mu.Lock()
 	files := append([]*animetl.FileLoad(nil), s.files...)
 	s.mu.Unlock()

@@ -424,38 +424,20 @@ func streamBatches[T any](ctx context.Context,
 func stream[T any](ctx context.Context, batchSize int,
 	load func(context.Context, <-chan []T) error,
 	decode func(emit func(T) error) (int64, error)) (int64, error) {
-	in := make(chan []T, 4)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return load(gctx, in) })
-	var rows int64
-	g.Go(func() error {
-		defer close(in)
+	return streamBatches(ctx, load, func(send func([]T) error) (int64, error) {
 		batch := make([]T, 0, batchSize)
-		send := func() error {
-			select {
-			case in <- batch:
-				batch = make([]T, 0, batchSize)
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
 		n, err := decode(func(v T) error {
 			batch = append(batch, v)
-			if len(batch) == batchSize {
-				return send()
+			if len(batch) < batchSize {
+				return nil
 			}
-			return nil
+			full := batch
+			batch = make([]T, 0, batchSize)
+			return send(full)
 		})
-		rows = n
-		if err != nil {
-			return err
+		if err == nil && len(batch) > 0 {
+			err = send(batch)
 		}
-		if len(batch) > 0 {
-			return send()
-		}
-		return gctx.Err()
+		return n, err
 	})
-	err := g.Wait()
-	return rows, err
 }

@@ -7,6 +7,7 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"regexp"
@@ -188,4 +189,30 @@ func TableCounts(p Params) string {
 		parts = append(parts, fmt.Sprintf("SELECT $1, '%s', count(*) FROM %s", t, t))
 	}
 	return "INSERT INTO etl_table (run_id, table_name, row_count)\n" + strings.Join(parts, "\nUNION ALL ")
+}
+
+// RejectCounts reads how many lines of each file of a run the ledger holds
+// as rejected and as duplicates.
+func RejectCounts(ctx context.Context, q animetl.Querier, runID string) (rejected, duplicate map[string]int64, err error) {
+	rows, err := q.Query(ctx, `SELECT file, kind, count(*) FROM etl_reject WHERE run_id = $1 GROUP BY file, kind`, runID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("count rejects: %w", err)
+	}
+	defer rows.Close()
+	rejected, duplicate = map[string]int64{}, map[string]int64{}
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return nil, nil, err
+		}
+		file, _ := v[0].(string)
+		kind, _ := v[1].(string)
+		n, _ := v[2].(int64)
+		if kind == string(animetl.KindDuplicate) {
+			duplicate[file] += n
+		} else {
+			rejected[file] += n
+		}
+	}
+	return rejected, duplicate, rows.Err()
 }
