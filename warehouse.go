@@ -112,16 +112,14 @@ type FinalizeOptions struct {
 	// PriorRatings is the weight m of the Bayesian rating_weighted in
 	// anime_stats: (sum + m*C) / (ratings + m), C the mean of all ratings.
 	PriorRatings int
-	// BaseKeysUnique is true when the pipeline watched every entry of the
-	// base list file (animelist.csv) go by and saw no (user_id, anime_id)
-	// twice. A warehouse may then skip its own search for repeats; the
-	// primary-key check still runs.
-	BaseKeysUnique bool
 	// BaseCounts, when not nil, are the per-anime, per-status counts of the
-	// base list file's entries, counted by the pipeline as they streamed by;
-	// it only gives them when they are exact (no repeated key). The
-	// warehouse then need not scan user_anime to build the marts; the mart
-	// checks compare the result with the fact table.
+	// base list file's entries, counted by the pipeline as they streamed by.
+	// It gives them only when it saw every entry of the base list file
+	// (animelist.csv) go by and no (user_id, anime_id) twice, so not nil
+	// also says the base's keys are unique: a warehouse may skip its own
+	// search for repeats (the primary-key check still runs) and need not
+	// scan user_anime to build the marts (the mart checks compare the
+	// result with the fact table).
 	BaseCounts []StatusCount
 }
 

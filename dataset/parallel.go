@@ -98,10 +98,7 @@ func DecodeAnimeListParallel(r io.Reader, file string, opts ListOptions, emit fu
 		}()
 	}
 	for b := range order {
-		select {
-		case <-b.done:
-		case <-done:
-		}
+		<-b.done
 		res.Rows += b.rows
 		if len(b.entries) > 0 {
 			if err := emit(b.entries); err != nil {

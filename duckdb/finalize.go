@@ -54,7 +54,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		return err
 	}
 	if full {
-		if !opts.BaseKeysUnique {
+		if opts.BaseCounts == nil { // nil: the base may repeat keys
 			if err := resolve("user_anime", "base"); err != nil {
 				return nil, err
 			}

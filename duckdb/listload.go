@@ -19,7 +19,6 @@ import (
 type listSource struct {
 	ctx   context.Context
 	in    <-chan []animetl.ListEntry
-	rows  atomic.Int64
 	errMu sync.Mutex
 	err   error
 }
@@ -95,7 +94,6 @@ func (s *listSource) FillChunk(local any, chunk duck.DataChunk) error {
 }
 
 func (s *listSource) finish(chunk duck.DataChunk, n int) error {
-	s.rows.Add(int64(n))
 	return chunk.SetSize(n)
 }
 

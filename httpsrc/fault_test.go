@@ -14,12 +14,13 @@ import (
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/httpsrc"
+	"github.com/animetl/animetl/internal/contract"
 	"github.com/animetl/animetl/internal/faultproxy"
 	"github.com/animetl/animetl/internal/ranged"
 )
 
 // big is larger than three parts of fast.
-var big = randomBytes(3*part+12345, 7)
+var big = contract.RandomBytes(3*part+12345, 7)
 
 // behindProxy serves big as animelist.csv behind a fault proxy and returns
 // the server, the proxy and the prefix URL through the proxy, with a query
@@ -154,10 +155,10 @@ func TestPermanentFailuresAreNotRetried(t *testing.T) {
 		{"GoneMidRead", modeRanges, answer(http.StatusGone, 2), "410", true},
 		{"ForbiddenMidRead", modeRanges, answer(http.StatusForbidden, 1), "403", false},
 		{"RemovedAfterList", modeRanges, func(s *fileServer) { s.remove(animetl.FileAnimeList) }, "404", true},
-		{"ReplacedBetweenPartsIfMatchHonoured", modeRanges, replace(randomBytes(len(big), 99), false), "changed during the read", false},
-		{"ETagChangedBetweenParts", modeRanges, replace(randomBytes(len(big), 99), true), `the ETag is "v2" now, "v1" when listed`, false},
+		{"ReplacedBetweenPartsIfMatchHonoured", modeRanges, replace(contract.RandomBytes(len(big), 99), false), "changed during the read", false},
+		{"ETagChangedBetweenParts", modeRanges, replace(contract.RandomBytes(len(big), 99), true), `the ETag is "v2" now, "v1" when listed`, false},
 		{"ShrankBetweenParts", modeRanges, replace(big[:len(big)-1000], true), "changed during the read", false},
-		{"ReplacedBetweenPartsWeakETag", modeWeakETag, replace(randomBytes(len(big), 99), false), "changed during the read", false},
+		{"ReplacedBetweenPartsWeakETag", modeWeakETag, replace(contract.RandomBytes(len(big), 99), false), "changed during the read", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

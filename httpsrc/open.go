@@ -65,16 +65,15 @@ var errIgnoresRange = errors.New("the server ignores Range requests")
 // reader delivers one file, in parallel ranges or as a stream, and checks
 // that the bytes add up to its size.
 type reader struct {
-	s         *Source
-	ctx       context.Context
-	o         *object
-	cur       io.ReadCloser // *ranged.Reader or *ranged.Stream
-	streaming bool
-	base      int64 // offset the stream started at
-	n         int64 // bytes delivered
-	total     int64 // expected size: listed, or learnt from an answer; -1 unknown
-	ranges    bool  // ask resumed streams for Range: bytes=off-
-	err       error
+	s      *Source
+	ctx    context.Context
+	o      *object
+	cur    io.ReadCloser // *ranged.Reader or *ranged.Stream
+	base   int64         // offset the stream started at
+	n      int64         // bytes delivered
+	total  int64         // expected size: listed, or learnt from an answer; -1 unknown
+	ranges bool          // ask resumed streams for Range: bytes=off-
+	err    error
 }
 
 // Described returns what the read is pinned to: the listed size, ETag and
@@ -99,7 +98,7 @@ func (r *reader) Read(p []byte) (int, error) {
 			r.err = r.fail(fmt.Errorf("the body ended after %d of %d bytes: %w", r.n, r.total, io.ErrUnexpectedEOF))
 		case err == io.EOF:
 			r.err = io.EOF
-		case errors.Is(err, errIgnoresRange) && !r.streaming:
+		case errors.Is(err, errIgnoresRange): // only ranged fetches return it
 			// Advertised ranges that do not work: read on sequentially.
 			r.cur.Close()
 			r.s.log.Info("the server ignores Range requests; reading the file sequentially",
@@ -179,7 +178,7 @@ func (o *object) checkPart(resp *http.Response, off, end int64) error {
 
 // stream reads on sequentially from byte base.
 func (r *reader) stream(base int64) {
-	r.streaming, r.base = true, base
+	r.base = base
 	r.cur = ranged.NewStream(r.ctx, r.open, r.s.rangedOptions(r.o.name))
 }
 

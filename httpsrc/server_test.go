@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -212,15 +211,6 @@ func writeChunked(w http.ResponseWriter, body []byte) {
 		http.NewResponseController(w).Flush()
 		body = body[n:]
 	}
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	r := rand.New(rand.NewPCG(seed, seed+1))
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
 }
 
 // mustNew returns a source over rawURL or fails the test.

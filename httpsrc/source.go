@@ -113,13 +113,7 @@ func New(rawURL string, opts Options) (*Source, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	ro := opts.Ranged
-	ro.PartSize = cmp.Or(ro.PartSize, ranged.DefaultPartSize)
-	ro.Concurrency = cmp.Or(ro.Concurrency, ranged.DefaultConcurrency)
-	ro.MaxAttempts = cmp.Or(ro.MaxAttempts, ranged.DefaultMaxAttempts)
-	ro.BaseDelay = cmp.Or(ro.BaseDelay, ranged.DefaultBaseDelay)
-	ro.MaxDelay = cmp.Or(ro.MaxDelay, ranged.DefaultMaxDelay)
-	ro.AttemptTimeout = cmp.Or(ro.AttemptTimeout, ranged.DefaultAttemptTimeout)
+	ro := opts.Ranged.WithDefaults()
 	client := opts.HTTPClient
 	if client == nil {
 		client = newClient(ro.Concurrency)

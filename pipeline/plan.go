@@ -57,8 +57,6 @@ func (b Backfill) contains(date string) bool {
 	return (b.From == "" || date >= b.From) && (b.To == "" || date <= b.To)
 }
 
-func (b Backfill) set() bool { return b.From != "" || b.To != "" }
-
 var baseKinds = map[string]animetl.Kind{
 	animetl.FileWatchingStatus: animetl.KindWatchingStatus,
 	animetl.FileAnime:          animetl.KindAnime,

@@ -234,7 +234,6 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	if cfg.Mode == animetl.ModeFull && probe.clean {
 		// Every entry of the base is in user_anime as it streamed by: the
 		// counts are exact (the warehouse updates them by the deltas).
-		opts.BaseKeysUnique = true
 		opts.BaseCounts = counter.counts()
 	}
 	animetl.Failpoint("finalize")
@@ -333,7 +332,9 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 				func(es []animetl.ListEntry) error {
 					if fl.Date == "" { // the base list: deltas are merged by the warehouse
 						probe.observe(es)
-						counter.add(es)
+						if probe.clean { // the counts are used only when the keys are unique
+							counter.add(es)
+						}
 					}
 					defer animetl.Failpoint("load") // after this block is handed to the warehouse
 					for len(es) > 0 {               // keep batches small enough to spread over the loaders

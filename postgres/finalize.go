@@ -161,16 +161,11 @@ func (s *stage) beginTx(ctx context.Context) (pgx.Tx, error) {
 // resolves them (work tables prefixed tag); it returns the rows removed per file.
 func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string) (map[int16]int64, error) {
 	var repeats int64
-	rows, err := q.Query(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` GROUP BY user_id, anime_id HAVING count(*) > 1) r`)
-	if err != nil {
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
 		return nil, fmt.Errorf("postgres: find repeats: %w", err)
 	}
-	for rows.Next() {
-		rows.Scan(&repeats)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || repeats == 0 {
-		return nil, err
+	if repeats == 0 {
+		return nil, nil
 	}
 	if err := execAll(ctx, q, schema.Repeats(p, table, tag), s.run.ID); err != nil {
 		return nil, err
@@ -221,26 +216,18 @@ func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.P
 // scanning user_anime.
 func (s *stage) fillBase(ctx context.Context, q execer, p schema.Params, full bool, counts []animetl.StatusCount) error {
 	if full && counts != nil {
+		// A full run has no transaction: the pool's COPY sees ua_base.
 		rows := make([][]any, len(counts))
 		for i, c := range counts {
 			rows[i] = []any{c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum}
 		}
-		if _, err := q.(*pgxpool.Conn).CopyFrom(ctx, pgx.Identifier{s.w.stage, "ua_base"},
-			[]string{"anime_id", "watching_status", "entries", "ratings", "rating_sum"}, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("postgres: copy counts: %w", err)
-		}
-		return nil
+		return s.copyRows(ctx, "ua_base", []string{"anime_id", "watching_status", "entries", "ratings", "rating_sum"}, rows)
 	}
 	if !full {
 		var have bool
-		rows, err := q.Query(ctx, `SELECT to_regclass($1) IS NOT NULL`, ident(s.w.target, "anime_status_stats"))
-		if err != nil {
+		if err := q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, ident(s.w.target, "anime_status_stats")).Scan(&have); err != nil {
 			return fmt.Errorf("postgres: %w", err)
 		}
-		for rows.Next() {
-			rows.Scan(&have)
-		}
-		rows.Close()
 		if have {
 			return execAll(ctx, q, []string{fmt.Sprintf(`INSERT INTO ua_base (anime_id, watching_status, entries, ratings, rating_sum)
 				SELECT anime_id, watching_status, entries, ratings, rating_sum FROM %s`, ident(s.w.target, "anime_status_stats"))}, s.run.ID)
@@ -269,6 +256,7 @@ func (s *stage) buildModel(ctx context.Context, q execer, p schema.Params) error
 type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 func execAll(ctx context.Context, conn execer, stmts []string, runID string) error {

@@ -186,14 +186,7 @@ func faulty(t *testing.T, files map[string][]byte, opts s3.Options) (*faultproxy
 func TestTransientFaultsGiveIdenticalResults(t *testing.T) {
 	testCreds(t)
 	dir, _ := contract.Gen(t, contract.Generated)
-	files := map[string][]byte{}
-	for _, name := range animetl.BaseFiles {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[name] = b
-	}
+	files := contract.ReadFiles(t, dir)
 	proxy, src := faulty(t, files, s3.Options{})
 	// A burst of 6 consecutive mixed failures on the big object, more on the
 	// catalogue, and throttled listing: the defaults ride them out.
@@ -231,11 +224,7 @@ func TestPermanentFaultsFailCleanly(t *testing.T) {
 	wh := openDuck(t, "w")
 	before := contract.MustRun(t, wh, dir, 0)
 	beforeFP := contract.Fingerprints(t, wh)
-	files := map[string][]byte{}
-	for _, name := range animetl.BaseFiles {
-		b, _ := os.ReadFile(filepath.Join(dir, name))
-		files[name] = b
-	}
+	files := contract.ReadFiles(t, dir)
 	proxy, src := faulty(t, files, s3.Options{MaxAttempts: 4})
 	faults := make([]faultproxy.Fault, 10)
 	for i := range faults {

@@ -90,5 +90,5 @@ func (g *listGen) hostile() error {
 			vals[1] = -vals[1]
 		}
 	}
-	return g.writeValues(vals, bad)
+	return writeInts(g.w, bad, vals...)
 }

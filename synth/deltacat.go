@@ -105,7 +105,7 @@ func readCatalogue(ctx context.Context, path string) (*deltaCatalogue, error) {
 		if err != nil || id <= 0 || id > maxDeltaAnimeID || int(id) < len(d.byID) && d.byID[id] != 0 {
 			continue
 		}
-		a := anime{id: int32(id), quality: 6.3, members: 1}
+		a := anime{id: int32(id), quality: unknownQuality, members: 1}
 		if s := field(rec, "Score"); s != unknown {
 			q, err := strconv.ParseFloat(s, 64)
 			if err != nil || q < 1 || q > 10 {

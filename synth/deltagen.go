@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strconv"
 )
 
 // Streams of a delta, apart from those of Generate.
@@ -86,11 +85,11 @@ func (g *deltaGen) visitUser(user int64, entries []baseEntry) error {
 		case x < g.changes:
 			g.changes--
 			c := g.change(e)
-			err = writeInts(g.list.w, user, int64(e.anime), int64(c.rating), int64(c.status), int64(c.episodes))
+			err = writeInts(g.list.w, -1, user, int64(e.anime), int64(c.rating), int64(c.status), int64(c.episodes))
 			g.st.Changed++
 		case x < g.changes+g.deletes:
 			g.deletes--
-			err = writeInts(g.del, user, int64(e.anime))
+			err = writeInts(g.del, -1, user, int64(e.anime))
 		default:
 			g.slots--
 			slots++
@@ -177,16 +176,4 @@ func (g *deltaGen) newUsers(ctx context.Context, first int64) error {
 		}
 	}
 	return nil
-}
-
-// writeInts writes vals as one line of w.
-func writeInts(w *recordWriter, vals ...int64) error {
-	b := w.begin()
-	for i, v := range vals {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, v, 10)
-	}
-	return w.end(b)
 }

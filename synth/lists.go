@@ -246,13 +246,13 @@ func (g *listGen) count(e entry) {
 // write formats one entry as a line of the current user.
 func (g *listGen) write(e entry) error {
 	v := [5]int64{g.user, int64(g.c.anime[e.anime].id), int64(e.rating), int64(e.status), int64(e.episodes)}
-	return g.writeValues(v[:], -1)
+	return writeInts(g.w, -1, v[:]...)
 }
 
-// writeValues writes vals as one line; the field at index bad, if any, is
-// written as "abc" instead.
-func (g *listGen) writeValues(vals []int64, bad int) error {
-	b := g.w.begin()
+// writeInts writes vals as one line of w; the field at index bad, if any
+// (-1 for none), is written as "abc" instead.
+func writeInts(w *recordWriter, bad int, vals ...int64) error {
+	b := w.begin()
 	for i, v := range vals {
 		if i > 0 {
 			b = append(b, ',')
@@ -263,5 +263,5 @@ func (g *listGen) writeValues(vals []int64, bad int) error {
 			b = strconv.AppendInt(b, v, 10)
 		}
 	}
-	return g.w.end(b)
+	return w.end(b)
 }

@@ -47,17 +47,22 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// ANIMETL_CPUPROFILE=FILE writes a pprof CPU profile of the command,
 	// for performance work (go tool pprof FILE).
+	var profile *os.File
 	if p := os.Getenv("ANIMETL_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
-				defer f.Close()
-				defer pprof.StopCPUProfile()
+				profile = f
+			} else {
+				f.Close()
 			}
 		}
 	}
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	pprof.StopCPUProfile()
+	if profile != nil { // os.Exit runs no deferred calls
+		pprof.StopCPUProfile()
+		profile.Close()
+	}
 	os.Exit(code)
 }
 

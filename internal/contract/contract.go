@@ -77,6 +77,21 @@ func Gen(t testing.TB, cfg synth.Config) (string, synth.Stats) {
 	return dir, st
 }
 
+// ReadFiles returns the contents of the base files in dir, by name, for
+// sources that serve files from memory.
+func ReadFiles(t testing.TB, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	for _, name := range animetl.BaseFiles {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+	}
+	return files
+}
+
 // CopyDir copies a flat folder of source files into a new temporary folder,
 // keeping modification times.
 func CopyDir(t testing.TB, src string) string {

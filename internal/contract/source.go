@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -40,7 +39,9 @@ func RunSource(t *testing.T, newSource SourceFactory, opts SourceOptions) {
 	t.Run("RunEqualsLocalRun", func(t *testing.T) { testSourceRun(t, newSource) })
 }
 
-func randomBytes(n int, seed uint64) []byte {
+// RandomBytes returns n bytes of a fixed pseudo-random stream: content no
+// line-based shortcut can fake.
+func RandomBytes(n int, seed uint64) []byte {
 	b := make([]byte, n)
 	r := rand.New(rand.NewPCG(seed, seed+1))
 	for i := range b {
@@ -52,7 +53,7 @@ func randomBytes(n int, seed uint64) []byte {
 func testSourceBytes(t *testing.T, newSource SourceFactory, opts SourceOptions) {
 	files := map[string][]byte{
 		animetl.FileAnime:          []byte("MAL_ID,Name\n1,Cowboy Bebop\n"),
-		animetl.FileAnimeList:      randomBytes(BigFile, 1),
+		animetl.FileAnimeList:      RandomBytes(BigFile, 1),
 		animetl.FileWatchingStatus: []byte("status, description\n1, Currently Watching"),
 		animetl.FileSynopsis:       {},
 	}
@@ -125,7 +126,7 @@ func testSourceMissing(t *testing.T, newSource SourceFactory) {
 }
 
 func testSourceCancel(t *testing.T, newSource SourceFactory) {
-	src := newSource(t, map[string][]byte{animetl.FileAnimeList: randomBytes(BigFile, 2)})
+	src := newSource(t, map[string][]byte{animetl.FileAnimeList: RandomBytes(BigFile, 2)})
 	ctx, cancel := context.WithCancel(context.Background())
 	rc, err := src.Open(ctx, animetl.FileAnimeList)
 	if err != nil {
@@ -156,14 +157,7 @@ func testSourceCancel(t *testing.T, newSource SourceFactory) {
 // local folder and compares the two warehouses.
 func testSourceRun(t *testing.T, newSource SourceFactory) {
 	dir, _ := Gen(t, Generated)
-	files := map[string][]byte{}
-	for _, name := range animetl.BaseFiles {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[name] = b
-	}
+	files := ReadFiles(t, dir)
 	src := newSource(t, files)
 	open := func(name string) animetl.Warehouse {
 		w, err := duckdb.Open(duckdb.Options{Path: filepath.Join(t.TempDir(), name), LockTimeout: time.Second})

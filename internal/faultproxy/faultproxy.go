@@ -14,6 +14,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -110,7 +111,7 @@ func (p *Proxy) Pending() int {
 // GetsOf matches GET requests whose path ends with suffix.
 func GetsOf(suffix string) func(*http.Request) bool {
 	return func(r *http.Request) bool {
-		return r.Method == http.MethodGet && len(r.URL.Path) >= len(suffix) && r.URL.Path[len(r.URL.Path)-len(suffix):] == suffix
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, suffix)
 	}
 }
 
