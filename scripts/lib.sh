@@ -15,7 +15,8 @@ apt_install() {
 
 # ensure_go makes a Go of the version go.mod names available: the machine's
 # go when it has one (it fetches the toolchain go.mod asks for from the Go
-# module proxy if older), else Debian's golang-go as a bootstrap.
+# module proxy if older), else Debian's golang-go as a bootstrap; and the C
+# and C++ compilers cgo needs for DuckDB.
 ensure_go() {
     if ! command -v go >/dev/null 2>&1; then
         for d in /usr/local/go/bin /usr/lib/go/bin; do
@@ -23,6 +24,8 @@ ensure_go() {
         done
     fi
     command -v go >/dev/null 2>&1 || apt_install golang-go ca-certificates
+    # DuckDB links through cgo: a C and C++ toolchain (golang-go only recommends one).
+    { command -v gcc && command -v g++; } >/dev/null 2>&1 || apt_install gcc g++ libc6-dev
     export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
     export GOFLAGS="${GOFLAGS:--buildvcs=false}"
     go version >&2
@@ -78,25 +81,14 @@ pg_run() {
 }
 
 # ensure_postgres_url exports ANIMETL_TEST_POSTGRES, starting a throwaway
-# cluster when it is not set.
+# cluster when it is not set, tuned for tests: nothing in it has to survive
+# a crash of the machine.
 ensure_postgres_url() {
     if [ -n "${ANIMETL_TEST_POSTGRES:-}" ]; then
         return 0
     fi
-    PG_BIN="$(pg_bindir)" || { apt_install postgresql; PG_BIN="$(pg_bindir)" || die "postgresql installed but no server binaries found"; }
-    PG_TMP="$(mktemp -d /tmp/animetl-pg.XXXXXX)"
-    chmod 755 "$PG_TMP"
-    as_root && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown postgres "$PG_TMP"; }
-    local port
-    port="$(free_port)"
-    log "starting a throwaway PostgreSQL ($PG_BIN) on port $port"
-    pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$PG_TMP/initdb.log" 2>&1 \
-        || pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C >"$PG_TMP/initdb.log" 2>&1 \
-        || { cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
-    pg_run "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 \
-        -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-        start >/dev/null || { cat "$PG_TMP/server.log" >&2; die "PostgreSQL did not start"; }
-    export ANIMETL_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+    start_postgres_cluster -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200
+    export ANIMETL_TEST_POSTGRES="$PG_URL"
 }
 
 # run_fuzz runs every fuzz target briefly; the seed corpora run in go test.
@@ -146,12 +138,9 @@ ensure_s3_server() {
 }
 
 # start_postgres_cluster starts a throwaway cluster (stopped and removed on
-# exit, like ensure_postgres_url's) with the server's default durability
-# settings plus the server options given as arguments ("-c name=value" ...),
-# and prints its postgres:// URL. Unlike ensure_postgres_url it passes none of
-# the test-speed options (fsync, synchronous_commit, full_page_writes stay on),
-# so it suits measurements. Call it directly, not in $(...): the cleanup
-# needs PG_TMP set in this shell. The URL is left in PG_URL.
+# exit) with the server's default settings plus the server options given as
+# arguments ("-c name=value" ...), and leaves its postgres:// URL in PG_URL.
+# Call it directly, not in $(...): the cleanup needs PG_TMP set in this shell.
 PG_URL=""
 start_postgres_cluster() {
     [ -z "$PG_TMP" ] || die "start_postgres_cluster: a throwaway cluster is already running ($PG_TMP)"
@@ -161,7 +150,7 @@ start_postgres_cluster() {
     as_root && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown postgres "$PG_TMP"; }
     local port
     port="$(free_port)"
-    log "starting a throwaway PostgreSQL ($PG_BIN) on port $port, default durability, options: ${*:-none}"
+    log "starting a throwaway PostgreSQL ($PG_BIN) on port $port, options: ${*:-none}"
     pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$PG_TMP/initdb.log" 2>&1 \
         || pg_run "$PG_BIN/initdb" -D "$PG_TMP/data" -A trust -U postgres -E UTF8 --locale=C >"$PG_TMP/initdb.log" 2>&1 \
         || { cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
