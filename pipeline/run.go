@@ -36,6 +36,9 @@ type Config struct {
 	// and freshness checks (quality defaults when zero).
 	MaxDrift        float64
 	MaxDeltaAgeDays int
+	// MaxShrink is the share of a published table's rows a run may lose
+	// before the table_shrink check fails it.
+	MaxShrink float64
 	// PriorRatings is FinalizeOptions.PriorRatings (default when zero).
 	PriorRatings int
 	// BatchSize is the number of records per batch handed to the warehouse.
@@ -95,8 +98,12 @@ func (c *Config) setDefaults() error {
 	if c.MaxDeltaAgeDays <= 0 {
 		c.MaxDeltaAgeDays = quality.DefaultMaxDeltaAgeDays
 	}
+	if c.MaxShrink == 0 {
+		c.MaxShrink = quality.DefaultMaxShrink
+	}
 	if c.Checks == nil {
-		c.Checks = quality.Defaults(quality.Limits{MaxRejectRate: c.MaxRejectRate, MaxDrift: c.MaxDrift, MaxDeltaAgeDays: c.MaxDeltaAgeDays})
+		c.Checks = quality.Defaults(quality.Limits{MaxRejectRate: c.MaxRejectRate, MaxDrift: c.MaxDrift,
+			MaxDeltaAgeDays: c.MaxDeltaAgeDays, MaxShrink: c.MaxShrink})
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

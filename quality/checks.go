@@ -12,17 +12,22 @@ type Limits struct {
 	// MaxDeltaAgeDays is the age in days of the newest applied delta above
 	// which the freshness check warns.
 	MaxDeltaAgeDays int
+	// MaxShrink is the share of a published table's rows that a run may lose
+	// since the previous succeeded run; more fails the run (error): a cut
+	// upload must not publish. 1 allows any shrink.
+	MaxShrink float64
 }
 
 // Default limits.
 const (
 	DefaultMaxDrift        = 0.5
 	DefaultMaxDeltaAgeDays = 2
+	DefaultMaxShrink       = 0.5
 )
 
 // DefaultLimits returns the default thresholds.
 func DefaultLimits() Limits {
-	return Limits{MaxRejectRate: DefaultMaxRejectRate, MaxDrift: DefaultMaxDrift, MaxDeltaAgeDays: DefaultMaxDeltaAgeDays}
+	return Limits{MaxRejectRate: DefaultMaxRejectRate, MaxDrift: DefaultMaxDrift, MaxDeltaAgeDays: DefaultMaxDeltaAgeDays, MaxShrink: DefaultMaxShrink}
 }
 
 // Defaults returns the checks every run and `animetl check` perform.
@@ -69,7 +74,8 @@ func Defaults(l Limits) []Check {
 			"list entries not counted in anime_stats under an anime of the catalogue (so every user_anime.anime_id is in anime, inferred ones included, and the mart covers every entry)",
 			e, "outside_catalogue", OpEQ, 0),
 		profile("anime_stats_matches_user_anime",
-			"difference between anime_stats and user_anime in the totals of each status column and of ratings",
+			"(anime, status) pairs whose anime_status_stats counts (entries, ratings, rating sum) differ from user_anime, "+
+				"plus anime whose anime_stats row differs from its anime_status_stats",
 			e, "mart_mismatch", OpEQ, 0),
 		profile("user_anime_status_in_lookup", "list entries whose watching_status has no watching_status row", e, "status_missing", OpEQ, 0),
 		profile("user_anime_rating_range", "list entries whose rating is not NULL (not rated) or within 1-10", e, "rating_out_of_range", OpEQ, 0),
@@ -109,6 +115,21 @@ func Defaults(l Limits) []Check {
 		},
 		profile("undocumented_status_share", "share of list entries whose status code the lookup does not define", w, "undocumented_share", OpLE, 0.01),
 		{
+			Name: "table_shrink",
+			Description: "largest share of a published table's rows lost since the previous succeeded run " +
+				"(a cut or partial upload must not replace the warehouse; --max-shrink allows more)",
+			Severity: e,
+			SQL: `SELECT MAX((CAST(p.row_count AS DOUBLE PRECISION) - CAST(c.row_count AS DOUBLE PRECISION))
+			             / CAST(p.row_count AS DOUBLE PRECISION))
+			      FROM etl_table c
+			      JOIN etl_table p ON p.table_name = c.table_name
+			      WHERE c.run_id = $1 AND p.row_count > 0
+			        AND p.run_id = (SELECT r.run_id FROM etl_run r WHERE r.status = 'succeeded' AND r.run_id <> $1
+			                        AND r.started_at < (SELECT started_at FROM etl_run WHERE run_id = $1)
+			                        ORDER BY r.started_at DESC LIMIT 1)`,
+			Op: OpLE, Threshold: l.MaxShrink,
+		},
+		{
 			Name: "table_drift",
 			Description: "largest relative change of a published table's row count since the previous succeeded run " +
 				"(a sudden drop or jump usually means a truncated or duplicated source)",
@@ -144,23 +165,49 @@ func Defaults(l Limits) []Check {
 	return checks
 }
 
-// userAnimeProfile measures the fact table in one scan; several checks
-// read its columns.
-const userAnimeProfile = `SELECT count(*) AS entries,
-       count(*) FILTER (WHERE u.rating < 1 OR u.rating > 10) AS rating_out_of_range,
-       count(*) FILTER (WHERE s.status IS NULL) AS status_missing,
-       CAST(count(*) FILTER (WHERE NOT s.is_documented) AS DOUBLE PRECISION)
-           / CAST(NULLIF(count(*), 0) AS DOUBLE PRECISION) AS undocumented_share,
-       count(*) - (SELECT COALESCE(SUM(m.list_users), 0) FROM anime_stats m
-                   JOIN anime a ON a.anime_id = m.anime_id) AS outside_catalogue,
-       ABS(count(*) FILTER (WHERE u.watching_status = 1) - (SELECT COALESCE(SUM(watching), 0) FROM anime_stats))
-       + ABS(count(*) FILTER (WHERE u.watching_status = 2) - (SELECT COALESCE(SUM(completed), 0) FROM anime_stats))
-       + ABS(count(*) FILTER (WHERE u.watching_status = 3) - (SELECT COALESCE(SUM(on_hold), 0) FROM anime_stats))
-       + ABS(count(*) FILTER (WHERE u.watching_status = 4) - (SELECT COALESCE(SUM(dropped), 0) FROM anime_stats))
-       + ABS(count(*) FILTER (WHERE u.watching_status = 6) - (SELECT COALESCE(SUM(plan_to_watch), 0) FROM anime_stats))
-       + ABS(count(u.rating) - (SELECT COALESCE(SUM(ratings), 0) FROM anime_stats)) AS mart_mismatch
-FROM user_anime u
-LEFT JOIN watching_status s ON s.status = u.watching_status`
+// userAnimeProfile measures the fact table in one scan, grouped by anime
+// and status, and several checks read its columns. The marts are compared
+// per anime and status, not only in total: an incremental run carries
+// anime_status_stats forward by arithmetic, and two slips that cancel out
+// in a total must still fail.
+const userAnimeProfile = `WITH g AS MATERIALIZED (
+    SELECT anime_id, watching_status, count(*) AS entries, count(rating) AS ratings,
+           COALESCE(SUM(rating), 0) AS rating_sum,
+           count(*) FILTER (WHERE rating < 1 OR rating > 10) AS out_of_range
+    FROM user_anime
+    GROUP BY anime_id, watching_status),
+m AS (
+    SELECT anime_id, SUM(entries) AS list_users,
+           SUM(CASE WHEN watching_status = 1 THEN entries ELSE 0 END) AS watching,
+           SUM(CASE WHEN watching_status = 2 THEN entries ELSE 0 END) AS completed,
+           SUM(CASE WHEN watching_status = 3 THEN entries ELSE 0 END) AS on_hold,
+           SUM(CASE WHEN watching_status = 4 THEN entries ELSE 0 END) AS dropped,
+           SUM(CASE WHEN watching_status = 6 THEN entries ELSE 0 END) AS plan_to_watch,
+           SUM(ratings) AS ratings
+    FROM anime_status_stats
+    GROUP BY anime_id)
+SELECT COALESCE(SUM(g.entries), 0) AS entries,
+       COALESCE(SUM(g.out_of_range), 0) AS rating_out_of_range,
+       COALESCE(SUM(CASE WHEN s.status IS NULL THEN g.entries ELSE 0 END), 0) AS status_missing,
+       CAST(SUM(CASE WHEN NOT s.is_documented THEN g.entries ELSE 0 END) AS DOUBLE PRECISION)
+           / CAST(NULLIF(SUM(g.entries), 0) AS DOUBLE PRECISION) AS undocumented_share,
+       COALESCE(SUM(g.entries), 0) - (SELECT COALESCE(SUM(a.list_users), 0) FROM anime_stats a
+                   JOIN anime c ON c.anime_id = a.anime_id) AS outside_catalogue,
+       (SELECT count(*) FROM g FULL JOIN anime_status_stats x
+            ON x.anime_id = g.anime_id AND x.watching_status = g.watching_status
+        WHERE COALESCE(g.entries, 0) <> COALESCE(x.entries, 0)
+           OR COALESCE(g.ratings, 0) <> COALESCE(x.ratings, 0)
+           OR COALESCE(g.rating_sum, 0) <> COALESCE(x.rating_sum, 0))
+     + (SELECT count(*) FROM m FULL JOIN anime_stats a ON a.anime_id = m.anime_id
+        WHERE COALESCE(m.list_users, 0) <> COALESCE(a.list_users, 0)
+           OR COALESCE(m.watching, 0) <> COALESCE(a.watching, 0)
+           OR COALESCE(m.completed, 0) <> COALESCE(a.completed, 0)
+           OR COALESCE(m.on_hold, 0) <> COALESCE(a.on_hold, 0)
+           OR COALESCE(m.dropped, 0) <> COALESCE(a.dropped, 0)
+           OR COALESCE(m.plan_to_watch, 0) <> COALESCE(a.plan_to_watch, 0)
+           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0)) AS mart_mismatch
+FROM g
+LEFT JOIN watching_status s ON s.status = g.watching_status`
 
 func profile(name, description string, sev animetl.Severity, column string, op Op, threshold float64) Check {
 	return Check{Name: name, Description: description, Severity: sev, SQL: userAnimeProfile, Column: column, Op: op, Threshold: threshold}

@@ -52,6 +52,18 @@ func TestChecksCatchViolations(t *testing.T) {
 		{"user_anime_not_empty", []string{"DELETE FROM user_anime"}},
 		{"anime_stats_matches_user_anime", []string{"UPDATE anime_stats SET watching = watching + 1 WHERE anime_id = (SELECT min(anime_id) FROM anime_stats)"}},
 		{"anime_stats_matches_user_anime", []string{"UPDATE anime_stats SET ratings = ratings - 1 WHERE ratings > 0 AND anime_id = (SELECT min(anime_id) FROM anime_stats WHERE ratings > 0)"}},
+		// Two slips that cancel out in the totals: the per-anime comparison catches them.
+		{"anime_stats_matches_user_anime", []string{
+			"UPDATE anime_stats SET watching = watching + 1 WHERE anime_id = (SELECT min(anime_id) FROM anime_stats WHERE watching > 0)",
+			"UPDATE anime_stats SET watching = watching - 1 WHERE anime_id = (SELECT max(anime_id) FROM anime_stats WHERE watching > 0)"}},
+		{"anime_stats_matches_user_anime", []string{
+			"UPDATE anime_status_stats SET entries = entries + 1 WHERE watching_status = 2 AND anime_id = (SELECT min(anime_id) FROM anime_status_stats WHERE watching_status = 2)",
+			"UPDATE anime_status_stats SET entries = entries - 1 WHERE watching_status = 2 AND anime_id = (SELECT max(anime_id) FROM anime_status_stats WHERE watching_status = 2)"}},
+		{"anime_stats_matches_user_anime", []string{
+			"UPDATE anime_status_stats SET rating_sum = rating_sum + 1 WHERE watching_status = 2 AND anime_id = (SELECT min(anime_id) FROM anime_status_stats WHERE watching_status = 2 AND ratings > 0)"}},
+		{"table_shrink", []string{
+			"INSERT INTO etl_run (run_id, mode, status, started_at) VALUES ('older-run', 'full', 'succeeded', TIMESTAMPTZ '2000-01-01 00:00:00+00')",
+			"INSERT INTO etl_table SELECT 'older-run', table_name, row_count * 3 FROM etl_table"}},
 		{"inferred_anime_share", []string{"UPDATE anime SET is_inferred = TRUE"}},
 		{"undocumented_status_share", []string{"UPDATE watching_status SET is_documented = FALSE"}},
 		{"table_drift", []string{
@@ -81,13 +93,18 @@ func TestChecksCatchViolations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			found := false
 			for _, r := range results {
+				found = found || r.Name == tc.check
 				if r.Name == tc.check && r.Status != animetl.CheckFail {
 					t.Errorf("%s passed on data that breaks it (observed %s)", r.Name, r.Observed)
 				}
 				if r.Name != tc.check && r.Status == animetl.CheckFail && r.Name != "anime_members_balance" {
 					t.Logf("%s also failed (observed %s)", r.Name, r.Observed)
 				}
+			}
+			if !found {
+				t.Errorf("no check named %s ran", tc.check)
 			}
 		})
 	}
@@ -124,6 +141,9 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 		{"user_anime_rating_range", []string{"UPDATE user_anime SET rating = 11 WHERE user_id = (SELECT min(user_id) FROM user_anime)"}},
 		{"user_anime_anime_in_catalogue", []string{"DELETE FROM anime WHERE anime_id = (SELECT min(anime_id) FROM user_anime)"}},
 		{"user_anime_status_in_lookup", []string{"DELETE FROM watching_status WHERE status = 2"}},
+		{"anime_stats_matches_user_anime", []string{
+			"UPDATE anime_status_stats SET ratings = ratings + 1 WHERE watching_status = 2 AND anime_id = (SELECT min(anime_id) FROM anime_status_stats WHERE watching_status = 2)",
+			"UPDATE anime_status_stats SET ratings = ratings - 1 WHERE watching_status = 2 AND anime_id = (SELECT max(anime_id) FROM anime_status_stats WHERE watching_status = 2 AND ratings > 0)"}},
 	}
 	for i, tc := range tests {
 		t.Run(tc.check, func(t *testing.T) {
@@ -162,10 +182,15 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			found := false
 			for _, r := range results {
+				found = found || r.Name == tc.check
 				if r.Name == tc.check && r.Status != animetl.CheckFail {
 					t.Errorf("%s passed on data that breaks it (observed %s)", r.Name, r.Observed)
 				}
+			}
+			if !found {
+				t.Errorf("no check named %s ran", tc.check)
 			}
 		})
 	}

@@ -27,8 +27,27 @@ if [ -n "$(gofmt -l . | grep -v '^testdata/' || true)" ]; then
     die "gofmt: the files above are not formatted"
 fi
 
+# The packages whose code runs goroutines side by side (decoders, loaders,
+# ranged readers, sources) run under the race detector; the CLI, the
+# generator and the checks, which only drive them, run without it (the race
+# detector slows them several times over and finds nothing of theirs).
+# TEST_RACE=0 runs every package without it.
+RACE_PKGS=()
+PLAIN_PKGS=()
+for pkg in $(go list ./...); do
+    case "$pkg" in
+        */cmd/animetl | */synth | */quality | */internal/contract | */internal/faultproxy) PLAIN_PKGS+=("$pkg") ;;
+        *) RACE_PKGS+=("$pkg") ;;
+    esac
+done
+[ "${TEST_RACE:-1}" = 0 ] && { PLAIN_PKGS+=("${RACE_PKGS[@]}"); RACE_PKGS=(); }
+
 log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT)"
-go test -count=1 -timeout 25m "$@" ./...
+if [ "${#RACE_PKGS[@]}" -gt 0 ]; then
+    log "go test -race: ${RACE_PKGS[*]##*/animetl/}"
+    go test -count=1 -race -timeout 25m "$@" "${RACE_PKGS[@]}"
+fi
+go test -count=1 -timeout 25m "$@" "${PLAIN_PKGS[@]}"
 
 log "fuzz (bounded: ${FUZZ_TIME:-3000x} per target)"
 run_fuzz

@@ -61,7 +61,7 @@ func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return exitError{code: exitFailed, err: err}
 	}
-	limits := quality.Limits{MaxRejectRate: f.maxRejectRate, MaxDrift: f.maxDrift, MaxDeltaAgeDays: f.maxDeltaAge}
+	limits := quality.Limits{MaxRejectRate: f.maxRejectRate, MaxDrift: f.maxDrift, MaxDeltaAgeDays: f.maxDeltaAge, MaxShrink: quality.DefaultMaxShrink}
 	results, err := quality.Run(ctx, wh, quality.Defaults(limits), quality.Params{RunID: runID, Dialect: wh.Dialect()})
 	if err != nil {
 		return exitError{code: exitFailed, err: err}

@@ -171,6 +171,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("IncrementalEqualsFull", func(t *testing.T) { testIncremental(t, newStore) })
 	t.Run("BackfillAppliesARange", func(t *testing.T) { testBackfill(t, newStore) })
 	t.Run("DeletesFollowTheLatestFile", func(t *testing.T) { testDeletes(t, newStore) })
+	t.Run("CutUploadDoesNotPublish", func(t *testing.T) { testShrink(t, newStore) })
 }
 
 func fileByName(t testing.TB, sum *animetl.RunSummary, name string) animetl.FileSummary {
