@@ -48,18 +48,13 @@ func (e *StatusError) Unwrap() error {
 	return nil
 }
 
-// statusErr classifies an unwanted answer: a status ranged.RetryableStatus
-// names is worth retrying, every other is ranged.Permanent.
+// statusErr classifies an unwanted answer with ranged.ClassifyStatus.
 func statusErr(resp *http.Response) error {
 	err := &StatusError{Code: resp.StatusCode, Status: resp.Status}
-	switch {
-	case ranged.RetryableStatus(resp.StatusCode):
-		return err
-	case resp.StatusCode == http.StatusPreconditionFailed:
+	if resp.StatusCode == http.StatusPreconditionFailed {
 		return ranged.Permanent(fmt.Errorf("the object changed during the read: %w", err))
-	default:
-		return ranged.Permanent(err)
 	}
+	return ranged.ClassifyStatus(resp.StatusCode, err)
 }
 
 // errStalled is the cause of a request abandoned by the stall timer.
@@ -209,7 +204,7 @@ func (s *Source) stat(ctx context.Context, name string) (*object, error) {
 	err := s.ranged.Do(ctx, func(ctx context.Context) (err error) {
 		o, err = s.statOnce(ctx, name)
 		return err
-	}, func(attempt int, err error) { s.logRetry(name, 0, attempt, err) })
+	}, func(off int64, attempt int, err error) { s.logRetry(name, off, attempt, err) })
 	return o, err
 }
 

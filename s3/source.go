@@ -271,7 +271,7 @@ func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 
 // do runs one request under the retry policy, logging the retries.
 func (s *Source) do(ctx context.Context, what string, try func(context.Context) error) error {
-	return s.opts.Ranged.Do(ctx, try, func(attempt int, err error) {
+	return s.opts.Ranged.Do(ctx, try, func(_ int64, attempt int, err error) {
 		s.log.Warn("retrying a request", animetl.LogFile, what, "attempt", attempt, animetl.LogError, err)
 	})
 }
@@ -292,13 +292,12 @@ func describe(err error) error {
 	return err
 }
 
-// classify marks an S3 error no retry can fix ranged.Permanent: an HTTP
-// status ranged.RetryableStatus does not name. Network errors and timeouts
-// stay transient.
+// classify marks an S3 error answered with an HTTP failure status with
+// ranged.ClassifyStatus. Network errors and timeouts stay transient.
 func classify(err error) error {
 	var re *awshttp.ResponseError
-	if err == nil || !errors.As(err, &re) || ranged.RetryableStatus(re.HTTPStatusCode()) || re.HTTPStatusCode() < 400 {
-		return err
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 400 {
+		return ranged.ClassifyStatus(re.HTTPStatusCode(), err)
 	}
-	return ranged.Permanent(err)
+	return err
 }

@@ -80,11 +80,11 @@ func (p Policy) Backoff(n int) time.Duration {
 }
 
 // Do runs try, each attempt bounded by AttemptTimeout, until it succeeds,
-// fails with an error that is not Retryable, the context ends or MaxAttempts
-// attempts have failed (an *ExhaustedError). onRetry, when set, is told
-// about each failure that is retried.
-func (p Policy) Do(ctx context.Context, try func(context.Context) error, onRetry func(attempt int, err error)) error {
-	r := retrier{Policy: p}
+// fails with an error that is not retryable (Permanent), the context ends or
+// MaxAttempts attempts have failed (an *ExhaustedError). onRetry, when set,
+// is told about each failure that is retried (off is 0).
+func (p Policy) Do(ctx context.Context, try func(context.Context) error, onRetry func(off int64, attempt int, err error)) error {
+	r := retrier{Policy: p, onRetry: onRetry}
 	for {
 		actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
 		err := try(actx)
@@ -92,24 +92,28 @@ func (p Policy) Do(ctx context.Context, try func(context.Context) error, onRetry
 		if err == nil {
 			return nil
 		}
-		if err := r.again(ctx, err, false, onRetry); err != nil {
+		if err := r.again(ctx, err, false, 0); err != nil {
 			return err
 		}
 	}
 }
 
-// retrier counts the attempts of one operation.
+// retrier counts the attempts of one operation, of the range [off, end)
+// when it reads one.
 type retrier struct {
 	Policy
-	failures int // consecutive failures, or since the last progress
-	attempts int // in all
+	off, end int64
+	onRetry  func(off int64, attempt int, err error) // may be nil
+	failures int                                     // consecutive, or since the last progress
+	attempts int                                     // in all
 }
 
-// again is told of a failed attempt. It waits the backoff and returns nil
-// when another attempt is due, else returns the error to give up with.
-// progress says the attempt delivered bytes: that restarts the count of
-// failures, within the progress budget, unless the attempt was too slow.
-func (r *retrier) again(ctx context.Context, err error, progress bool, onRetry func(attempt int, err error)) error {
+// again is told of an attempt that failed with err at byte at. It waits
+// the backoff and returns nil when another attempt is due, else returns the
+// error to give up with. progress says the attempt delivered bytes: that
+// restarts the count of failures, within the progress budget, unless the
+// attempt was too slow.
+func (r *retrier) again(ctx context.Context, err error, progress bool, at int64) error {
 	r.attempts++
 	r.failures++
 	if progress && !errors.Is(err, ErrTooSlow) && r.attempts < progressBudget*r.MaxAttempts {
@@ -121,10 +125,10 @@ func (r *retrier) again(ctx context.Context, err error, progress bool, onRetry f
 	case IsPermanent(err):
 		return err
 	case r.failures >= r.MaxAttempts || r.attempts >= progressBudget*r.MaxAttempts:
-		return &ExhaustedError{Attempts: r.attempts, Err: err}
+		return &ExhaustedError{Off: r.off, End: r.end, Attempts: r.attempts, Err: err}
 	}
-	if onRetry != nil {
-		onRetry(r.failures, err)
+	if r.onRetry != nil {
+		r.onRetry(at, r.failures, err)
 	}
 	return sleep(ctx, r.Backoff(r.failures))
 }
@@ -160,14 +164,14 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// RetryableStatus reports whether an HTTP status is worth another attempt:
-// 408, 425, 429 and 5xx are; every other failure status is not.
-func RetryableStatus(code int) bool {
-	switch {
-	case code == http.StatusRequestTimeout, code == http.StatusTooEarly, code == http.StatusTooManyRequests, code >= 500:
-		return true
+// ClassifyStatus returns err, the failure of a request answered with HTTP
+// status code, marked Permanent unless the status is worth another attempt
+// (408, 425, 429, 5xx).
+func ClassifyStatus(code int, err error) error {
+	if code == http.StatusRequestTimeout || code == http.StatusTooEarly || code == http.StatusTooManyRequests || code >= 500 {
+		return err
 	}
-	return false
+	return Permanent(err)
 }
 
 // ExhaustedError is returned when an operation still fails after the

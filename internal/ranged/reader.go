@@ -7,7 +7,6 @@ package ranged
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -49,23 +48,6 @@ func (o Options) WithDefaults() Options {
 	}
 	o.Policy = o.Policy.WithDefaults()
 	return o
-}
-
-// onRetry adapts OnRetry to a retrier, off telling where the read stands.
-func (o Options) onRetry(off func() int64) func(int, error) {
-	if o.OnRetry == nil {
-		return nil
-	}
-	return func(attempt int, err error) { o.OnRetry(off(), attempt, err) }
-}
-
-// inRange names the byte range [off, end) in an ExhaustedError.
-func inRange(err error, off, end int64) error {
-	var ex *ExhaustedError
-	if errors.As(err, &ex) {
-		ex.Off, ex.End = off, end
-	}
-	return err
 }
 
 // attempt opens one request under a context of its own, its body watched
@@ -130,16 +112,15 @@ func NewReader(ctx context.Context, size int64, fetch Fetcher, opts Options) *Re
 // fetchPart reads [off, end) whole, resuming after failures.
 func fetchPart(ctx context.Context, fetch Fetcher, off, end int64, o Options) ([]byte, error) {
 	buf := make([]byte, 0, end-off)
-	r := retrier{Policy: o.Policy}
-	at := func() int64 { return off + int64(len(buf)) }
+	r := retrier{Policy: o.Policy, off: off, end: end, onRetry: o.OnRetry}
 	for {
 		before := len(buf)
-		err := readAttempt(ctx, fetch, at(), end, &buf, o.Policy)
+		err := readAttempt(ctx, fetch, off+int64(before), end, &buf, o.Policy)
 		if err == nil {
 			return buf, nil
 		}
-		if err := r.again(ctx, err, len(buf) > before, o.onRetry(at)); err != nil {
-			return nil, inRange(err, off, end)
+		if err := r.again(ctx, err, len(buf) > before, off+int64(len(buf))); err != nil {
+			return nil, err
 		}
 	}
 }

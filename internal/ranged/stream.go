@@ -30,7 +30,9 @@ type Stream struct {
 // object), but MinRate does.
 func NewStream(ctx context.Context, open Opener, opts Options) *Stream {
 	opts = opts.WithDefaults()
-	return &Stream{ctx: ctx, open: open, opts: opts, retry: retrier{Policy: opts.Policy}}
+	s := &Stream{ctx: ctx, open: open, opts: opts}
+	s.stretch = -1
+	return s
 }
 
 // Read implements io.Reader.
@@ -62,17 +64,14 @@ func (s *Stream) Read(p []byte) (int, error) {
 	return 0, s.err
 }
 
-// failed counts a failed attempt against the stretch the stream is in.
+// failed counts a failed attempt against the stretch the stream is in;
 // progress says the attempt delivered bytes.
 func (s *Stream) failed(err error, progress bool) {
 	if k := s.off / s.opts.PartSize; k != s.stretch {
-		s.stretch, s.retry = k, retrier{Policy: s.opts.Policy}
+		s.stretch = k
+		s.retry = retrier{Policy: s.opts.Policy, off: k * s.opts.PartSize, end: (k + 1) * s.opts.PartSize, onRetry: s.opts.OnRetry}
 	}
-	start := s.stretch * s.opts.PartSize
-	err = s.retry.again(s.ctx, err, progress, s.opts.onRetry(func() int64 { return s.off }))
-	if err != nil {
-		s.err = inRange(err, start, start+s.opts.PartSize)
-	}
+	s.err = s.retry.again(s.ctx, err, progress, s.off)
 }
 
 // Close closes the current body.
