@@ -55,7 +55,7 @@ func TestBurstOfFailuresIsSurvived(t *testing.T) {
 			_, p, base := behindProxy(t, tc.mode)
 			p.Inject(tc.match, tc.faults...)
 			// Default MaxAttempts: only the delays are shortened.
-			src := mustNew(t, base, httpsrc.Options{Ranged: ranged.Options{PartSize: part, BaseDelay: fast.BaseDelay, MaxDelay: fast.MaxDelay}})
+			src := mustNew(t, base, httpsrc.Options{Ranged: ranged.Options{PartSize: part, Policy: ranged.Policy{BaseDelay: fast.BaseDelay, MaxDelay: fast.MaxDelay}}})
 			ctx := context.Background()
 			if tc.list {
 				if _, err := src.List(ctx); err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/animetl/animetl"
@@ -163,17 +162,8 @@ func (o *object) checkPart(resp *http.Response, off, end int64) error {
 	if err := o.checkVersion(resp.Header); err != nil {
 		return err
 	}
-	cr := resp.Header.Get("Content-Range")
-	first, last, total, err := parseContentRange(cr)
-	switch {
-	case err != nil:
-		return ranged.Permanent(err)
-	case total >= 0 && total != o.size:
-		return ranged.Permanent(fmt.Errorf("the object is %d bytes now, %d when listed: it changed during the read", total, o.size))
-	case first != off || last != end-1:
-		return ranged.Permanent(fmt.Errorf("asked for bytes %d-%d, got Content-Range %q", off, end-1, cr))
-	}
-	return nil
+	_, err := ranged.CheckContentRange(resp.Header.Get("Content-Range"), off, end, o.size)
+	return err
 }
 
 // stream reads on sequentially from byte base.
@@ -214,7 +204,7 @@ func (r *reader) checkStream(resp *http.Response, off int64, asked bool) (io.Rea
 		}
 	case http.StatusRequestedRangeNotSatisfiable:
 		// The body broke right at its end: nothing is left to read.
-		if _, _, total, err := parseContentRange(resp.Header.Get("Content-Range")); asked && err == nil && total == off && (r.total < 0 || r.total == off) {
+		if cr, err := ranged.ParseContentRange(resp.Header.Get("Content-Range")); asked && err == nil && cr.Total == off && (r.total < 0 || r.total == off) {
 			resp.Body.Close()
 			r.total = off
 			return io.NopCloser(strings.NewReader("")), nil
@@ -228,13 +218,9 @@ func (r *reader) checkStream(resp *http.Response, off int64, asked bool) (io.Rea
 	}
 	total := resp.ContentLength
 	if resp.StatusCode == http.StatusPartialContent {
-		cr := resp.Header.Get("Content-Range")
-		first, last, t, err := parseContentRange(cr)
+		t, err := ranged.CheckContentRange(resp.Header.Get("Content-Range"), off, -1, r.total)
 		if err != nil {
-			return nil, ranged.Permanent(err)
-		}
-		if first != off || (t >= 0 && last != t-1) {
-			return nil, ranged.Permanent(fmt.Errorf("asked for bytes %d-, got Content-Range %q", off, cr))
+			return nil, err
 		}
 		total = t
 	}
@@ -259,43 +245,4 @@ func (r *reader) checkStream(resp *http.Response, off int64, asked bool) (io.Rea
 		}
 	}
 	return resp.Body, nil
-}
-
-// parseContentRange reads "bytes first-last/total" or "bytes */total".
-// first and last are -1 for "*", total is -1 for "*".
-func parseContentRange(v string) (first, last, total int64, err error) {
-	bad := func() (int64, int64, int64, error) {
-		return 0, 0, 0, fmt.Errorf("bad Content-Range %q", v)
-	}
-	unit, spec, ok := strings.Cut(strings.TrimSpace(v), " ")
-	if !ok || !strings.EqualFold(unit, "bytes") {
-		return bad()
-	}
-	rng, size, ok := strings.Cut(strings.TrimSpace(spec), "/")
-	if !ok {
-		return bad()
-	}
-	total = -1
-	if size != "*" {
-		if total, err = strconv.ParseInt(size, 10, 64); err != nil || total < 0 {
-			return bad()
-		}
-	}
-	if rng == "*" {
-		if total < 0 {
-			return bad()
-		}
-		return -1, -1, total, nil
-	}
-	a, b, ok := strings.Cut(rng, "-")
-	if !ok {
-		return bad()
-	}
-	if first, err = strconv.ParseInt(a, 10, 64); err != nil || first < 0 {
-		return bad()
-	}
-	if last, err = strconv.ParseInt(b, 10, 64); err != nil || last < first || (total >= 0 && last >= total) {
-		return bad()
-	}
-	return first, last, total, nil
 }

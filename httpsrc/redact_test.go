@@ -85,7 +85,7 @@ func TestSecretsNeverShow(t *testing.T) {
 	}
 	closed := "http://" + l.Addr().String() + "/"
 	l.Close()
-	down := mustNew(t, withSecrets(closed), httpsrc.Options{Ranged: ranged.Options{MaxAttempts: 2, BaseDelay: fast.BaseDelay}, Logger: opts.Logger})
+	down := mustNew(t, withSecrets(closed), httpsrc.Options{Ranged: ranged.Options{Policy: ranged.Policy{MaxAttempts: 2, BaseDelay: fast.BaseDelay}}, Logger: opts.Logger})
 	_, errListDown := down.List(ctx)
 	_, errOpenDown := down.Open(ctx, animetl.FileAnime)
 	_, errNew := httpsrc.New("ftp://"+secrets+"example.com/"+query, httpsrc.Options{})

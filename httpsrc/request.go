@@ -48,18 +48,13 @@ func (e *StatusError) Unwrap() error {
 	return nil
 }
 
-// statusErr classifies an unwanted answer: 408, 425, 429 and 5xx are worth
-// retrying, every other status is ranged.Permanent.
+// statusErr classifies an unwanted answer with ranged.ClassifyStatus.
 func statusErr(resp *http.Response) error {
 	err := &StatusError{Code: resp.StatusCode, Status: resp.Status}
-	switch c := resp.StatusCode; {
-	case c == http.StatusRequestTimeout, c == http.StatusTooEarly, c == http.StatusTooManyRequests, c >= 500:
-		return err
-	case c == http.StatusPreconditionFailed:
+	if resp.StatusCode == http.StatusPreconditionFailed {
 		return ranged.Permanent(fmt.Errorf("the object changed during the read: %w", err))
-	default:
-		return ranged.Permanent(err)
 	}
+	return ranged.ClassifyStatus(resp.StatusCode, err)
 }
 
 // errStalled is the cause of a request abandoned by the stall timer.
@@ -147,35 +142,6 @@ func (b *watchedBody) Close() error {
 	return err
 }
 
-// retry runs try until it succeeds, fails permanently, the context ends or
-// the attempts run out, waiting the ranged backoff between attempts. Each
-// attempt is bounded by the attempt timeout.
-func (s *Source) retry(ctx context.Context, name string, try func(context.Context) error) error {
-	for attempt := 1; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, s.ranged.AttemptTimeout)
-		err := try(actx)
-		cancel()
-		switch {
-		case err == nil:
-			return nil
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case ranged.IsPermanent(err):
-			return err
-		case attempt >= s.ranged.MaxAttempts:
-			return fmt.Errorf("gave up after %d attempts: %w", attempt, err)
-		}
-		s.logRetry(name, 0, attempt, err)
-		t := time.NewTimer(ranged.Backoff(attempt, s.ranged.BaseDelay, s.ranged.MaxDelay))
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		}
-	}
-}
-
 func (s *Source) logRetry(name string, off int64, attempt int, err error) {
 	s.log.Warn("retrying a request", animetl.LogFile, name, logOffset, off, logAttempt, attempt,
 		animetl.LogError, s.redactor.redact(err.Error()))
@@ -235,10 +201,10 @@ func (o *object) checkVersion(h http.Header) error {
 // file fails with an error matching fs.ErrNotExist.
 func (s *Source) stat(ctx context.Context, name string) (*object, error) {
 	var o *object
-	err := s.retry(ctx, name, func(ctx context.Context) (err error) {
+	err := s.ranged.Do(ctx, func(ctx context.Context) (err error) {
 		o, err = s.statOnce(ctx, name)
 		return err
-	})
+	}, func(off int64, attempt int, err error) { s.logRetry(name, off, attempt, err) })
 	return o, err
 }
 
@@ -276,19 +242,19 @@ func (s *Source) probe(ctx context.Context, o *object) (*object, error) {
 	defer resp.Body.Close() // a 200 body is not read: closing drops the connection
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
-		first, _, total, err := parseContentRange(resp.Header.Get("Content-Range"))
-		if err != nil || first != 0 {
+		cr, err := ranged.ParseContentRange(resp.Header.Get("Content-Range"))
+		if err != nil || cr.First != 0 {
 			return nil, ranged.Permanent(fmt.Errorf("asked for byte 0, got Content-Range %q", resp.Header.Get("Content-Range")))
 		}
-		o.size, o.ranges = total, true
+		o.size, o.ranges = cr.Total, true
 	case http.StatusOK:
 		o.size = resp.ContentLength
 	case http.StatusRequestedRangeNotSatisfiable:
-		_, _, total, err := parseContentRange(resp.Header.Get("Content-Range"))
-		if err != nil || total < 0 {
+		cr, err := ranged.ParseContentRange(resp.Header.Get("Content-Range"))
+		if err != nil || cr.Total < 0 {
 			return nil, statusErr(resp)
 		}
-		o.size, o.ranges = total, true
+		o.size, o.ranges = cr.Total, true
 	default:
 		return nil, statusErr(resp)
 	}

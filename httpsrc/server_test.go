@@ -21,7 +21,7 @@ import (
 
 // fast are the reader options of the tests: small parts, so BigFile spans
 // several, and short backoff, so retries take milliseconds.
-var fast = ranged.Options{PartSize: 1 << 20, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
+var fast = ranged.Options{PartSize: 1 << 20, Policy: ranged.Policy{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}}
 
 // part is the part size of fast.
 const part = 1 << 20

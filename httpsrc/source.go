@@ -149,6 +149,8 @@ func (o *Options) validate() error {
 		{"Ranged.BaseDelay", o.Ranged.BaseDelay, o.Ranged.BaseDelay < 0},
 		{"Ranged.MaxDelay", o.Ranged.MaxDelay, o.Ranged.MaxDelay < 0},
 		{"Ranged.AttemptTimeout", o.Ranged.AttemptTimeout, o.Ranged.AttemptTimeout < 0},
+		{"Ranged.MinRate", o.Ranged.MinRate, o.Ranged.MinRate < 0},
+		{"Ranged.RateWindow", o.Ranged.RateWindow, o.Ranged.RateWindow < 0},
 		{"StallTimeout", o.StallTimeout, o.StallTimeout < 0},
 	} {
 		if f.negative {

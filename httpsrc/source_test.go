@@ -72,7 +72,7 @@ func TestNewRejectsNegativeOptions(t *testing.T) {
 		want string
 	}{
 		{"PartSize", httpsrc.Options{Ranged: ranged.Options{PartSize: -1}}, "Ranged.PartSize is -1"},
-		{"MaxAttempts", httpsrc.Options{Ranged: ranged.Options{MaxAttempts: -3}}, "Ranged.MaxAttempts is -3"},
+		{"MaxAttempts", httpsrc.Options{Ranged: ranged.Options{Policy: ranged.Policy{MaxAttempts: -3}}}, "Ranged.MaxAttempts is -3"},
 		{"StallTimeout", httpsrc.Options{StallTimeout: -time.Second}, "StallTimeout is -1s"},
 	}
 	for _, tc := range cases {

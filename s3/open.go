@@ -2,12 +2,14 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/animetl/animetl"
@@ -23,22 +25,39 @@ type object struct {
 // Described returns the ETag and version id the read is pinned to.
 func (o *object) Described() animetl.FileInfo { return o.info }
 
-// noRetry leaves the retrying of ranges to the range reader, which also
-// resumes broken bodies.
-func noRetry(o *awss3.Options) { o.RetryMaxAttempts = 1 }
-
-// Open heads the object, then streams it in parallel ranges. Every range
-// asks for the version id seen by the head (or, in unversioned buckets,
-// carries If-Match with its ETag), so an object replaced mid-read fails
-// instead of mixing two versions.
+// Open heads the object, then streams it in parallel ranges. The head
+// carries If-Match with the ETag the last List saw, so an object replaced
+// since the listing fails here, naming it, instead of being read while the
+// run records the listed ETag; a name List has not seen is pinned to what
+// the head finds. Every range asks for the version id the head returned (or,
+// in unversioned buckets, carries If-Match with the ETag), so an object
+// replaced mid-read fails instead of mixing two versions.
 func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	key := s.prefix + name
-	head, err := s.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
-	if err != nil {
-		return nil, fmt.Errorf("s3: head %s: %w", s.location(key), describe(err))
+	s.mu.Lock()
+	listed, isListed := s.listed[name]
+	s.mu.Unlock()
+	in := &awss3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
+	if isListed && listed.ETag != "" {
+		in.IfMatch = aws.String(`"` + listed.ETag + `"`)
+	}
+	var head *awss3.HeadObjectOutput
+	err := s.do(ctx, name, func(ctx context.Context) (err error) {
+		head, err = s.client.HeadObject(ctx, in, noRetry)
+		return classify(describe(err))
+	})
+	var re *awshttp.ResponseError
+	switch {
+	case err != nil && in.IfMatch != nil && errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed:
+		return nil, fmt.Errorf("s3: open %s: the object changed since it was listed with ETag %s: %w", s.location(key), listed.ETag, err)
+	case err != nil:
+		return nil, fmt.Errorf("s3: head %s: %w", s.location(key), err)
 	}
 	size := aws.ToInt64(head.ContentLength)
 	etag := aws.ToString(head.ETag)
+	if isListed && size != listed.Size {
+		return nil, fmt.Errorf("s3: open %s: the object is %d bytes now, %d when listed: it changed since it was listed", s.location(key), size, listed.Size)
+	}
 	version := aws.ToString(head.VersionId)
 	if version == "null" { // unversioned bucket
 		version = ""
@@ -55,15 +74,14 @@ func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 		}
 		out, err := s.client.GetObject(ctx, in, noRetry)
 		if err != nil {
-			err = fmt.Errorf("get %s: %w", s.location(key), describe(err))
-			if permanent(err) {
-				return nil, ranged.Permanent(err)
-			}
-			return nil, err
+			return nil, classify(fmt.Errorf("get %s: %w", s.location(key), describe(err)))
 		}
-		if total, ok := contentRangeTotal(aws.ToString(out.ContentRange)); ok && total != size {
-			out.Body.Close()
-			return nil, ranged.Permanent(fmt.Errorf("get %s: the object is %d bytes now, %d when opened: it changed during the read", s.location(key), total, size))
+		// A store may answer a range that is the whole object with all of it.
+		if cr := aws.ToString(out.ContentRange); cr != "" || off != 0 || end != size {
+			if _, err := ranged.CheckContentRange(cr, off, end, size); err != nil {
+				out.Body.Close()
+				return nil, fmt.Errorf("get %s: %w", s.location(key), err)
+			}
 		}
 		return out.Body, nil
 	}
@@ -75,14 +93,4 @@ func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 		Reader: ranged.NewReader(ctx, size, fetch, opts),
 		info:   animetl.FileInfo{Name: name, Location: s.location(key), Size: size, ETag: strings.Trim(etag, `"`), Version: version},
 	}, nil
-}
-
-// contentRangeTotal reads the total of "bytes 0-99/1234".
-func contentRangeTotal(cr string) (int64, bool) {
-	i := strings.LastIndexByte(cr, '/')
-	if i < 0 || cr[i+1:] == "*" {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(cr[i+1:], 10, 64)
-	return n, err == nil
 }

@@ -43,7 +43,7 @@ func testCreds(t *testing.T) {
 }
 
 // fastRanges keeps the tests quick: 1 MiB parts, millisecond backoff.
-var fastRanges = ranged.Options{PartSize: 1 << 20, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
+var fastRanges = ranged.Options{PartSize: 1 << 20, Policy: ranged.Policy{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}}
 
 // fakeS3 starts an in-process S3 server and returns its URL.
 func fakeS3(t *testing.T) string {
@@ -166,6 +166,13 @@ func openDuck(t *testing.T, name string) animetl.Warehouse {
 	return w
 }
 
+// attempts are fastRanges giving up after n attempts.
+func attempts(n int) ranged.Options {
+	o := fastRanges
+	o.MaxAttempts = n
+	return o
+}
+
 // faulty serves files through a fault proxy and returns the proxy and a source.
 func faulty(t *testing.T, files map[string][]byte, opts s3.Options) (*faultproxy.Proxy, *s3.Source) {
 	backend := fakeS3(t)
@@ -225,7 +232,7 @@ func TestPermanentFaultsFailCleanly(t *testing.T) {
 	before := contract.MustRun(t, wh, dir, 0)
 	beforeFP := contract.Fingerprints(t, wh)
 	files := contract.ReadFiles(t, dir)
-	proxy, src := faulty(t, files, s3.Options{MaxAttempts: 4})
+	proxy, src := faulty(t, files, s3.Options{Ranged: attempts(4)})
 	faults := make([]faultproxy.Fault, 10)
 	for i := range faults {
 		faults[i] = faultproxy.Fault{Kind: faultproxy.SlowDown}
@@ -266,7 +273,7 @@ func TestSecretsStayOutOfErrorsAndLogs(t *testing.T) {
 	t.Setenv("AWS_SESSION_TOKEN", "animetl-session-token-77c1")
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	proxy, src := faulty(t, map[string][]byte{"animelist.csv": contractBytes()}, s3.Options{MaxAttempts: 2, Logger: log})
+	proxy, src := faulty(t, map[string][]byte{"animelist.csv": contractBytes()}, s3.Options{Ranged: attempts(2), Logger: log})
 	proxy.Inject(faultproxy.GetsOf("/animelist.csv"), faultproxy.Fault{Kind: faultproxy.Internal}, faultproxy.Fault{Kind: faultproxy.SlowDown})
 	rc, err := src.Open(context.Background(), "animelist.csv")
 	if err == nil {

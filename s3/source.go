@@ -7,8 +7,9 @@
 // credentials. AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL, or
 // Options.Endpoint) points at an S3-compatible store; path-style addressing
 // is used automatically for IP and localhost endpoints. Objects stream in
-// parallel byte ranges pinned to the version (or ETag) seen when opening,
-// with retries that resume a broken range where it broke.
+// parallel byte ranges pinned to the ETag the listing saw (and the version
+// id, in versioned buckets), with retries that resume a broken range where
+// it broke.
 package s3
 
 import (
@@ -23,6 +24,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,12 +54,9 @@ type Options struct {
 	PathStyle bool
 	// Anonymous sends unsigned requests, for public buckets.
 	Anonymous bool
-	// MaxAttempts bounds the requests of one listing page or range, the
-	// first included (default ranged.DefaultMaxAttempts).
-	MaxAttempts int
-	// RequestTimeout bounds one request, a range's body included (default 2m).
-	RequestTimeout time.Duration
-	// Ranged tunes the parallel range reader (part size, concurrency, backoff).
+	// Ranged tunes the parallel range reader (part size, concurrency) and
+	// the retry policy of every request: listing pages, heads, ranges, and
+	// (through the SDK's retryer) uploads.
 	Ranged ranged.Options
 	// HTTPClient replaces the SDK's HTTP client (tests).
 	HTTPClient *http.Client
@@ -71,6 +70,9 @@ type Source struct {
 	client         *awss3.Client
 	opts           Options
 	log            *slog.Logger
+
+	mu     sync.Mutex
+	listed map[string]animetl.FileInfo // what the last List saw, by name
 }
 
 // ParseURL splits s3://bucket/prefix into the bucket and the prefix, which
@@ -99,7 +101,7 @@ func New(ctx context.Context, rawURL string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{bucket: bucket, prefix: prefix, client: client, opts: opts, log: log}, nil
+	return &Source{bucket: bucket, prefix: prefix, client: client, opts: opts, log: log, listed: map[string]animetl.FileInfo{}}, nil
 }
 
 // endpointURL is the custom endpoint in effect, if any.
@@ -129,22 +131,20 @@ func newClient(ctx context.Context, bucket string, opts *Options) (*awss3.Client
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	log = log.With(animetl.LogComponent, "s3")
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = ranged.DefaultMaxAttempts
-	}
-	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = ranged.DefaultAttemptTimeout
-	}
-	opts.Ranged.MaxAttempts = opts.MaxAttempts
-	opts.Ranged.AttemptTimeout = opts.RequestTimeout
+	opts.Ranged = opts.Ranged.WithDefaults()
+	policy := opts.Ranged.Policy
 	loads := []func(*config.LoadOptions) error{
 		// S3-compatible stores reject the CRC checksums the SDK adds by default.
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+		// Reads retry under the policy themselves (see noRetry); the SDK's
+		// retryer follows it for what reads do not cover: uploads and the
+		// region lookup.
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = opts.MaxAttempts
-				o.MaxBackoff = 5 * time.Second
+				o.MaxAttempts = policy.MaxAttempts
+				o.MaxBackoff = policy.MaxDelay
+				o.Backoff = retry.BackoffDelayerFunc(func(n int, _ error) (time.Duration, error) { return policy.Backoff(n), nil })
 				// A burst of throttling must not exhaust a retry budget.
 				o.RateLimiter = ratelimit.None
 			})
@@ -226,16 +226,21 @@ func (s *Source) Client() *awss3.Client { return s.client }
 
 func (s *Source) location(key string) string { return "s3://" + s.bucket + "/" + key }
 
-// List returns every object under the prefix, named relative to it.
+// List returns every object under the prefix, named relative to it. Open
+// reads the versions this listing saw.
 func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 	var out []animetl.FileInfo
 	p := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{
 		Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix),
 	})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		var page *awss3.ListObjectsV2Output
+		err := s.do(ctx, s.String(), func(ctx context.Context) (err error) {
+			page, err = p.NextPage(ctx, noRetry)
+			return classify(describe(err))
+		})
 		if err != nil {
-			return nil, fmt.Errorf("s3: list %s: %w", s, describe(err))
+			return nil, fmt.Errorf("s3: list %s: %w", s, err)
 		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
@@ -254,11 +259,32 @@ func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	listed := make(map[string]animetl.FileInfo, len(out))
+	for _, fi := range out {
+		listed[fi.Name] = fi
+	}
+	s.mu.Lock()
+	s.listed = listed
+	s.mu.Unlock()
 	return out, nil
 }
 
+// do runs one request under the retry policy, logging the retries.
+func (s *Source) do(ctx context.Context, what string, try func(context.Context) error) error {
+	return s.opts.Ranged.Do(ctx, try, func(_ int64, attempt int, err error) {
+		s.log.Warn("retrying a request", animetl.LogFile, what, "attempt", attempt, animetl.LogError, err)
+	})
+}
+
+// noRetry leaves the retrying of a request to the policy, which also
+// resumes broken ranges.
+func noRetry(o *awss3.Options) { o.RetryMaxAttempts = 1 }
+
 // describe turns SDK errors into short messages with the HTTP status.
 func describe(err error) error {
+	if err == nil {
+		return nil
+	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		return fmt.Errorf("HTTP %d: %w", re.HTTPStatusCode(), err)
@@ -266,16 +292,12 @@ func describe(err error) error {
 	return err
 }
 
-// permanent reports whether an S3 error cannot be fixed by retrying.
-func permanent(err error) bool {
+// classify marks an S3 error answered with an HTTP failure status with
+// ranged.ClassifyStatus. Network errors and timeouts stay transient.
+func classify(err error) error {
 	var re *awshttp.ResponseError
-	if !errors.As(err, &re) {
-		return false // network errors, timeouts: transient
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 400 {
+		return ranged.ClassifyStatus(re.HTTPStatusCode(), err)
 	}
-	switch code := re.HTTPStatusCode(); {
-	case code == 408 || code == 429 || code >= 500:
-		return false
-	default:
-		return code >= 400
-	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/internal/ranged"
 )
 
 func TestParseURL(t *testing.T) {
@@ -52,7 +53,7 @@ func TestLocalEndpointUsesPathStyle(t *testing.T) {
 }
 
 func TestPermanentClassification(t *testing.T) {
-	if permanent(errors.New("connection reset by peer")) {
+	if ranged.IsPermanent(classify(errors.New("connection reset by peer"))) {
 		t.Error("a network error was called permanent")
 	}
 }

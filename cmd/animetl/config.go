@@ -98,8 +98,8 @@ func (a *app) rangedOptions() (ranged.Options, error) {
 		return ranged.Options{}, usagef("max-attempts %d, concurrency %d, request-timeout %s: each must be positive",
 			a.src.maxAttempts, a.src.concurrency, a.src.requestTimeout)
 	}
-	return ranged.Options{PartSize: ps, Concurrency: a.src.concurrency, MaxAttempts: a.src.maxAttempts,
-		AttemptTimeout: a.src.requestTimeout}, nil
+	return ranged.Options{PartSize: ps, Concurrency: a.src.concurrency,
+		Policy: ranged.Policy{MaxAttempts: a.src.maxAttempts, AttemptTimeout: a.src.requestTimeout}}, nil
 }
 
 // s3Source opens an s3:// URL with the S3 settings.
@@ -110,8 +110,7 @@ func (a *app) s3Source(ctx context.Context, spec string) (*s3.Source, error) {
 	}
 	src, err := s3.New(ctx, spec, s3.Options{
 		Region: a.src.s3Region, Endpoint: a.src.s3Endpoint, PathStyle: a.src.s3PathStyle,
-		Anonymous: a.src.s3Anonymous, MaxAttempts: a.src.maxAttempts, RequestTimeout: a.src.requestTimeout,
-		Ranged: ro, Logger: a.log,
+		Anonymous: a.src.s3Anonymous, Ranged: ro, Logger: a.log,
 	})
 	if errors.Is(err, animetl.ErrConfig) {
 		return nil, usageError{err}

@@ -82,7 +82,7 @@ func payload(n int) []byte {
 	return b
 }
 
-var fast = Options{PartSize: 1000, Concurrency: 3, BaseDelay: time.Microsecond, MaxDelay: time.Millisecond}
+var fast = Options{PartSize: 1000, Concurrency: 3, Policy: Policy{BaseDelay: time.Microsecond, MaxDelay: time.Millisecond}}
 
 func TestReaderSurvivesTransientFaults(t *testing.T) {
 	tests := []struct {
@@ -226,7 +226,7 @@ func TestStreamReopensAtTheBreak(t *testing.T) {
 func TestBackoffIsBoundedAndJittered(t *testing.T) {
 	seen := map[time.Duration]bool{}
 	for i := 0; i < 50; i++ {
-		d := Backoff(20, 100*time.Millisecond, time.Second)
+		d := Policy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.Backoff(20)
 		if d < 0 || d > time.Second {
 			t.Fatalf("Backoff = %v, want within [0, 1s]", d)
 		}
