@@ -8,6 +8,11 @@ var (
 	// ErrMissingFile means a required source file is absent; the run fails
 	// before loading anything.
 	ErrMissingFile = errors.New("required source file missing")
+	// ErrSourceLayout means the source holds an entry that cannot be read as
+	// it stands: a file present both plain and compressed, a delta folder of
+	// a date that does not exist, a link that leads out of the source folder.
+	// The message names the entries; the run fails before loading anything.
+	ErrSourceLayout = errors.New("bad source layout")
 	// ErrHeader means a file's header lacks a required column or cannot be read.
 	ErrHeader = errors.New("bad header")
 	// ErrChecks means a quality check of error severity failed; nothing was published.

@@ -37,3 +37,8 @@ type Source interface {
 type Described interface {
 	Described() FileInfo
 }
+
+// CompressedSuffixes are the name endings of compressed source files, which
+// a run reads as if they were the file without the ending: gzip and zstd
+// ("anime.csv.gz", "animelist/date=2026-11-28/part-0.csv.zst").
+var CompressedSuffixes = []string{".gz", ".zst"}

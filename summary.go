@@ -75,7 +75,18 @@ type RunSummary struct {
 	FinishedAt time.Time     `json:"finished_at"`
 	Files      []FileSummary `json:"files"`
 	Checks     []CheckResult `json:"checks"`
-	Error      string        `json:"error,omitempty"`
+	// Ignored lists every source entry and column the run did not load, with
+	// why, so that an upstream change of names or layout shows the day it
+	// happens. Always present in JSON, empty when nothing was ignored.
+	Ignored []IgnoredEntry `json:"ignored"`
+	Error   string         `json:"error,omitempty"`
+}
+
+// IgnoredEntry is a source entry ("animelist/dt=2026-11-27/", "README.txt")
+// or a column ("anime.csv: column Studio2") a run did not load, and why.
+type IgnoredEntry struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
 }
 
 // Totals sums the per-file counts.

@@ -16,7 +16,9 @@ type Result struct {
 	Rows int64
 	// Indexed is true for the pandas layout with a leading index column.
 	Indexed bool
-	// Ignored lists header columns the file has and animetl does not use.
+	// Ignored lists header columns the file has and its layout does not know,
+	// by name, or as "#N (no name)" for an empty header other than the first
+	// (the expected index column of the indexed layout, never listed).
 	Ignored []string
 }
 

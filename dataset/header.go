@@ -9,8 +9,10 @@ import (
 
 // fileSpec names the columns a file must have. Columns are matched by name,
 // case-insensitively and ignoring surrounding spaces, never by position; a
-// column with an empty header (the pandas index of the team's re-saved copy)
-// and unknown extra columns are ignored.
+// first column with an empty header (the pandas index of the team's
+// re-saved copy) is expected and ignored; unknown extra columns, and columns
+// with an empty header elsewhere, are ignored and listed in header.extra so
+// that the run can report them.
 type fileSpec struct {
 	kind     animetl.Kind
 	required []string
@@ -26,7 +28,7 @@ type header struct {
 	n       int            // fields per record
 	pos     map[string]int // canonical lower-case name -> field index
 	indexed bool           // the first column has an empty header
-	extra   []string       // unknown columns, ignored
+	extra   []string       // unknown columns, ignored: their names, or "#N (no name)"
 }
 
 func normName(b []byte) string {
@@ -51,7 +53,9 @@ func mapHeader(file string, rec *Record, spec fileSpec) (*header, error) {
 		name := normName(f)
 		if name == "" {
 			if i == 0 {
-				h.indexed = true
+				h.indexed = true // expected: not listed
+			} else {
+				h.extra = append(h.extra, fmt.Sprintf("#%d (no name)", i+1))
 			}
 			continue
 		}

@@ -262,6 +262,12 @@ func TestHeaderExtraColumns(t *testing.T) {
 			t.Errorf("rows %d ignored %q", len(d.Rows), d.Res.Ignored)
 		}
 	})
+	t.Run("empty header names listed except the index column", func(t *testing.T) {
+		d := mustDecode(t, DecodeAnimeList, animetl.FileAnimeList, ",user_id,anime_id,,rating,watching_status,watched_episodes,\n0,1,2,,3,4,5,\n")
+		if want := []string{"#4 (no name)", "#8 (no name)"}; len(d.Rows) != 1 || !reflect.DeepEqual(d.Res.Ignored, want) || !d.Res.Indexed {
+			t.Errorf("rows %d ignored %q indexed %v, want %q", len(d.Rows), d.Res.Ignored, d.Res.Indexed, want)
+		}
+	})
 	t.Run("header only", func(t *testing.T) {
 		d := mustDecode(t, DecodeAnimeList, animetl.FileAnimeList, "user_id,anime_id,rating,watching_status,watched_episodes")
 		if d.Res.Rows != 0 {

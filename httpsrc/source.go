@@ -2,8 +2,8 @@
 // server, a CDN, a bucket's public or presigned URLs.
 //
 // Plain HTTP cannot list a prefix, so the source knows only the four base
-// files and asks the server about each (HEAD, or a one-byte GET for servers
-// that refuse HEAD). A file whose size is known on a server that honours
+// files, plain, .gz and .zst, and asks the server about each (HEAD, or a
+// one-byte GET for servers that refuse HEAD). A file whose size is known on a server that honours
 // byte ranges is read in parallel ranges pinned to the ETag seen by List;
 // any other file is streamed and, when a body breaks, reopened where it
 // broke (with a Range request, or by skipping what was already read when the
@@ -196,6 +196,20 @@ func (s *Source) fileURL(name string) string {
 	return s.base.JoinPath(name).String()
 }
 
+// knownNames are the names List asks about: each base file, plain and with
+// every compressed ending (the pipeline decompresses and refuses a file
+// present twice).
+func knownNames() []string {
+	var names []string
+	for _, b := range animetl.BaseFiles {
+		names = append(names, b)
+		for _, suffix := range animetl.CompressedSuffixes {
+			names = append(names, b+suffix)
+		}
+	}
+	return names
+}
+
 // List asks the server about each of the four base files and returns those
 // that exist, sorted by name. A file the server answers 404 or 410 for is
 // left out, so the pipeline names it as missing; any other failure
@@ -203,10 +217,11 @@ func (s *Source) fileURL(name string) string {
 func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	objs := make([]*object, len(animetl.BaseFiles))
-	errs := make([]error, len(animetl.BaseFiles))
+	names := knownNames()
+	objs := make([]*object, len(names))
+	errs := make([]error, len(names))
 	var wg sync.WaitGroup
-	for i, name := range animetl.BaseFiles {
+	for i, name := range names {
 		wg.Go(func() {
 			o, err := s.stat(hctx, name)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -228,7 +243,7 @@ func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 	}
 	listed := map[string]*object{}
 	var out []animetl.FileInfo
-	for i, name := range animetl.BaseFiles {
+	for i, name := range names {
 		if errors.Is(errs[i], fs.ErrNotExist) {
 			continue // absent: the pipeline names it
 		}

@@ -5,11 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
+	"sync"
 
 	"github.com/animetl/animetl"
 )
@@ -17,9 +16,15 @@ import (
 var _ animetl.Source = (*Source)(nil)
 
 // Source reads the source files from a folder. Names are slash-separated
-// paths relative to the folder; nothing outside it can be opened.
+// paths relative to the folder; nothing outside it can be opened. Symbolic
+// links are followed while they lead to files and folders inside the folder
+// (the folder itself may be a link); List refuses a link that leads out of it.
 type Source struct {
-	dir string
+	dir  string // the folder as given, absolute: String and locations
+	real string // the folder with every link resolved: what is read
+
+	mu       sync.Mutex
+	resolved map[string]string // listed name -> its path under real, links resolved
 }
 
 // New returns a Source over dir. It fails when dir is not a readable folder.
@@ -28,60 +33,38 @@ func New(dir string) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local: %s: %w", dir, err)
 	}
-	st, err := os.Stat(abs)
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	st, err := os.Stat(real)
 	if err != nil {
 		return nil, fmt.Errorf("local: %w", err)
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("local: %s is not a folder: %w", dir, animetl.ErrConfig)
 	}
-	return &Source{dir: abs}, nil
+	return &Source{dir: abs, real: real, resolved: map[string]string{}}, nil
 }
 
 // String returns the folder's absolute path.
 func (s *Source) String() string { return s.dir }
 
-// List walks the folder and returns every regular file, sorted by name.
-// Hidden files and folders (starting with a dot) are skipped.
+// List walks the folder and returns every regular file, sorted by name,
+// following links that stay inside the folder. Hidden files and folders
+// (starting with a dot) are skipped. A link that leads out of the folder,
+// to nothing, or into a loop fails the listing with an error that names it
+// and wraps animetl.ErrSourceLayout.
 func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
-	var out []animetl.FileInfo
-	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if p != s.dir && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(s.dir, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, animetl.FileInfo{
-			Name:     filepath.ToSlash(rel),
-			Location: p,
-			Size:     info.Size(),
-			ModTime:  info.ModTime().UTC(),
-		})
-		return nil
-	})
-	if err != nil {
+	w := &walker{ctx: ctx, src: s, onPath: map[string]bool{s.real: true}, resolved: map[string]string{}}
+	if err := w.walk(s.real, ""); err != nil {
 		return nil, fmt.Errorf("local: list %s: %w", s.dir, err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	sort.Slice(w.out, func(i, j int) bool { return w.out[i].Name < w.out[j].Name })
+	s.mu.Lock()
+	s.resolved = w.resolved
+	s.mu.Unlock()
+	return w.out, nil
 }
 
 // Open opens one file by the name List gave it.
@@ -89,7 +72,13 @@ func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenInRoot(s.dir, filepath.FromSlash(name))
+	s.mu.Lock()
+	p, ok := s.resolved[name]
+	s.mu.Unlock()
+	if !ok {
+		p = filepath.FromSlash(name)
+	}
+	f, err := os.OpenInRoot(s.real, p)
 	if err != nil {
 		return nil, fmt.Errorf("local: open %s: %w", name, err)
 	}

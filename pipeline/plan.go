@@ -3,20 +3,10 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"path"
-	"regexp"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/animetl/animetl"
-)
-
-// The daily delta files: upserts in animelist/date=YYYY-MM-DD/*.csv and
-// removed entries in animelist/date=YYYY-MM-DD/deletes/*.csv.
-var (
-	deltaName  = regexp.MustCompile(`^animelist/date=(\d{4}-\d{2}-\d{2})/[^/]+\.csv$`)
-	deleteName = regexp.MustCompile(`^animelist/date=(\d{4}-\d{2}-\d{2})/deletes/[^/]+\.csv$`)
 )
 
 // plannedFile is a file a run will load, in load order.
@@ -83,49 +73,17 @@ func required(byName map[string]animetl.FileInfo, names ...string) ([]plannedFil
 	return plan, nil
 }
 
-// deltas returns the delta files of a listing in application order: by
-// date, the day's upserts before its deletes, then by name.
-func deltas(listing []animetl.FileInfo) []plannedFile {
-	var out []plannedFile
-	for _, f := range listing {
-		if m := deltaName.FindStringSubmatch(f.Name); m != nil {
-			out = append(out, plannedFile{kind: animetl.KindAnimeList, info: f, date: m[1]})
-		} else if m := deleteName.FindStringSubmatch(f.Name); m != nil {
-			out = append(out, plannedFile{kind: animetl.KindListDelete, info: f, date: m[1]})
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.date != b.date {
-			return a.date < b.date
-		}
-		if a.kind != b.kind {
-			return a.kind == animetl.KindAnimeList // upserts first
-		}
-		return path.Base(a.info.Name) < path.Base(b.info.Name)
-	})
-	return out
-}
-
-func byName(listing []animetl.FileInfo) map[string]animetl.FileInfo {
-	m := make(map[string]animetl.FileInfo, len(listing))
-	for _, f := range listing {
-		m[f.Name] = f
-	}
-	return m
-}
-
 // planFull picks the files of a full run: the four base files (all
 // required), then every delta up to the backfill's end, in application order.
-func planFull(listing []animetl.FileInfo, bf Backfill) ([]plannedFile, error) {
+func planFull(set *sourceSet, bf Backfill) ([]plannedFile, error) {
 	if bf.From != "" {
 		return nil, fmt.Errorf("a full run rebuilds from the base files; backfill can only give an end (:%s): %w", bf.To, animetl.ErrConfig)
 	}
-	plan, err := required(byName(listing), animetl.BaseFiles...)
+	plan, err := required(set.base, animetl.BaseFiles...)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range deltas(listing) {
+	for _, d := range set.deltas {
 		if bf.contains(d.date) {
 			plan = append(plan, d)
 		}
@@ -164,25 +122,27 @@ var ErrNeedsFull = fmt.Errorf("run --mode full")
 // applied, those later days are applied again after it, so the latest day
 // still wins for every key. A changed base list or a changed applied delta
 // cannot be undone incrementally: the run fails asking for a full one.
-func planIncremental(listing []animetl.FileInfo, ledger []appliedFile, bf Backfill) ([]plannedFile, error) {
-	names := byName(listing)
-	plan, err := required(names, animetl.FileWatchingStatus, animetl.FileAnime, animetl.FileSynopsis)
+func planIncremental(set *sourceSet, ledger []appliedFile, bf Backfill) ([]plannedFile, error) {
+	plan, err := required(set.base, animetl.FileWatchingStatus, animetl.FileAnime, animetl.FileSynopsis)
 	if err != nil {
 		return nil, err
 	}
 	last := map[string]appliedFile{} // the latest record of each name
+	var base *appliedFile            // the latest record of the base list, stored compressed or not
 	for _, a := range ledger {
 		last[a.name] = a
+		if read, _ := splitCodec(a.name); read == animetl.FileAnimeList {
+			base = &a
+		}
 	}
-	base, ok := last[animetl.FileAnimeList]
-	if !ok {
+	if base == nil {
 		return nil, fmt.Errorf("the warehouse has no full run of %s yet: %w", animetl.FileAnimeList, ErrNeedsFull)
 	}
-	if f, ok := names[animetl.FileAnimeList]; ok && !sameFile(base, f) {
+	if f, ok := set.base[animetl.FileAnimeList]; ok && (f.Name != base.name || !sameFile(*base, f)) {
 		return nil, fmt.Errorf("%s changed since the last full run: incremental runs apply deltas to it and cannot replace it: %w",
-			animetl.FileAnimeList, ErrNeedsFull)
+			f.Name, ErrNeedsFull)
 	}
-	all := deltas(listing)
+	all := set.deltas
 	first := ""
 	for _, d := range all {
 		a, applied := last[d.info.Name]

@@ -17,6 +17,16 @@ func infos(names ...string) []animetl.FileInfo {
 	return out
 }
 
+// mustClassify sorts out a listing of the given names.
+func mustClassify(t *testing.T, names ...string) *sourceSet {
+	t.Helper()
+	set, err := classify(infos(names...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
 func TestPlanFiles(t *testing.T) {
 	base := []string{"anime.csv", "animelist.csv", "watching_status.csv", "anime_with_synopsis.csv"}
 	tests := []struct {
@@ -41,7 +51,7 @@ func TestPlanFiles(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			plan, err := planFull(infos(tc.listing...), Backfill{})
+			plan, err := planFull(mustClassify(t, tc.listing...), Backfill{})
 			if tc.missing != nil {
 				if !errors.Is(err, animetl.ErrMissingFile) {
 					t.Fatalf("err = %v, want ErrMissingFile", err)
@@ -135,7 +145,7 @@ func TestPlanIncremental(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			plan, err := planIncremental(infos(tc.listing...), tc.ledger, tc.bf)
+			plan, err := planIncremental(mustClassify(t, tc.listing...), tc.ledger, tc.bf)
 			if tc.full {
 				if !errors.Is(err, ErrNeedsFull) {
 					t.Fatalf("err = %v, want ErrNeedsFull", err)

@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/animetl/animetl"
-	"github.com/animetl/animetl/dataset"
 	"github.com/animetl/animetl/quality"
 )
 
@@ -139,7 +138,7 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 	sum := &animetl.RunSummary{
 		RunID: info.ID, Status: animetl.StatusRunning, Mode: cfg.Mode, Source: info.Source,
 		Warehouse: cfg.WarehouseName, StartedAt: start,
-		Files: []animetl.FileSummary{}, Checks: []animetl.CheckResult{},
+		Files: []animetl.FileSummary{}, Checks: []animetl.CheckResult{}, Ignored: []animetl.IgnoredEntry{},
 	}
 	log := cfg.Logger.With(animetl.LogRun, info.ID)
 	log.Info("run started", "mode", cfg.Mode, animetl.LogSource, info.Source, animetl.LogWarehouse, cfg.WarehouseName)
@@ -181,11 +180,27 @@ func fail(sum *animetl.RunSummary, err error) {
 	sum.Error = err.Error()
 }
 
+// layoutName names the layout of a kind of file in messages.
+func layoutName(k animetl.Kind) string {
+	if k == animetl.KindListDelete {
+		return "deletes (user_id,anime_id)"
+	}
+	return k.String()
+}
+
 // build lists, loads, finalizes and checks the stage.
 func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) error {
 	listing, err := cfg.Source.List(ctx)
 	if err != nil {
 		return fmt.Errorf("list %s: %w", cfg.Source, err)
+	}
+	set, err := classify(listing)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", cfg.Source, err)
+	}
+	for _, ig := range set.ignored {
+		sum.Ignored = append(sum.Ignored, ig)
+		log.Warn("source entry ignored", animetl.LogFile, ig.Name, "reason", ig.Reason)
 	}
 	var plan []plannedFile
 	if cfg.Mode == animetl.ModeIncremental {
@@ -193,9 +208,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 		if ledger, err = readLedger(ctx, stage); err != nil {
 			return err
 		}
-		plan, err = planIncremental(listing, ledger, cfg.Backfill)
+		plan, err = planIncremental(set, ledger, cfg.Backfill)
 	} else {
-		plan, err = planFull(listing, cfg.Backfill)
+		plan, err = planFull(set, cfg.Backfill)
 	}
 	if err != nil {
 		return fmt.Errorf("source %s: %w", cfg.Source, err)
@@ -218,8 +233,14 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 		rs := &rejectSink{ctx: gctx, out: rejects, size: 1024}
 		for _, fl := range loads {
 			t0 := time.Now()
-			if err := loadFile(gctx, cfg, stage, fl, rs, probe, counter); err != nil {
+			cols, err := loadFile(gctx, cfg, stage, fl, rs, probe, counter)
+			if err != nil {
 				return err
+			}
+			for _, col := range cols {
+				ig := animetl.IgnoredEntry{Name: fl.Info.Name + ": column " + col, Reason: "column not in the " + layoutName(fl.Kind) + " layout"}
+				sum.Ignored = append(sum.Ignored, ig)
+				log.Warn("column ignored", animetl.LogFile, fl.Info.Name, "column", col, "reason", ig.Reason)
 			}
 			if err := rs.flush(); err != nil {
 				return err
@@ -271,181 +292,4 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 		return fmt.Errorf("%s: %w", strings.Join(failed, ", "), animetl.ErrChecks)
 	}
 	return nil
-}
-
-// rejectSink batches rejects of the file being decoded into the reject channel.
-type rejectSink struct {
-	ctx   context.Context
-	out   chan<- []animetl.RowError
-	size  int
-	buf   []animetl.RowError
-	count map[string]int64
-}
-
-func (r *rejectSink) add(e *animetl.RowError) error {
-	if r.count == nil {
-		r.count = map[string]int64{}
-	}
-	r.count[e.File]++
-	r.buf = append(r.buf, *e)
-	if len(r.buf) >= r.size {
-		return r.flush()
-	}
-	return nil
-}
-
-func (r *rejectSink) flush() error {
-	if len(r.buf) == 0 {
-		return nil
-	}
-	select {
-	case r.out <- r.buf:
-		r.buf = nil
-		return nil
-	case <-r.ctx.Done():
-		return r.ctx.Err()
-	}
-}
-
-// loadFile streams one file through its decoder into the stage.
-func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter) error {
-	name := fl.Info.Name
-	rc, err := cfg.Source.Open(ctx, name)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", name, err)
-	}
-	defer rc.Close()
-	if d, ok := rc.(animetl.Described); ok {
-		got := d.Described()
-		if got.ETag != "" {
-			fl.Info.ETag = got.ETag
-		}
-		if got.Version != "" {
-			fl.Info.Version = got.Version
-		}
-	}
-	var tick func(int64)
-	if cfg.Progress != nil {
-		tick = func(n int64) { cfg.Progress(Progress{File: name, Bytes: n, Size: fl.Info.Size}) }
-	}
-	cr := newCountingReader(rc, tick)
-	var rows int64
-	switch fl.Kind {
-	case animetl.KindAnimeList:
-		rows, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListEntry) error {
-			return stage.LoadList(ctx, fl, in)
-		}, func(send func([]animetl.ListEntry) error) (int64, error) {
-			res, err := dataset.DecodeAnimeListParallel(cr, name, dataset.ListOptions{Workers: cfg.ParseWorkers},
-				func(es []animetl.ListEntry) error {
-					if fl.Date == "" { // the base list: deltas are merged by the warehouse
-						probe.observe(es)
-						if probe.clean { // the counts are used only when the keys are unique
-							counter.add(es)
-						}
-					}
-					defer animetl.Failpoint("load") // after this block is handed to the warehouse
-					for len(es) > 0 {               // keep batches small enough to spread over the loaders
-						n := min(len(es), cfg.BatchSize)
-						if err := send(es[:n:n]); err != nil {
-							return err
-						}
-						es = es[n:]
-					}
-					return nil
-				}, rs.add)
-			return res.Rows, err
-		})
-	case animetl.KindAnime:
-		rows, err = stream(ctx, 1024, func(ctx context.Context, in <-chan []animetl.Anime) error {
-			return stage.LoadAnime(ctx, fl, in)
-		}, func(emit func(animetl.Anime) error) (int64, error) {
-			res, err := dataset.DecodeAnime(cr, name, emit, rs.add)
-			return res.Rows, err
-		})
-	case animetl.KindSynopsis:
-		rows, err = stream(ctx, 1024, func(ctx context.Context, in <-chan []animetl.Synopsis) error {
-			return stage.LoadSynopses(ctx, fl, in)
-		}, func(emit func(animetl.Synopsis) error) (int64, error) {
-			res, err := dataset.DecodeSynopsis(cr, name, emit, rs.add)
-			return res.Rows, err
-		})
-	case animetl.KindListDelete:
-		rows, err = stream(ctx, 1024, func(ctx context.Context, in <-chan []animetl.ListDelete) error {
-			return stage.LoadDeletes(ctx, fl, in)
-		}, func(emit func(animetl.ListDelete) error) (int64, error) {
-			res, err := dataset.DecodeListDeletes(cr, name, emit, rs.add)
-			return res.Rows, err
-		})
-	case animetl.KindWatchingStatus:
-		rows, err = stream(ctx, 1024, func(ctx context.Context, in <-chan []animetl.WatchingStatus) error {
-			return stage.LoadStatuses(ctx, fl, in)
-		}, func(emit func(animetl.WatchingStatus) error) (int64, error) {
-			res, err := dataset.DecodeWatchingStatus(cr, name, emit, rs.add)
-			return res.Rows, err
-		})
-	default:
-		return fmt.Errorf("%s: no decoder for kind %v", name, fl.Kind)
-	}
-	if err != nil {
-		return err
-	}
-	n := cr.n.Load()
-	if fl.Info.Size >= 0 && n != fl.Info.Size {
-		return fmt.Errorf("%s: read %d bytes, the source listed %d: the object changed or was cut short", name, n, fl.Info.Size)
-	}
-	fl.RowsRead = rows
-	fl.Checksum = cr.Checksum()
-	if cfg.Progress != nil {
-		cfg.Progress(Progress{File: name, Bytes: n, Size: fl.Info.Size, Done: true})
-	}
-	return nil
-}
-
-// streamBatches is stream for decoders that produce whole batches.
-func streamBatches[T any](ctx context.Context,
-	load func(context.Context, <-chan []T) error,
-	decode func(send func([]T) error) (int64, error)) (int64, error) {
-	in := make(chan []T, 4)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return load(gctx, in) })
-	var rows int64
-	g.Go(func() error {
-		defer close(in)
-		n, err := decode(func(b []T) error {
-			select {
-			case in <- b:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
-		rows = n
-		return err
-	})
-	err := g.Wait()
-	return rows, err
-}
-
-// stream runs a decoder and a stage loader side by side: the decoder's
-// records travel in batches over a small channel, so memory stays flat and
-// the first error of either side stops both.
-func stream[T any](ctx context.Context, batchSize int,
-	load func(context.Context, <-chan []T) error,
-	decode func(emit func(T) error) (int64, error)) (int64, error) {
-	return streamBatches(ctx, load, func(send func([]T) error) (int64, error) {
-		batch := make([]T, 0, batchSize)
-		n, err := decode(func(v T) error {
-			batch = append(batch, v)
-			if len(batch) < batchSize {
-				return nil
-			}
-			full := batch
-			batch = make([]T, 0, batchSize)
-			return send(full)
-		})
-		if err == nil && len(batch) > 0 {
-			err = send(batch)
-		}
-		return n, err
-	})
 }

@@ -144,6 +144,13 @@ func printSummary(w io.Writer, s *animetl.RunSummary) {
 		t.write(w)
 		fmt.Fprintln(w)
 	}
+	if len(s.Ignored) > 0 {
+		fmt.Fprintf(w, "ignored: %d source entries and columns not loaded\n", len(s.Ignored))
+		for _, ig := range s.Ignored {
+			fmt.Fprintf(w, "  %s: %s\n", ig.Name, ig.Reason)
+		}
+		fmt.Fprintln(w)
+	}
 	if len(s.Checks) > 0 {
 		passed := 0
 		for _, c := range s.Checks {
