@@ -17,13 +17,6 @@ type checkFlags struct {
 	json          bool
 }
 
-// checkReport is the `animetl check --json` object.
-type checkReport struct {
-	RunID  string                `json:"run_id"`
-	Status string                `json:"status"`
-	Checks []animetl.CheckResult `json:"checks"`
-}
-
 func (a *app) checkCommand() *cobra.Command {
 	var f checkFlags
 	cmd := &cobra.Command{
@@ -41,16 +34,32 @@ It changes nothing. Exit 1 when a check of error severity fails.`,
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "threshold of the reject-rate check")
 	fl.Float64Var(&f.maxDrift, "max-drift", quality.DefaultMaxDrift, "warn when a table's size moved more than this share since the previous run")
 	fl.IntVar(&f.maxDeltaAge, "max-delta-age", quality.DefaultMaxDeltaAgeDays, "warn when the newest applied daily delta is older than this many days")
-	fl.BoolVar(&f.json, "json", false, "print exactly one JSON object on stdout")
+	fl.BoolVar(&f.json, "json", false, "print exactly one JSON object on stdout, whatever the exit")
 	bindEnv(fl, "max-reject-rate", "max-drift", "max-delta-age")
 	a.warehouseFlags(cmd, false)
+	a.reports[cmd] = func(code int, err error) any {
+		rep := checkReport{Status: "failed", Checks: []animetl.CheckResult{}}
+		if a.checked != nil {
+			rep = *a.checked
+		}
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		rep.ExitCode = code
+		return rep
+	}
 	return cmd
 }
 
 func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	ctx := cmd.Context()
-	if f.maxRejectRate < 0 || f.maxRejectRate > 1 {
-		return usagef("max-reject-rate %v: want a share between 0 and 1", f.maxRejectRate)
+	if err := firstError(
+		share("max-reject-rate", f.maxRejectRate, false),
+		positive("max-drift", f.maxDrift),
+		intIn("max-delta-age", f.maxDeltaAge, 1, maxDeltaAgeDays),
+		a.validateWarehouse(false),
+	); err != nil {
+		return err
 	}
 	wh, _, err := a.openWarehouse(ctx)
 	if err != nil {
@@ -71,11 +80,8 @@ func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	if len(failed) > 0 {
 		rep.Status = "fail"
 	}
-	if f.json {
-		if err := writeJSON(a.stdout, rep); err != nil {
-			return err
-		}
-	} else {
+	a.checked, a.finished = &rep, true
+	if !f.json {
 		t := newTable("check", "severity", "status", "observed", "threshold")
 		for _, r := range results {
 			t.row(r.Name, string(r.Severity), string(r.Status), r.Observed, r.Threshold)
