@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -21,28 +22,34 @@ import (
 	"github.com/animetl/animetl/quality"
 )
 
-// Config is what a run needs. Source and Warehouse are required.
+// Config is what a run needs. Start from DefaultConfig and set Source and
+// Warehouse: every numeric setting means what it says, zero included (a
+// MaxRejectRate of 0 allows no rejected line), so a Config built from
+// scratch must set them all or Run fails with ErrConfig naming the field.
 type Config struct {
 	Source    animetl.Source
 	Warehouse animetl.Warehouse
 	// WarehouseName names the warehouse in the summary, without secrets.
 	WarehouseName string
-	Mode          animetl.Mode
-	// MaxRejectRate is the share of rejected lines above which the run fails
-	// (quality.DefaultMaxRejectRate when zero; a negative value is invalid).
+	// Mode is full or incremental.
+	Mode animetl.Mode
+	// MaxRejectRate is the share of rejected lines, from 0 to 1, above which
+	// the run fails; 0 allows none.
 	MaxRejectRate float64
-	// MaxDrift and MaxDeltaAgeDays are the warning thresholds of the drift
-	// and freshness checks (quality defaults when zero).
+	// MaxDrift (above 0) and MaxDeltaAgeDays (1 or more) are the warning
+	// thresholds of the drift and freshness checks.
 	MaxDrift        float64
 	MaxDeltaAgeDays int
-	// MaxShrink is the share of a published table's rows a run may lose
-	// before the table_shrink check fails it.
+	// MaxShrink is the share, from 0 to 1, of a published table's rows a
+	// run may lose since the previous succeeded run before the table_shrink
+	// check fails it; 1 allows any shrink.
 	MaxShrink float64
-	// PriorRatings is FinalizeOptions.PriorRatings (default when zero).
+	// PriorRatings is FinalizeOptions.PriorRatings, 1 or more.
 	PriorRatings int
-	// BatchSize is the number of records per batch handed to the warehouse.
+	// BatchSize is the number of records per batch handed to the warehouse,
+	// 1 or more.
 	BatchSize int
-	// ParseWorkers decode a list file in parallel (default: all cores).
+	// ParseWorkers decode a list file in parallel; 0 means one per core.
 	ParseWorkers int
 	// Backfill restricts the delta days a run applies.
 	Backfill Backfill
@@ -52,8 +59,24 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress, when set, is called as bytes of each file are read.
 	Progress func(Progress)
-	// AbortTimeout bounds the recording of a failed run after ctx ended.
+	// AbortTimeout bounds the recording of a failed run after ctx ended;
+	// it must be above 0.
 	AbortTimeout time.Duration
+}
+
+// DefaultConfig returns the settings of a run with every default filled
+// in; callers set Source and Warehouse and change what they need.
+func DefaultConfig() Config {
+	return Config{
+		Mode:            animetl.ModeFull,
+		MaxRejectRate:   quality.DefaultMaxRejectRate,
+		MaxDrift:        quality.DefaultMaxDrift,
+		MaxDeltaAgeDays: quality.DefaultMaxDeltaAgeDays,
+		MaxShrink:       quality.DefaultMaxShrink,
+		PriorRatings:    animetl.DefaultPriorRatings,
+		BatchSize:       DefaultBatchSize,
+		AbortTimeout:    DefaultAbortTimeout,
+	}
 }
 
 // Progress reports how far the run has read a file.
@@ -64,41 +87,38 @@ type Progress struct {
 	Done  bool
 }
 
-// DefaultBatchSize is the default Config.BatchSize.
-const DefaultBatchSize = 8192
+// Defaults of DefaultConfig.
+const (
+	DefaultBatchSize    = 8192
+	DefaultAbortTimeout = 2 * time.Minute
+)
 
-func (c *Config) setDefaults() error {
-	if c.Source == nil || c.Warehouse == nil {
+// validate checks every setting; none is read as "unset" and replaced.
+func (c *Config) validate() error {
+	bad := func(field string, v any, want string) error {
+		return fmt.Errorf("pipeline: %s = %v: want %s (start from pipeline.DefaultConfig): %w", field, v, want, animetl.ErrConfig)
+	}
+	switch {
+	case c.Source == nil || c.Warehouse == nil:
 		return fmt.Errorf("pipeline: source and warehouse are required: %w", animetl.ErrConfig)
-	}
-	if c.Mode == "" {
-		c.Mode = animetl.ModeFull
-	}
-	switch c.Mode {
-	case animetl.ModeFull, animetl.ModeIncremental:
-	default:
-		return fmt.Errorf("mode %q: want full or incremental: %w", c.Mode, animetl.ErrConfig)
-	}
-	if c.MaxRejectRate < 0 || c.MaxRejectRate > 1 {
-		return fmt.Errorf("max-reject-rate %v: want a share between 0 and 1: %w", c.MaxRejectRate, animetl.ErrConfig)
-	}
-	if c.MaxRejectRate == 0 {
-		c.MaxRejectRate = quality.DefaultMaxRejectRate
-	}
-	if c.PriorRatings <= 0 {
-		c.PriorRatings = animetl.DefaultPriorRatings
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = DefaultBatchSize
-	}
-	if c.MaxDrift <= 0 {
-		c.MaxDrift = quality.DefaultMaxDrift
-	}
-	if c.MaxDeltaAgeDays <= 0 {
-		c.MaxDeltaAgeDays = quality.DefaultMaxDeltaAgeDays
-	}
-	if c.MaxShrink == 0 {
-		c.MaxShrink = quality.DefaultMaxShrink
+	case c.Mode != animetl.ModeFull && c.Mode != animetl.ModeIncremental:
+		return bad("Mode", fmt.Sprintf("%q", c.Mode), "full or incremental")
+	case math.IsNaN(c.MaxRejectRate) || c.MaxRejectRate < 0 || c.MaxRejectRate > 1:
+		return bad("MaxRejectRate", c.MaxRejectRate, "a share from 0 to 1")
+	case math.IsNaN(c.MaxDrift) || math.IsInf(c.MaxDrift, 0) || c.MaxDrift <= 0:
+		return bad("MaxDrift", c.MaxDrift, "a number above 0")
+	case math.IsNaN(c.MaxShrink) || c.MaxShrink < 0 || c.MaxShrink > 1:
+		return bad("MaxShrink", c.MaxShrink, "a share from 0 to 1")
+	case c.MaxDeltaAgeDays < 1:
+		return bad("MaxDeltaAgeDays", c.MaxDeltaAgeDays, "1 or more")
+	case c.PriorRatings < 1:
+		return bad("PriorRatings", c.PriorRatings, "1 or more")
+	case c.BatchSize < 1:
+		return bad("BatchSize", c.BatchSize, "1 or more")
+	case c.ParseWorkers < 0:
+		return bad("ParseWorkers", c.ParseWorkers, "0 (one per core) or more")
+	case c.AbortTimeout <= 0:
+		return bad("AbortTimeout", c.AbortTimeout, "a duration above 0")
 	}
 	if c.Checks == nil {
 		c.Checks = quality.Defaults(quality.Limits{MaxRejectRate: c.MaxRejectRate, MaxDrift: c.MaxDrift,
@@ -106,9 +126,6 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if c.AbortTimeout <= 0 {
-		c.AbortTimeout = 2 * time.Minute
 	}
 	return nil
 }
@@ -126,7 +143,7 @@ func NewRunID(t time.Time) string {
 // allows. Errors wrap animetl.ErrConfig, ErrLocked, ErrMissingFile,
 // ErrHeader or ErrChecks where those apply.
 func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
-	if err := cfg.setDefaults(); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	start := time.Now().UTC()

@@ -13,15 +13,9 @@ import (
 type checkFlags struct {
 	maxRejectRate float64
 	maxDrift      float64
+	maxShrink     float64
 	maxDeltaAge   int
 	json          bool
-}
-
-// checkReport is the `animetl check --json` object.
-type checkReport struct {
-	RunID  string                `json:"run_id"`
-	Status string                `json:"status"`
-	Checks []animetl.CheckResult `json:"checks"`
 }
 
 func (a *app) checkCommand() *cobra.Command {
@@ -40,17 +34,35 @@ It changes nothing. Exit 1 when a check of error severity fails.`,
 	fl := cmd.Flags()
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "threshold of the reject-rate check")
 	fl.Float64Var(&f.maxDrift, "max-drift", quality.DefaultMaxDrift, "warn when a table's size moved more than this share since the previous run")
+	fl.Float64Var(&f.maxShrink, "max-shrink", quality.DefaultMaxShrink, "threshold of the table-shrink check: the share of a table's rows the last run may have lost")
 	fl.IntVar(&f.maxDeltaAge, "max-delta-age", quality.DefaultMaxDeltaAgeDays, "warn when the newest applied daily delta is older than this many days")
-	fl.BoolVar(&f.json, "json", false, "print exactly one JSON object on stdout")
-	bindEnv(fl, "max-reject-rate", "max-drift", "max-delta-age")
+	fl.BoolVar(&f.json, "json", false, "print exactly one JSON object on stdout, whatever the exit")
+	bindEnv(fl, "max-reject-rate", "max-drift", "max-shrink", "max-delta-age")
 	a.warehouseFlags(cmd, false)
+	a.reports[cmd] = func(code int, err error) any {
+		rep := checkReport{Status: "failed", Checks: []animetl.CheckResult{}}
+		if a.checked != nil {
+			rep = *a.checked
+		}
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		rep.ExitCode = code
+		return rep
+	}
 	return cmd
 }
 
 func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	ctx := cmd.Context()
-	if f.maxRejectRate < 0 || f.maxRejectRate > 1 {
-		return usagef("max-reject-rate %v: want a share between 0 and 1", f.maxRejectRate)
+	if err := firstError(
+		share("max-reject-rate", f.maxRejectRate, false),
+		positive("max-drift", f.maxDrift),
+		share("max-shrink", f.maxShrink, false),
+		intIn("max-delta-age", f.maxDeltaAge, 1, maxDeltaAgeDays),
+		a.validateWarehouse(false),
+	); err != nil {
+		return err
 	}
 	wh, _, err := a.openWarehouse(ctx)
 	if err != nil {
@@ -61,7 +73,7 @@ func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return exitError{code: exitFailed, err: err}
 	}
-	limits := quality.Limits{MaxRejectRate: f.maxRejectRate, MaxDrift: f.maxDrift, MaxDeltaAgeDays: f.maxDeltaAge, MaxShrink: quality.DefaultMaxShrink}
+	limits := quality.Limits{MaxRejectRate: f.maxRejectRate, MaxDrift: f.maxDrift, MaxDeltaAgeDays: f.maxDeltaAge, MaxShrink: f.maxShrink}
 	results, err := quality.Run(ctx, wh, quality.Defaults(limits), quality.Params{RunID: runID, Dialect: wh.Dialect()})
 	if err != nil {
 		return exitError{code: exitFailed, err: err}
@@ -71,11 +83,8 @@ func (a *app) check(cmd *cobra.Command, f checkFlags) error {
 	if len(failed) > 0 {
 		rep.Status = "fail"
 	}
-	if f.json {
-		if err := writeJSON(a.stdout, rep); err != nil {
-			return err
-		}
-	} else {
+	a.checked, a.finished = &rep, true
+	if !f.json {
 		t := newTable("check", "severity", "status", "observed", "threshold")
 		for _, r := range results {
 			t.row(r.Name, string(r.Severity), string(r.Status), r.Observed, r.Threshold)

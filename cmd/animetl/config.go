@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -40,6 +40,15 @@ type app struct {
 
 	wh  whSettings
 	src srcSettings
+
+	// started is when the command started, for reports of early failures.
+	started time.Time
+	// reports give the --json object of each command that has one, and
+	// finished says a command got as far as a result to report.
+	reports  map[*cobra.Command]jsonReport
+	finished bool
+	summary  *animetl.RunSummary // of run
+	checked  *checkReport        // of check
 }
 
 // srcSettings are the remote source settings of run and gen.
@@ -83,20 +92,22 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 {
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
 		return 0, fmt.Errorf("size %q: want a positive number of bytes such as 8MiB", s)
 	}
 	return n * mult, nil
 }
 
+// rangedOptions checks and maps the ranged-read flags.
 func (a *app) rangedOptions() (ranged.Options, error) {
-	ps, err := parseSize(a.src.partSize)
-	if err != nil {
-		return ranged.Options{}, usagef("part-size: %v", err)
+	ps, err := sizeFlag("part-size", a.src.partSize, maxPartSize)
+	if err == nil {
+		err = firstError(intIn("max-attempts", a.src.maxAttempts, 1, maxAttempts),
+			intIn("concurrency", a.src.concurrency, 1, maxConcurrency),
+			positiveDuration("request-timeout", a.src.requestTimeout))
 	}
-	if a.src.maxAttempts < 1 || a.src.concurrency < 1 || a.src.requestTimeout <= 0 {
-		return ranged.Options{}, usagef("max-attempts %d, concurrency %d, request-timeout %s: each must be positive",
-			a.src.maxAttempts, a.src.concurrency, a.src.requestTimeout)
+	if err != nil {
+		return ranged.Options{}, err
 	}
 	return ranged.Options{PartSize: ps, Concurrency: a.src.concurrency,
 		Policy: ranged.Policy{MaxAttempts: a.src.maxAttempts, AttemptTimeout: a.src.requestTimeout}}, nil
@@ -129,7 +140,9 @@ type whSettings struct {
 	pgUnlogged  bool
 }
 
-func newApp(stdout, stderr io.Writer) *app { return &app{stdout: stdout, stderr: stderr} }
+func newApp(stdout, stderr io.Writer) *app {
+	return &app{stdout: stdout, stderr: stderr, started: time.Now().UTC(), reports: map[*cobra.Command]jsonReport{}}
+}
 
 // envName is the variable that sets a flag: --max-reject-rate is ANIMETL_MAX_REJECT_RATE.
 func envName(flag string) string {
@@ -259,21 +272,19 @@ func readConfigFile(path string) (map[string]string, error) {
 }
 
 // openWarehouse opens the warehouse a spec names and returns it with a name
-// safe to print (no password).
+// safe to print, log and store: animetl.RedactLocation's. Its errors never
+// carry the spec's secrets.
 func (a *app) openWarehouse(ctx context.Context) (animetl.Warehouse, string, error) {
 	spec := a.wh.warehouse
+	name := animetl.RedactLocation(spec)
 	switch {
-	case strings.HasPrefix(spec, "duckdb:"):
-		path := strings.TrimPrefix(spec, "duckdb:")
-		if path == "" {
-			return nil, "", usagef("warehouse %q: want duckdb:PATH", spec)
-		}
+	case strings.HasPrefix(spec, "duckdb:") && len(spec) > len("duckdb:"):
 		w, err := duckdb.Open(duckdb.Options{
-			Path: path, MemoryLimit: a.wh.duckMemory, Threads: a.wh.duckThreads,
+			Path: strings.TrimPrefix(spec, "duckdb:"), MemoryLimit: a.wh.duckMemory, Threads: a.wh.duckThreads,
 			LockTimeout: a.wh.lockTimeout, Logger: a.log,
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, name, err
 		}
 		return w, "duckdb:" + w.Path(), nil
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
@@ -282,31 +293,26 @@ func (a *app) openWarehouse(ctx context.Context) (animetl.Warehouse, string, err
 			PublishTimeout: a.wh.pgPublish, UnloggedFact: a.wh.pgUnlogged, Logger: a.log,
 		})
 		if err != nil {
-			return nil, redactURL(spec), err
+			return nil, name, animetl.RedactError(err, spec)
 		}
-		return w, redactURL(spec), nil
+		return w, name, nil
 	}
-	return nil, "", usagef("warehouse %q: want duckdb:PATH or postgres://user@host/db", redactURL(spec))
-}
-
-// redactURL hides a URL's password.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if err != nil {
-			return "(unparseable URL)"
-		}
-		return s
-	}
-	return u.Redacted()
+	return nil, name, a.validateWarehouse(false)
 }
 
 // openSource opens the source a spec names: s3://bucket/prefix,
 // https://host/prefix/ (or http://), or a local folder.
+// Its errors never carry the spec's secrets.
 func (a *app) openSource(ctx context.Context, spec string) (animetl.Source, error) {
+	src, err := a.openSourceSpec(ctx, spec)
+	return src, animetl.RedactError(err, spec)
+}
+
+func (a *app) openSourceSpec(ctx context.Context, spec string) (animetl.Source, error) {
+	if err := validateSourceSpec(spec); err != nil {
+		return nil, err
+	}
 	switch {
-	case spec == "":
-		return nil, usagef("no source: give --source or set ANIMETL_SOURCE")
 	case strings.HasPrefix(spec, "s3://"):
 		return a.s3Source(ctx, spec)
 	case strings.HasPrefix(spec, "https://"), strings.HasPrefix(spec, "http://"):
@@ -322,7 +328,7 @@ func (a *app) openSource(ctx context.Context, spec string) (animetl.Source, erro
 	}
 	src, err := local.New(spec)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError{fmt.Errorf("--source: %w", err)}
 	}
 	return src, nil
 }

@@ -45,6 +45,9 @@ watching right now?".`,
 
 func (a *app) demo(cmd *cobra.Command, f demoFlags) error {
 	ctx := cmd.Context()
+	if err := firstError(intIn("rows", f.rows, 1, maxDemoRows), a.validateWarehouse(true)); err != nil {
+		return err
+	}
 	dir := f.data
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "animetl-demo-")
@@ -75,7 +78,9 @@ func (a *app) demo(cmd *cobra.Command, f demoFlags) error {
 	defer wh.Close()
 	fmt.Fprintf(out, "2. Running extract -> clean -> load -> checks -> publish into %s\n\n", whName)
 	bar, _ := newProgress(a.stderr, "auto")
-	sum, err := pipeline.Run(ctx, pipeline.Config{Source: src, Warehouse: wh, WarehouseName: whName, Logger: a.log, Progress: bar.update})
+	cfg := pipeline.DefaultConfig()
+	cfg.Source, cfg.Warehouse, cfg.WarehouseName, cfg.Logger, cfg.Progress = src, wh, whName, a.log, bar.update
+	sum, err := pipeline.Run(ctx, cfg)
 	bar.finish()
 	if sum != nil {
 		printSummary(out, sum)
@@ -100,7 +105,7 @@ func (a *app) demo(cmd *cobra.Command, f demoFlags) error {
 	if _, err := writeRows(out, rows, "table"); err != nil {
 		return exitError{code: exitFailed, err: err}
 	}
-	fmt.Fprintf(out, "\nNext: animetl query --sql 'SELECT * FROM etl_reject WHERE run_id = ''%s''' --warehouse %s\n", sum.RunID, a.wh.warehouse)
+	fmt.Fprintf(out, "\nNext: animetl query --sql 'SELECT * FROM etl_reject WHERE run_id = ''%s''' --warehouse '%s'\n", sum.RunID, whName)
 	return nil
 }
 

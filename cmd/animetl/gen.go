@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,11 +44,8 @@ conflicting repeats, blank, short, long and non-numeric lines).`,
   animetl gen --out ./data --delta 2026-11-29 --rows 80000 --deletes 8000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.out == "" {
-				return usagef("--out is required")
-			}
-			if f.rows < 0 {
-				return usagef("rows %d: want 0 or more", f.rows)
+			if err := a.validateGen(cmd, f); err != nil {
+				return err
 			}
 			return a.gen(cmd, f)
 		},
@@ -64,6 +62,44 @@ conflicting repeats, blank, short, long and non-numeric lines).`,
 	fl.Float64Var(&f.changed, "changed-share", synth.DefaultChangedShare, "with --delta: share of the delta's lines that change existing entries")
 	a.sourceFlags(cmd)
 	return cmd
+}
+
+// validateGen checks every flag of gen, and that the flags of a delta and
+// those of a new set are not mixed.
+func (a *app) validateGen(cmd *cobra.Command, f genFlags) error {
+	if f.out == "" {
+		return usagef("--out is required")
+	}
+	if err := firstError(atLeast("rows", f.rows, 0), a.validateSource()); err != nil {
+		return err
+	}
+	changed := cmd.Flags().Changed
+	if f.delta == "" {
+		for _, name := range []string{"deletes", "changed-share"} {
+			if changed(name) {
+				return usagef("--%s applies only with --delta", name)
+			}
+		}
+		return firstError(
+			intIn("anime", f.anime, 1, synth.MaxAnime),
+			oneOf("layout", f.layout, string(synth.LayoutPublic), string(synth.LayoutIndexed)),
+			share("defect-rate", f.defectRate, true),
+		)
+	}
+	for _, name := range []string{"anime", "layout", "defect-rate"} {
+		if changed(name) {
+			return usagef("--%s does not apply with --delta: a delta follows the set in --out", name)
+		}
+	}
+	if d, err := time.Parse(time.DateOnly, f.delta); err != nil || d.Format(time.DateOnly) != f.delta {
+		return usagef("--delta %q: want a day as YYYY-MM-DD", f.delta)
+	}
+	if math.IsNaN(f.changed) || f.changed <= 0 || f.changed > 1 {
+		// synth reads a share of 0 as its default: refuse it rather than
+		// silently change it.
+		return usagef("--changed-share %v: want a share above 0, at most 1", f.changed)
+	}
+	return atLeast("deletes", f.deletes, 0)
 }
 
 // gen writes the set into a folder, or into a temporary folder that is

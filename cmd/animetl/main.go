@@ -66,14 +66,28 @@ func main() {
 	os.Exit(code)
 }
 
-// execute runs the CLI with args and returns the exit code.
+// execute runs the CLI with args and returns the exit code. A command
+// given --json prints exactly one JSON object on stdout whatever the exit,
+// flag errors included.
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
 	root := app.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	code := exitCode(stderr, err)
+	if rep := app.reports[cmd]; rep != nil && (err != nil || app.finished) && wantsJSON(cmd, args, !isFlagError(err)) {
+		if jerr := writeJSON(stdout, rep(code, err)); jerr != nil {
+			fmt.Fprintln(stderr, "animetl:", jerr)
+			return exitFailed
+		}
+	}
+	return code
+}
+
+// exitCode prints err on stderr and returns the exit code it means.
+func exitCode(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}

@@ -51,6 +51,14 @@ read-only transaction on PostgreSQL and on a read-only handle on DuckDB.`,
 }
 
 func (a *app) query(cmd *cobra.Command, f queryFlags, args []string) error {
+	if err := firstError(
+		atLeast("limit", f.limit, 1),
+		atLeast("min-ratings", f.minRatings, 0),
+		oneOf("format", f.format, "table", "csv", "json"),
+		a.validateWarehouse(false),
+	); err != nil {
+		return err
+	}
 	var q string
 	var qargs []any
 	switch {
@@ -60,12 +68,7 @@ func (a *app) query(cmd *cobra.Command, f queryFlags, args []string) error {
 		q = f.sql
 	case len(args) == 0:
 		return usagef("name a question (top-rated, most-watched) or give --sql")
-	case f.limit < 1:
-		return usagef("limit %d: want 1 or more", f.limit)
 	case args[0] == "top-rated":
-		if f.minRatings < 0 {
-			return usagef("min-ratings %d: want 0 or more", f.minRatings)
-		}
 		q, _ = schema.Query("top_rated")
 		qargs = []any{f.minRatings, f.limit}
 	case args[0] == "most-watched":
@@ -73,9 +76,6 @@ func (a *app) query(cmd *cobra.Command, f queryFlags, args []string) error {
 		qargs = []any{f.limit}
 	default:
 		return usagef("unknown question %q: want top-rated or most-watched", args[0])
-	}
-	if f.format != "table" && f.format != "csv" && f.format != "json" {
-		return usagef("format %q: want table, csv or json", f.format)
 	}
 	ctx := cmd.Context()
 	wh, _, err := a.openWarehouse(ctx)

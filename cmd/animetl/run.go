@@ -19,6 +19,7 @@ type runFlags struct {
 	mode          string
 	maxRejectRate float64
 	maxDrift      float64
+	maxShrink     float64
 	maxDeltaAge   int
 	backfill      string
 	batchSize     int
@@ -56,35 +57,55 @@ with its file, line number, reason and raw text.`,
 	fl.StringVar(&f.backfill, "backfill", "", "FROM:TO (YYYY-MM-DD, either side optional): apply only the delta days in this range, in order")
 	fl.Float64Var(&f.maxRejectRate, "max-reject-rate", quality.DefaultMaxRejectRate, "fail the run when more than this share of lines is rejected")
 	fl.Float64Var(&f.maxDrift, "max-drift", quality.DefaultMaxDrift, "warn when a table's size moved more than this share since the previous run")
+	fl.Float64Var(&f.maxShrink, "max-shrink", quality.DefaultMaxShrink, "fail the run when a published table would lose more than this share of its rows since the previous run (1 allows any)")
 	fl.IntVar(&f.maxDeltaAge, "max-delta-age", quality.DefaultMaxDeltaAgeDays, "warn when the newest applied daily delta is older than this many days")
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
-	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior)")
-	fl.BoolVar(&f.json, "json", false, "print exactly one JSON summary object on stdout")
+	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
+	fl.BoolVar(&f.json, "json", false, "print exactly one JSON summary object on stdout, whatever the exit")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
-	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-delta-age", "batch-size", "parse-workers", "prior-ratings", "progress")
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings", "progress")
 	a.warehouseFlags(cmd, true)
 	a.sourceFlags(cmd)
+	a.reports[cmd] = func(code int, err error) any {
+		if a.summary == nil {
+			return a.runFailure(&f, code, err)
+		}
+		return runReport{RunSummary: a.summary, ExitCode: code}
+	}
 	return cmd
+}
+
+// validate checks every flag of run before anything is opened.
+func (a *app) validateRun(f runFlags) (pipeline.Backfill, error) {
+	var bf pipeline.Backfill
+	err := firstError(
+		validateSourceSpec(f.source),
+		oneOf("mode", f.mode, string(animetl.ModeFull), string(animetl.ModeIncremental)),
+		share("max-reject-rate", f.maxRejectRate, false),
+		positive("max-drift", f.maxDrift),
+		share("max-shrink", f.maxShrink, false),
+		intIn("max-delta-age", f.maxDeltaAge, 1, maxDeltaAgeDays),
+		intIn("batch-size", f.batchSize, 1, maxBatchSize),
+		intIn("parse-workers", f.parseWorkers, 0, maxWorkers),
+		intIn("prior-ratings", f.priorRatings, 1, maxPriorRatings),
+		oneOf("progress", f.progress, "auto", "always", "never"),
+		a.validateWarehouse(true),
+		a.validateSource(),
+	)
+	if err == nil && f.backfill != "" {
+		if bf, err = pipeline.ParseBackfill(f.backfill); err != nil {
+			err = usageError{err}
+		}
+	}
+	return bf, err
 }
 
 func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	ctx := cmd.Context()
-	if f.maxRejectRate < 0 || f.maxRejectRate > 1 {
-		return usagef("max-reject-rate %v: want a share between 0 and 1", f.maxRejectRate)
-	}
-	if f.mode != string(animetl.ModeFull) && f.mode != string(animetl.ModeIncremental) {
-		return usagef("mode %q: want full or incremental", f.mode)
-	}
-	var bf pipeline.Backfill
-	if f.backfill != "" {
-		var err error
-		if bf, err = pipeline.ParseBackfill(f.backfill); err != nil {
-			return usageError{err}
-		}
-	}
-	if f.maxDrift <= 0 || f.maxDeltaAge < 1 {
-		return usagef("max-drift %v, max-delta-age %d: want positive values", f.maxDrift, f.maxDeltaAge)
+	bf, err := a.validateRun(f)
+	if err != nil {
+		return err
 	}
 	src, err := a.openSource(ctx, f.source)
 	if err != nil {
@@ -99,22 +120,20 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	sum, err := pipeline.Run(ctx, pipeline.Config{
-		Source: src, Warehouse: wh, WarehouseName: whName,
-		Mode: animetl.Mode(f.mode), MaxRejectRate: f.maxRejectRate, Backfill: bf,
-		MaxDrift: f.maxDrift, MaxDeltaAgeDays: f.maxDeltaAge,
-		PriorRatings: f.priorRatings, BatchSize: f.batchSize, ParseWorkers: f.parseWorkers,
-		Logger: a.log, Progress: bar.update,
-	})
+	cfg := pipeline.DefaultConfig()
+	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, whName
+	cfg.Mode, cfg.Backfill = animetl.Mode(f.mode), bf
+	cfg.MaxRejectRate, cfg.MaxDrift, cfg.MaxDeltaAgeDays = f.maxRejectRate, f.maxDrift, f.maxDeltaAge
+	cfg.MaxShrink = f.maxShrink
+	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
+	cfg.Logger, cfg.Progress = a.log, bar.update
+	sum, err := pipeline.Run(ctx, cfg)
 	bar.finish()
 	if sum == nil { // rejected before it started
 		return err
 	}
-	if f.json {
-		if jerr := writeJSON(a.stdout, sum); jerr != nil {
-			return jerr
-		}
-	} else {
+	a.summary, a.finished = sum, true
+	if !f.json {
 		printSummary(a.stdout, sum)
 	}
 	if err != nil {
@@ -126,9 +145,11 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	return nil
 }
 
+// writeJSON prints v indented, with & < > as they are (URLs stay readable).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

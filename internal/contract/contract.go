@@ -120,7 +120,8 @@ func CopyDir(t testing.TB, src string) string {
 	return dst
 }
 
-// RunDir runs the pipeline on a folder.
+// RunDir runs the pipeline on a folder; a maxRejectRate of 0 means the
+// default (pipeline.DefaultConfig).
 func RunDir(t testing.TB, wh animetl.Warehouse, dir string, maxRejectRate float64) (*animetl.RunSummary, error) {
 	t.Helper()
 	src, err := local.New(dir)
@@ -130,13 +131,17 @@ func RunDir(t testing.TB, wh animetl.Warehouse, dir string, maxRejectRate float6
 	return RunFrom(t, wh, src, maxRejectRate)
 }
 
-// RunFrom runs the pipeline on a source.
+// RunFrom runs the pipeline on a source; a maxRejectRate of 0 means the
+// default.
 func RunFrom(t testing.TB, wh animetl.Warehouse, src animetl.Source, maxRejectRate float64) (*animetl.RunSummary, error) {
 	t.Helper()
-	return pipeline.Run(context.Background(), pipeline.Config{
-		Source: src, Warehouse: wh, WarehouseName: wh.Dialect(), MaxRejectRate: maxRejectRate,
-		BatchSize: 1000, // several batches even on small data
-	})
+	cfg := pipeline.DefaultConfig()
+	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, wh.Dialect()
+	if maxRejectRate != 0 { // 0 keeps the default in these helpers
+		cfg.MaxRejectRate = maxRejectRate
+	}
+	cfg.BatchSize = 1000 // several batches even on small data
+	return pipeline.Run(context.Background(), cfg)
 }
 
 // MustRun runs the pipeline and fails the test unless the run succeeded.

@@ -112,9 +112,10 @@ func RunMode(t testing.TB, wh animetl.Warehouse, dir string, mode animetl.Mode, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pipeline.Run(context.Background(), pipeline.Config{
-		Source: src, Warehouse: wh, WarehouseName: wh.Dialect(), Mode: mode, Backfill: bf, BatchSize: 1000,
-	})
+	cfg := pipeline.DefaultConfig()
+	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, wh.Dialect()
+	cfg.Mode, cfg.Backfill, cfg.BatchSize = mode, bf, 1000
+	return pipeline.Run(context.Background(), cfg)
 }
 
 func mustMode(t testing.TB, wh animetl.Warehouse, dir string, mode animetl.Mode, bf pipeline.Backfill) *animetl.RunSummary {

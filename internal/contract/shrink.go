@@ -46,12 +46,10 @@ func testShrink(t *testing.T, newStore NewStore) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		limits := quality.DefaultLimits()
-		limits.MaxShrink = maxShrink
-		return pipeline.Run(context.Background(), pipeline.Config{
-			Source: src, Warehouse: wh, WarehouseName: wh.Dialect(),
-			Checks: quality.Defaults(limits),
-		})
+		cfg := pipeline.DefaultConfig()
+		cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, wh.Dialect()
+		cfg.MaxShrink = maxShrink
+		return pipeline.Run(context.Background(), cfg)
 	}
 	sum, err := run(quality.DefaultMaxShrink)
 	if !errors.Is(err, animetl.ErrChecks) || !strings.Contains(err.Error(), "table_shrink") {
