@@ -203,7 +203,7 @@ func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows,
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: query: %w", err)
 	}
-	return newRows(rows)
+	return newRows(rows, nil)
 }
 
 // AddFile registers a source file in etl_file.

@@ -140,11 +140,20 @@ func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.R
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, q, args...)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: query: %w", err)
 	}
-	return newRows(rows)
+	if err := checkReadOnly(conn, q); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("duckdb: query: %w", err)
+	}
+	return newRows(rows, conn.Close)
 }
 
 func (w *Warehouse) reader() (*sql.DB, error) {
@@ -167,9 +176,9 @@ func (w *Warehouse) reader() (*sql.DB, error) {
 		w.ro.Close()
 		w.ro = nil
 	}
-	c, err := w.connector(w.opts.Path, true)
+	c, err := duck.NewConnector(w.readDSN(w.opts.Path), nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("duckdb: open %s read-only: %w", w.opts.Path, err)
 	}
 	db := sql.OpenDB(c)
 	if err := db.Ping(); err != nil {
