@@ -13,24 +13,22 @@ import (
 	"github.com/animetl/animetl"
 )
 
-// readDSN is the DSN of a read handle on the published file at path. Besides
-// READ_ONLY (no writes to the database), it shuts every other door a query
-// could open: no file, network or extension access (so no COPY TO, no
-// read_csv of /etc/shadow, no ATTACH, INSTALL or LOAD), and a locked
-// configuration, so no SET can open them again. The settings are startup
-// options, so they hold for every connection of the handle.
-func (w *Warehouse) readDSN(path string) string {
+// readDSN is the DSN of the in-memory instance a read handle attaches the
+// published file to: no extension installed or loaded on demand, spills in
+// PATH.tmp as a file-backed instance would. openReader then shuts the other
+// doors a query could open for the whole instance: no file, network or
+// extension access (so no COPY TO, no read_csv of /etc/shadow, no ATTACH,
+// INSTALL or LOAD), and a locked configuration, so no SET can open them again.
+func (w *Warehouse) readDSN() string {
 	v := url.Values{}
-	v.Set("access_mode", "READ_ONLY")
 	v.Set("memory_limit", w.opts.MemoryLimit)
 	if w.opts.Threads > 0 {
 		v.Set("threads", strconv.Itoa(w.opts.Threads))
 	}
-	v.Set("enable_external_access", "false")
+	v.Set("temp_directory", w.opts.Path+".tmp")
 	v.Set("autoinstall_known_extensions", "false")
 	v.Set("autoload_known_extensions", "false")
-	v.Set("lock_configuration", "true")
-	return path + "?" + v.Encode()
+	return ":memory:?" + v.Encode()
 }
 
 // checkReadOnly refuses q unless it is exactly one SELECT statement. The
