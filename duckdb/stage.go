@@ -357,10 +357,42 @@ func ptr[T any](p *T) any {
 	return *p
 }
 
-// LoadRejects appends rejects to the stage's etl_reject.
+// rejectFlushBytes bounds the raw text a reject appender holds before it
+// flushes. DuckDB's appender buffers up to 204,800 rows in memory before it
+// writes them to the table, so a flood of long rejected lines (up to
+// MaxRawBytes each) grew memory with their count; flushing by size keeps
+// the reject path's memory flat whatever the count.
+const rejectFlushBytes = 8 << 20
+
+// LoadRejects appends rejects to the stage's etl_reject, flushing every
+// rejectFlushBytes of raw text.
 func (s *stage) LoadRejects(ctx context.Context, in <-chan []animetl.RowError) error {
 	run := s.run.ID
-	return appendAll(ctx, s, "", "etl_reject", in, func(a *duck.Appender, e animetl.RowError) error {
-		return a.AppendRow(run, e.File, e.Line, string(e.Kind), nullString(e.Column), e.Reason, e.Raw)
-	})
+	apps, done, err := s.appenders(ctx, "", "etl_reject")
+	if err != nil {
+		return err
+	}
+	held := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return done(ctx.Err())
+		case batch, ok := <-in:
+			if !ok {
+				return done(nil)
+			}
+			for _, e := range batch {
+				if err := apps[0].AppendRow(run, e.File, e.Line, string(e.Kind), nullString(e.Column), e.Reason, e.Raw); err != nil {
+					return done(fmt.Errorf("duckdb: append etl_reject: %w", err))
+				}
+				held += len(e.Raw) + len(e.Reason) + len(e.File) + 64
+			}
+			if held >= rejectFlushBytes {
+				if err := apps[0].Flush(); err != nil {
+					return done(fmt.Errorf("duckdb: flush etl_reject: %w", err))
+				}
+				held = 0
+			}
+		}
+	}
 }
