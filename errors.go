@@ -21,6 +21,9 @@ var (
 	ErrLocked = errors.New("warehouse locked by another run")
 	// ErrNotFound means the warehouse has no published data yet.
 	ErrNotFound = errors.New("not found")
+	// ErrReadOnly means a statement given to a read-only query would write,
+	// change a setting, or reach outside the warehouse; it did not run.
+	ErrReadOnly = errors.New("read-only: only a single SELECT may run")
 	// ErrConfig means a setting is invalid; the message names the field and value.
 	ErrConfig = errors.New("invalid configuration")
 )

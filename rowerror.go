@@ -18,12 +18,18 @@ const (
 )
 
 // MaxRawBytes bounds the raw text kept with a reject. Longer raw records are
-// cut at a rune boundary and end with RawTruncatedMark, so a runaway quoted
-// field cannot blow up the reject table.
-const MaxRawBytes = 64 << 10
+// cut at a rune boundary and end with a mark saying how long they were
+// ("…[cut, 2000000 bytes]"), so neither a runaway quoted field nor a million
+// long bad lines can blow up the reject table or a warehouse's memory.
+const MaxRawBytes = 4 << 10
 
-// RawTruncatedMark ends a raw text that was cut to MaxRawBytes.
-const RawTruncatedMark = "…[truncated]"
+// MaxRawText bounds the length of a raw text as stored: MaxRawBytes plus
+// the cut mark.
+const MaxRawText = MaxRawBytes + len(rawCutMark) + 20
+
+// rawCutMark ends a raw text that was cut to MaxRawBytes; %d is the length
+// of the whole raw record in bytes.
+const rawCutMark = "…[cut, %d bytes]"
 
 // RowError is a bad source line: data, not an exception. It is counted in the
 // run, stored in etl_reject with its file, line and reason, and the run goes on.
@@ -50,6 +56,7 @@ func (e *RowError) Error() string {
 // accepts it as text.
 func ClipRaw(raw []byte) string {
 	cut := false
+	whole := len(raw)
 	if len(raw) > MaxRawBytes {
 		n := MaxRawBytes
 		for n > 0 && !utf8.RuneStart(raw[n]) {
@@ -61,7 +68,7 @@ func ClipRaw(raw []byte) string {
 	s := strings.ToValidUTF8(string(raw), "\uFFFD")
 	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 	if cut {
-		s += RawTruncatedMark
+		s += fmt.Sprintf(rawCutMark, whole)
 	}
 	return s
 }

@@ -159,7 +159,7 @@ func (s *sink) reject(e *animetl.RowError) error {
 	if e.File != s.file || e.Reason == "" || (e.Kind != animetl.KindReject && e.Kind != animetl.KindDuplicate) {
 		s.t.Fatalf("incomplete reject %+v", e)
 	}
-	if !utf8.ValidString(e.Raw) || strings.IndexByte(e.Raw, 0) >= 0 || len(e.Raw) > animetl.MaxRawBytes+len(animetl.RawTruncatedMark) {
+	if !utf8.ValidString(e.Raw) || strings.IndexByte(e.Raw, 0) >= 0 || len(e.Raw) > animetl.MaxRawText {
 		s.t.Fatalf("raw of line %d is not storable text: %q", e.Line, e.Raw)
 	}
 	return nil

@@ -3,9 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/animetl/animetl"
@@ -231,13 +229,17 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 		return fmt.Errorf("duckdb: publish %s: %w", s.w.opts.Path, err)
 	}
 	s.closed = true
+	// The stage carried the side ledger's failed runs; the published file
+	// now holds them.
+	if err := removeDB(s.w.runsPath()); err != nil {
+		s.log.Warn("removing the carried side ledger", animetl.LogError, err)
+	}
 	s.cleanup()
 	return nil
 }
 
-// Abort discards the stage and records the failed run in the published
-// file's ledger: a copy of the published file gets the run's ledger rows and
-// replaces it, so the published data stays exactly as it was.
+// Abort discards the stage and records the failed run in the side ledger
+// (PATH.runs); the published file is left exactly as it was.
 func (s *stage) Abort(ctx context.Context, sum *animetl.RunSummary) error {
 	if s.closed {
 		return nil
@@ -252,68 +254,6 @@ func (s *stage) Abort(ctx context.Context, sum *animetl.RunSummary) error {
 	return err
 }
 
-func (s *stage) recordFailure(ctx context.Context, sum *animetl.RunSummary) error {
-	w := s.w
-	fail := w.failPath()
-	if err := removeDB(fail); err != nil {
-		return err
-	}
-	if _, err := os.Stat(w.opts.Path); err == nil {
-		if err := copyFile(w.opts.Path, fail); err != nil {
-			return fmt.Errorf("duckdb: copy published file: %w", err)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	c, err := w.connector(fail, false)
-	if err != nil {
-		return err
-	}
-	db := sql.OpenDB(c)
-	defer db.Close()
-	for _, q := range schema.Ops() {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("duckdb: ledger: %w", err)
-		}
-	}
-	// The stage's ledger rows of this run (files, rejects, checks) and of any
-	// abandoned run it recorded, when the stage file is readable.
-	if _, err := os.Stat(w.stagePath()); err == nil {
-		if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS st (READ_ONLY)", sqlString(w.stagePath()))); err == nil {
-			for _, q := range []string{
-				`INSERT INTO etl_run BY NAME SELECT * FROM st.etl_run r WHERE NOT EXISTS (SELECT 1 FROM etl_run e WHERE e.run_id = r.run_id)`,
-				`INSERT INTO etl_file BY NAME SELECT * FROM st.etl_file WHERE run_id = $1`,
-				`INSERT INTO etl_reject BY NAME SELECT * FROM st.etl_reject WHERE run_id = $1`,
-				`INSERT OR REPLACE INTO etl_check BY NAME SELECT * FROM st.etl_check WHERE run_id = $1`,
-			} {
-				if _, err := db.ExecContext(ctx, q, argsFor(q, []any{sum.RunID})...); err != nil {
-					s.log.Warn("copying the failed run's ledger rows", animetl.LogError, err)
-				}
-			}
-			db.ExecContext(ctx, "DETACH st")
-		} else {
-			s.log.Warn("the failed run's stage is unreadable; recording the run only", animetl.LogError, err)
-		}
-	}
-	t := sum.Totals()
-	if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO etl_run (run_id, mode, status, source, host, pid, started_at, finished_at,
-		rows_read, rows_loaded, rows_rejected, rows_duplicate, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sum.RunID, string(sum.Mode), string(sum.Status), s.run.Source, s.run.Host, int32(s.run.PID), sum.StartedAt,
-		sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate, nullString(sum.Error)); err != nil {
-		return fmt.Errorf("duckdb: record failed run: %w", err)
-	}
-	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return fmt.Errorf("duckdb: checkpoint ledger: %w", err)
-	}
-	if err := db.Close(); err != nil {
-		return err
-	}
-	if err := replaceFile(fail, w.opts.Path); err != nil {
-		return fmt.Errorf("duckdb: record failed run: %w", err)
-	}
-	return nil
-}
-
 // discard drops a stage that never started.
 func (s *stage) discard() {
 	s.closed = true
@@ -326,7 +266,7 @@ func (s *stage) discard() {
 
 // cleanup removes the stage's files and releases the lock.
 func (s *stage) cleanup() {
-	for _, p := range []string{s.w.stagePath(), s.w.scratchPath(), s.w.failPath()} {
+	for _, p := range []string{s.w.stagePath(), s.w.scratchPath(), s.w.runsPath() + ".new"} {
 		if err := removeDB(p); err != nil {
 			s.log.Warn("removing run files", animetl.LogError, err)
 		}

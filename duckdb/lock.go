@@ -58,19 +58,27 @@ func acquireLock(ctx context.Context, path string, timeout time.Duration, me ani
 		wait = min(wait*2, time.Second)
 	}
 	prev, _ := readHolder(f)
-	b, _ := json.Marshal(me)
-	if err := f.Truncate(0); err == nil {
-		_, err = f.WriteAt(b, 0)
-		if err == nil {
-			err = f.Sync()
-		}
-	}
-	if err != nil {
+	if err := writeHolder(f, me); err != nil {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 		return nil, nil, fmt.Errorf("duckdb: write lock %s: %w", path, err)
 	}
 	return &fileLock{f: f}, prev, nil
+}
+
+// writeHolder replaces the lock file's content with me, durably.
+func writeHolder(f *os.File, me animetl.LockHolder) error {
+	b, err := json.Marshal(me)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(b, 0); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 func readHolder(f *os.File) (*animetl.LockHolder, error) {

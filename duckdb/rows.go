@@ -13,18 +13,23 @@ import (
 // rows adapts *sql.Rows to animetl.Rows with driver-neutral values.
 type rows struct {
 	r    *sql.Rows
+	done func() error // after r is closed: returns its connection
 	cols []string
 	vals []any
 	ptrs []any
 }
 
-func newRows(r *sql.Rows) (*rows, error) {
+// newRows wraps r; done, when not nil, runs once r is closed.
+func newRows(r *sql.Rows, done func() error) (*rows, error) {
 	cols, err := r.Columns()
 	if err != nil {
 		r.Close()
+		if done != nil {
+			done()
+		}
 		return nil, fmt.Errorf("duckdb: columns: %w", err)
 	}
-	out := &rows{r: r, cols: cols, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
+	out := &rows{r: r, done: done, cols: cols, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
 	for i := range out.vals {
 		out.ptrs[i] = &out.vals[i]
 	}
@@ -34,7 +39,18 @@ func newRows(r *sql.Rows) (*rows, error) {
 func (r *rows) Columns() []string { return r.cols }
 func (r *rows) Next() bool        { return r.r.Next() }
 func (r *rows) Err() error        { return r.r.Err() }
-func (r *rows) Close() error      { return r.r.Close() }
+
+// Close closes the result set, then runs done once.
+func (r *rows) Close() error {
+	err := r.r.Close()
+	if r.done != nil {
+		if derr := r.done(); err == nil {
+			err = derr
+		}
+		r.done = nil
+	}
+	return err
+}
 
 // Values returns the current row: integers as int64, decimals as float64.
 func (r *rows) Values() ([]any, error) {

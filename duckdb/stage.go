@@ -26,6 +26,7 @@ type stage struct {
 	w    *Warehouse
 	run  animetl.RunInfo
 	lock *fileLock
+	dead *animetl.LockHolder // the run that died holding the lock, if any
 	db   *sql.DB
 	log  *slog.Logger
 
@@ -67,7 +68,7 @@ func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Sta
 
 func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 	w := s.w
-	for _, p := range []string{w.stagePath(), w.scratchPath(), w.failPath()} {
+	for _, p := range []string{w.stagePath(), w.scratchPath(), w.runsPath() + ".new"} {
 		if err := removeDB(p); err != nil {
 			return fmt.Errorf("duckdb: clear leftovers of an earlier run: %w", err)
 		}
@@ -92,16 +93,15 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 	if err := s.execAll(ctx, schema.Ops()); err != nil {
 		return err
 	}
-	if !incremental {
-		if err := s.carryLedger(ctx, w.opts.Path); err != nil {
-			return err
-		}
+	if err := s.carryLedger(ctx, !incremental); err != nil {
+		return err
 	}
 	if dead != nil {
+		s.dead = dead
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO etl_run (run_id, mode, status, host, pid, started_at, finished_at, error)
-			SELECT ?, 'unknown', ?, ?, ?, ?, ?, 'the process died before the run finished; nothing was published'
+			SELECT ?, 'unknown', ?, ?, ?, ?, ?, ?
 			WHERE NOT EXISTS (SELECT 1 FROM etl_run WHERE run_id = ?)`,
-			dead.RunID, string(animetl.StatusAbandoned), dead.Host, int32(dead.PID), dead.StartedAt, time.Now().UTC(), dead.RunID); err != nil {
+			dead.RunID, string(animetl.StatusAbandoned), dead.Host, int32(dead.PID), dead.StartedAt, time.Now().UTC(), abandonedError, dead.RunID); err != nil {
 			return fmt.Errorf("duckdb: record abandoned run: %w", err)
 		}
 	}
@@ -114,36 +114,6 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 		return fmt.Errorf("duckdb: attach scratch: %w", err)
 	}
 	return s.execAll(ctx, schema.Load(s.params))
-}
-
-// carryLedger copies the ledger of the database at path (when it exists)
-// into the stage, so the new file carries the whole run history.
-func (s *stage) carryLedger(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS prev (READ_ONLY)", sqlString(path))); err != nil {
-		return fmt.Errorf("duckdb: attach published %s: %w", path, err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH prev")
-	for _, t := range schema.OpsTables {
-		var n int
-		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' AND table_name = ?`, t).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			continue
-		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM prev.%s", t, t)); err != nil {
-			return fmt.Errorf("duckdb: carry %s: %w", t, err)
-		}
-	}
-	return nil
 }
 
 func sqlString(s string) string {
@@ -203,7 +173,7 @@ func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows,
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: query: %w", err)
 	}
-	return newRows(rows)
+	return newRows(rows, nil)
 }
 
 // AddFile registers a source file in etl_file.
@@ -387,10 +357,42 @@ func ptr[T any](p *T) any {
 	return *p
 }
 
-// LoadRejects appends rejects to the stage's etl_reject.
+// rejectFlushBytes bounds the raw text a reject appender holds before it
+// flushes. DuckDB's appender buffers up to 204,800 rows in memory before it
+// writes them to the table, so a flood of long rejected lines (up to
+// MaxRawBytes each) grew memory with their count; flushing by size keeps
+// the reject path's memory flat whatever the count.
+const rejectFlushBytes = 8 << 20
+
+// LoadRejects appends rejects to the stage's etl_reject, flushing every
+// rejectFlushBytes of raw text.
 func (s *stage) LoadRejects(ctx context.Context, in <-chan []animetl.RowError) error {
 	run := s.run.ID
-	return appendAll(ctx, s, "", "etl_reject", in, func(a *duck.Appender, e animetl.RowError) error {
-		return a.AppendRow(run, e.File, e.Line, string(e.Kind), nullString(e.Column), e.Reason, e.Raw)
-	})
+	apps, done, err := s.appenders(ctx, "", "etl_reject")
+	if err != nil {
+		return err
+	}
+	held := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return done(ctx.Err())
+		case batch, ok := <-in:
+			if !ok {
+				return done(nil)
+			}
+			for _, e := range batch {
+				if err := apps[0].AppendRow(run, e.File, e.Line, string(e.Kind), nullString(e.Column), e.Reason, e.Raw); err != nil {
+					return done(fmt.Errorf("duckdb: append etl_reject: %w", err))
+				}
+				held += len(e.Raw) + len(e.Reason) + len(e.File) + 64
+			}
+			if held >= rejectFlushBytes {
+				if err := apps[0].Flush(); err != nil {
+					return done(fmt.Errorf("duckdb: flush etl_reject: %w", err))
+				}
+				held = 0
+			}
+		}
+	}
 }

@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
@@ -41,6 +40,9 @@ type Options struct {
 	Threads int
 	// LockTimeout is how long a run waits for another run's lock.
 	LockTimeout time.Duration
+	// LedgerKeepDays is how long the rejects and checks of a run stay in
+	// the ledger (etl_run keeps every run); 0 means DefaultLedgerKeepDays.
+	LedgerKeepDays int
 	// Logger receives the adapter's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -52,6 +54,8 @@ const (
 	// no cost in time measured there.
 	DefaultMemoryLimit = "192MB"
 	DefaultLockTimeout = 30 * time.Second
+	// DefaultLedgerKeepDays is how long a run's rejects and checks stay.
+	DefaultLedgerKeepDays = 90
 )
 
 // Warehouse is a DuckDB file warehouse.
@@ -60,8 +64,8 @@ type Warehouse struct {
 	log  *slog.Logger
 
 	mu    sync.Mutex
-	ro    *sql.DB // read-only handle on the published file
-	roIno uint64  // inode ro was opened on; a publish changes it
+	ro    *sql.DB   // read-only handle on the published file
+	roKey readerKey // the files ro was opened on; a publish or a failure changes it
 }
 
 // Open returns the warehouse at opts.Path. It creates the parent folder but
@@ -85,6 +89,12 @@ func Open(opts Options) (*Warehouse, error) {
 	if opts.Threads < 0 {
 		return nil, fmt.Errorf("duckdb: threads %d: want 0 or more: %w", opts.Threads, animetl.ErrConfig)
 	}
+	switch {
+	case opts.LedgerKeepDays < 0:
+		return nil, fmt.Errorf("duckdb: ledger keep days %d: want 0 (default %d) or more: %w", opts.LedgerKeepDays, DefaultLedgerKeepDays, animetl.ErrConfig)
+	case opts.LedgerKeepDays == 0:
+		opts.LedgerKeepDays = DefaultLedgerKeepDays
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -104,7 +114,6 @@ func (w *Warehouse) Path() string { return w.opts.Path }
 func (w *Warehouse) lockPath() string    { return w.opts.Path + ".lock" }
 func (w *Warehouse) stagePath() string   { return w.opts.Path + ".stage" }
 func (w *Warehouse) scratchPath() string { return w.opts.Path + ".scratch" }
-func (w *Warehouse) failPath() string    { return w.opts.Path + ".failed" }
 
 // connector opens a DuckDB database with the warehouse's settings.
 func (w *Warehouse) connector(path string, readOnly bool) (*duck.Connector, error) {
@@ -131,60 +140,6 @@ func (w *Warehouse) connector(path string, readOnly bool) (*duck.Connector, erro
 		return nil, fmt.Errorf("duckdb: open %s: %w", path, err)
 	}
 	return c, nil
-}
-
-// Query runs a statement on the published file, opened read-only. After a
-// publish the next query opens the new file.
-func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
-	db, err := w.reader()
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("duckdb: query: %w", err)
-	}
-	return newRows(rows)
-}
-
-func (w *Warehouse) reader() (*sql.DB, error) {
-	st, err := os.Stat(w.opts.Path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("duckdb: no published warehouse at %s (run `animetl run` first): %w", w.opts.Path, animetl.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("duckdb: %w", err)
-	}
-	ino := inode(st)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.ro != nil && w.roIno == ino {
-		return w.ro, nil
-	}
-	// duckdb-go caches database instances by path: the old handle must be
-	// closed before the path can open the newly published file.
-	if w.ro != nil {
-		w.ro.Close()
-		w.ro = nil
-	}
-	c, err := w.connector(w.opts.Path, true)
-	if err != nil {
-		return nil, err
-	}
-	db := sql.OpenDB(c)
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("duckdb: open %s read-only: %w", w.opts.Path, err)
-	}
-	w.ro, w.roIno = db, ino
-	return db, nil
-}
-
-func inode(st os.FileInfo) uint64 {
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return s.Ino
-	}
-	return uint64(st.ModTime().UnixNano())
 }
 
 // Close closes the read-only handle.

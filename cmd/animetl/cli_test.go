@@ -187,6 +187,29 @@ func TestQueryFormatsAndReadOnly(t *testing.T) {
 	if code, out, _ := cli(t, "query", "--sql", "SELECT count(*) AS n FROM anime", "--warehouse", wh, "--format", "csv"); code != exitOK || strings.Contains(out, "n\n0") {
 		t.Errorf("anime emptied by a read-only query? exit %d\n%s", code, out)
 	}
+	file := strings.TrimPrefix(wh, "duckdb:")
+	before, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(filepath.Dir(file), "secret.csv")
+	if err := os.WriteFile(secret, []byte("x\nsecret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"COPY (SELECT 'oops' AS x) TO '" + file + "' (FORMAT csv)",
+		"SELECT * FROM read_csv('" + secret + "')",
+		"ATTACH '" + secret + ".duckdb' AS o",
+		"SET enable_external_access = true",
+	} {
+		code, out, stderr := cli(t, "query", "--sql", q, "--warehouse", wh)
+		if code != exitFailed || strings.Contains(out, "secret") || stderr == "" {
+			t.Errorf("query --sql %q: exit %d, want %d with an error\n%s\n%s", q, code, exitFailed, out, stderr)
+		}
+	}
+	if after, err := os.ReadFile(file); err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("the warehouse changed under read-only queries (%d -> %d bytes)", len(before), len(after))
+	}
 	if code, out, stderr := cli(t, "check", "--warehouse", wh, "--json"); code != exitOK || !strings.Contains(out, `"status": "pass"`) {
 		t.Errorf("check: exit %d\n%s\n%s", code, out, stderr)
 	}

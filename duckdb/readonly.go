@@ -1,0 +1,81 @@
+package duckdb
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/animetl/animetl"
+)
+
+// readDSN is the DSN of the in-memory instance a read handle attaches the
+// published file to: no extension installed or loaded on demand, spills in
+// PATH.tmp as a file-backed instance would. openReader then shuts the other
+// doors a query could open for the whole instance: no file, network or
+// extension access (so no COPY TO, no read_csv of /etc/shadow, no ATTACH,
+// INSTALL or LOAD), and a locked configuration, so no SET can open them again.
+func (w *Warehouse) readDSN() string {
+	v := url.Values{}
+	v.Set("memory_limit", w.opts.MemoryLimit)
+	if w.opts.Threads > 0 {
+		v.Set("threads", strconv.Itoa(w.opts.Threads))
+	}
+	v.Set("temp_directory", w.opts.Path+".tmp")
+	v.Set("autoinstall_known_extensions", "false")
+	v.Set("autoload_known_extensions", "false")
+	return ":memory:?" + v.Encode()
+}
+
+// checkReadOnly refuses q unless it is exactly one SELECT statement. The
+// handle's settings already stop writes and reads outside the warehouse;
+// this says so plainly, before anything runs, and also stops what those
+// settings allow (CREATE TEMP, PRAGMA, EXPLAIN ANALYZE of a write). It
+// prepares q without running it: duckdb-go runs every statement but the
+// last of a multi-statement query while preparing it with a context, so the
+// context-free Prepare, which refuses more than one statement, is used.
+func checkReadOnly(conn *sql.Conn, q string) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("duckdb: query: unexpected driver connection %T", dc)
+		}
+		st, err := c.Prepare(q) //nolint:staticcheck // Prepare (no context) refuses multi-statement queries instead of running them
+		if err != nil {
+			if strings.Contains(err.Error(), "multi-statement") {
+				return fmt.Errorf("duckdb: query: more than one statement: %w", animetl.ErrReadOnly)
+			}
+			return fmt.Errorf("duckdb: query: %w", err)
+		}
+		defer st.Close()
+		ds, ok := st.(*duck.Stmt)
+		if !ok {
+			return fmt.Errorf("duckdb: query: unexpected driver statement %T", st)
+		}
+		typ, err := ds.StatementType()
+		if err != nil {
+			return fmt.Errorf("duckdb: query: %w", err)
+		}
+		if typ != duck.STATEMENT_TYPE_SELECT {
+			return fmt.Errorf("duckdb: query: %s statement refused: %w", statementName(q), animetl.ErrReadOnly)
+		}
+		return nil
+	})
+}
+
+// statementName is the first word of q, for the error message.
+func statementName(q string) string {
+	f := strings.Fields(q)
+	if len(f) == 0 {
+		return "empty"
+	}
+	w := strings.ToUpper(f[0])
+	if len(w) > 20 {
+		w = w[:20]
+	}
+	return w
+}

@@ -1,0 +1,57 @@
+package duckdb
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/animetl/animetl"
+)
+
+// TestLoadRejectsFlushesBySize: the reject appender writes rows out once it
+// holds rejectFlushBytes, rather than buffering them all until the load
+// ends, so what it holds in memory is bounded whatever the count. The rows
+// written are visible to another connection while the load goes on.
+func TestLoadRejectsFlushesBySize(t *testing.T) {
+	w, err := Open(Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx := context.Background()
+	st, err := w.Begin(ctx, animetl.RunInfo{ID: "r1", Mode: animetl.ModeFull, StartedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Abort(ctx, &animetl.RunSummary{RunID: "r1", Status: animetl.StatusFailed})
+	in := make(chan []animetl.RowError)
+	errc := make(chan error, 1)
+	go func() { errc <- st.LoadRejects(ctx, in) }()
+	raw := strings.Repeat("x", 2000)
+	const perBatch = 100
+	batches := 3 * rejectFlushBytes / (perBatch * len(raw))
+	for b := 0; b < batches; b++ {
+		batch := make([]animetl.RowError, perBatch)
+		for i := range batch {
+			batch[i] = animetl.RowError{File: "animelist.csv", Line: int64(b*perBatch + i), Reason: "too few fields", Raw: raw, Kind: animetl.KindReject}
+		}
+		in <- batch
+	}
+	in <- nil // the loader has taken the last batch before this one
+	rows, err := st.Query(ctx, "SELECT count(*) FROM etl_reject WHERE run_id = 'r1'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Next()
+	v, _ := rows.Values()
+	rows.Close()
+	if n := v[0].(int64); n < int64(2*rejectFlushBytes/len(raw)) {
+		t.Errorf("%d of %d rejects written while the load goes on: the appender buffers them all", n, batches*perBatch)
+	}
+	close(in)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
