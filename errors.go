@@ -1,6 +1,10 @@
 package animetl
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
 
 // Sentinel errors callers inspect with errors.Is. Adapters wrap them with
 // context ("s3: list s3://b/p: missing anime.csv: %w").
@@ -19,3 +23,54 @@ var (
 	// ErrConfig means a setting is invalid; the message names the field and value.
 	ErrConfig = errors.New("invalid configuration")
 )
+
+// MaxExcerptBytes bounds a piece of input quoted in an error or a reject
+// reason: a hostile file (a header that is the whole file, a runaway field)
+// must not paste itself into stderr and the run ledger.
+const MaxExcerptBytes = 200
+
+// MaxErrorBytes bounds a run's error as stored in etl_run.error and printed
+// in the summary.
+const MaxErrorBytes = 2 << 10
+
+// ClipMark ends a text that Excerpt or ClipError cut short.
+const ClipMark = "…"
+
+// Excerpt quotes input for an error message or a reject reason: Go-quoted
+// (so control bytes, NULs and invalid UTF-8 show as escapes), cut at a rune
+// boundary so that the quoted text stays within MaxExcerptBytes (plus its
+// quotes), and followed by ClipMark when cut.
+func Excerpt[T ~string | ~[]byte](b T) string {
+	s := string(b)
+	for n := MaxExcerptBytes; ; n /= 2 {
+		c, cut := cutAt(s, n)
+		q := strconv.Quote(c)
+		if len(q) <= MaxExcerptBytes+2 || n < 8 {
+			if cut {
+				q += ClipMark
+			}
+			return q
+		}
+	}
+}
+
+// ClipError bounds an error message to MaxErrorBytes, cut at a rune
+// boundary and marked with ClipMark, for the run ledger and the summary.
+func ClipError(msg string) string {
+	s, cut := cutAt(msg, MaxErrorBytes-len(ClipMark))
+	if cut {
+		s += ClipMark
+	}
+	return s
+}
+
+// cutAt cuts s to at most n bytes at a rune boundary and says whether it did.
+func cutAt(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
+}

@@ -142,7 +142,7 @@ func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.R
 	}
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("duckdb: query: %w", err)
+		return nil, fmt.Errorf("duckdb: %w", animetl.NewStatementError(q, err))
 	}
 	return newRows(rows)
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -159,7 +160,11 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 		if aerr := stage.Abort(actx, sum); aerr != nil {
 			log.Error("recording the failed run", animetl.LogError, aerr)
 		}
-		log.Error("run failed", animetl.LogError, err, animetl.LogDuration, time.Since(start).Round(time.Millisecond))
+		var se *animetl.StatementError
+		if errors.As(err, &se) {
+			log.Debug("failed statement", "statement", se.Statement)
+		}
+		log.Error("run failed", animetl.LogError, sum.Error, animetl.LogDuration, time.Since(start).Round(time.Millisecond))
 		return sum, err
 	}
 	t := sum.Totals()
@@ -171,7 +176,7 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 func fail(sum *animetl.RunSummary, err error) {
 	sum.Status = animetl.StatusFailed
 	sum.FinishedAt = time.Now().UTC()
-	sum.Error = err.Error()
+	sum.Error = animetl.ClipError(err.Error())
 }
 
 // build lists, loads, finalizes and checks the stage.
