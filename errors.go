@@ -14,6 +14,11 @@ var (
 	ErrMissingFile = errors.New("required source file missing")
 	// ErrHeader means a file's header lacks a required column or cannot be read.
 	ErrHeader = errors.New("bad header")
+	// ErrNoRows means a base file without which a run means nothing
+	// (anime.csv, watching_status.csv, the base animelist.csv) has a header
+	// and no data rows; the run fails naming the file. Empty delta files and
+	// an empty anime_with_synopsis.csv are fine.
+	ErrNoRows = errors.New("no data rows")
 	// ErrChecks means a quality check of error severity failed; nothing was published.
 	ErrChecks = errors.New("quality check failed")
 	// ErrLocked means another run holds the warehouse's run lock.
@@ -33,7 +38,7 @@ const MaxExcerptBytes = 200
 // in the summary.
 const MaxErrorBytes = 2 << 10
 
-// ClipMark ends a text that Excerpt or ClipError cut short.
+// ClipMark ends a text that Excerpt, FirstLine or OneLine cut short.
 const ClipMark = "…"
 
 // Excerpt quotes input for an error message or a reject reason: Go-quoted
@@ -54,15 +59,26 @@ func Excerpt[T ~string | ~[]byte](b T) string {
 	}
 }
 
-// ClipError bounds an error message to MaxErrorBytes, cut at a rune
-// boundary and marked with ClipMark, for the run ledger and the summary.
-func ClipError(msg string) string {
-	s, cut := cutAt(msg, MaxErrorBytes-len(ClipMark))
-	if cut {
-		s += ClipMark
+// OneLine presents err as one line of at most MaxErrorBytes: its first line,
+// cut at a rune boundary and marked with ClipMark when cut. A run's error
+// goes through it before it is printed or stored in etl_run.error, so a
+// driver's multi-line message (DuckDB's "Possible solutions" or "LINE 1:"
+// lines) cannot flood either. errors.Is and errors.As see through it; nil
+// stays nil.
+func OneLine(err error) error {
+	if err == nil {
+		return nil
 	}
-	return s
+	return &oneLineError{err: err}
 }
+
+type oneLineError struct{ err error }
+
+func (e *oneLineError) Error() string {
+	return FirstLine(e.err.Error(), MaxErrorBytes-len(ClipMark))
+}
+
+func (e *oneLineError) Unwrap() error { return e.err }
 
 // cutAt cuts s to at most n bytes at a rune boundary and says whether it did.
 func cutAt(s string, n int) (string, bool) {

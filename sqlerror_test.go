@@ -2,6 +2,7 @@ package animetl
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,7 @@ func TestStatementErrorIsOneLine(t *testing.T) {
 	}
 }
 
-func TestExcerptAndClipError(t *testing.T) {
+func TestExcerptAndOneLine(t *testing.T) {
 	if got := Excerpt("a,b"); got != `"a,b"` {
 		t.Errorf("Excerpt(short) = %s", got)
 	}
@@ -55,11 +56,18 @@ func TestExcerptAndClipError(t *testing.T) {
 	if !strings.HasSuffix(got, ClipMark) || len(got) > MaxExcerptBytes+2+len(ClipMark) {
 		t.Errorf("Excerpt(long) = %d bytes, ends %q", len(got), got[len(got)-8:])
 	}
-	msg := ClipError(strings.Repeat("ü", MaxErrorBytes))
-	if len(msg) > MaxErrorBytes || !strings.HasSuffix(msg, ClipMark) {
-		t.Errorf("ClipError: %d bytes", len(msg))
+	base := errors.New(strings.Repeat("ü", MaxErrorBytes) + "\nPossible solutions:\n* more memory")
+	err := OneLine(fmt.Errorf("finalize: %w", base))
+	if msg := err.Error(); len(msg) > MaxErrorBytes || !strings.HasSuffix(msg, ClipMark) || strings.Contains(msg, "\n") {
+		t.Errorf("OneLine: %d bytes", len(msg))
 	}
-	if ClipError("short") != "short" {
-		t.Error("ClipError cut a short message")
+	if !errors.Is(err, base) {
+		t.Error("OneLine hides the error from errors.Is")
+	}
+	if got := OneLine(errors.New("a: b\n\nLINE 1: x\n ^")).Error(); got != "a: b" {
+		t.Errorf("OneLine = %q", got)
+	}
+	if OneLine(nil) != nil {
+		t.Error("OneLine(nil) is not nil")
 	}
 }

@@ -119,7 +119,8 @@ func NewRunID(t time.Time) string {
 // with Status failed and the error). A failed run leaves the published
 // warehouse exactly as it was and records its failure where the warehouse
 // allows. Errors wrap animetl.ErrConfig, ErrLocked, ErrMissingFile,
-// ErrHeader or ErrChecks where those apply.
+// ErrHeader, ErrNoRows or ErrChecks where those apply; a run's error is one
+// line of at most animetl.MaxErrorBytes (animetl.OneLine).
 func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -140,8 +141,7 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 
 	stage, err := cfg.Warehouse.Begin(ctx, info)
 	if err != nil {
-		err = fmt.Errorf("begin run: %w", err)
-		fail(sum, err)
+		err = fail(sum, fmt.Errorf("begin run: %w", err))
 		log.Error("run failed", animetl.LogError, err)
 		return sum, err
 	}
@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 		}
 	}
 	if err != nil {
-		fail(sum, err)
+		err = fail(sum, err)
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.AbortTimeout)
 		defer cancel()
 		if aerr := stage.Abort(actx, sum); aerr != nil {
@@ -164,7 +164,7 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 		if errors.As(err, &se) {
 			log.Debug("failed statement", "statement", se.Statement)
 		}
-		log.Error("run failed", animetl.LogError, sum.Error, animetl.LogDuration, time.Since(start).Round(time.Millisecond))
+		log.Error("run failed", animetl.LogError, err, animetl.LogDuration, time.Since(start).Round(time.Millisecond))
 		return sum, err
 	}
 	t := sum.Totals()
@@ -173,10 +173,14 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 	return sum, nil
 }
 
-func fail(sum *animetl.RunSummary, err error) {
+// fail marks the run failed and returns its error as one bounded line
+// (animetl.OneLine), which is also the summary's Error.
+func fail(sum *animetl.RunSummary, err error) error {
+	err = animetl.OneLine(err)
 	sum.Status = animetl.StatusFailed
 	sum.FinishedAt = time.Now().UTC()
-	sum.Error = animetl.ClipError(err.Error())
+	sum.Error = err.Error()
+	return err
 }
 
 // build lists, loads, finalizes and checks the stage.
@@ -387,6 +391,9 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 	if err != nil {
 		return err
 	}
+	if rows == 0 && needsRows(fl) {
+		return fmt.Errorf("%s: %w", name, animetl.ErrNoRows)
+	}
 	n := cr.n.Load()
 	if fl.Info.Size >= 0 && n != fl.Info.Size {
 		return fmt.Errorf("%s: read %d bytes, the source listed %d: the object changed or was cut short", name, n, fl.Info.Size)
@@ -397,6 +404,19 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 		cfg.Progress(Progress{File: name, Bytes: n, Size: fl.Info.Size, Done: true})
 	}
 	return nil
+}
+
+// needsRows reports whether a file without data rows makes the run
+// meaningless: the catalogue, the status lookup and the base list do; a
+// delta (a day without changes) and the synopses do not.
+func needsRows(fl *animetl.FileLoad) bool {
+	switch fl.Kind {
+	case animetl.KindAnime, animetl.KindWatchingStatus:
+		return true
+	case animetl.KindAnimeList:
+		return fl.Date == ""
+	}
+	return false
 }
 
 // streamBatches is stream for decoders that produce whole batches.
