@@ -2,8 +2,9 @@
 // Database 2020 layout into typed, cleaned records. It streams, maps columns
 // by header name (both the public layout and the pandas-indexed one), and
 // turns every line it cannot decode or clean into an animetl.RowError instead
-// of failing. It does no I/O of its own beyond the reader it is given, and it
-// does not log.
+// of failing. The decoders read UTF-8 (with or without BOM) and UTF-16 text
+// with LF, CRLF or CR-only line ends. It does no I/O of its own beyond the
+// reader it is given, and it does not log.
 package dataset
 
 import (
@@ -29,6 +30,9 @@ const (
 )
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// readerBufSize is the read buffer of a Reader.
+const readerBufSize = 256 << 10
 
 // Record is one CSV record. Its slices stay valid until the next call of Next.
 type Record struct {
@@ -92,7 +96,7 @@ func NewReader(r io.Reader) *Reader {
 func NewReaderAt(r io.Reader, first int64) *Reader {
 	return &Reader{
 		MaxRecordBytes: DefaultMaxRecordBytes,
-		br:             bufio.NewReaderSize(r, 256<<10),
+		br:             bufio.NewReaderSize(r, readerBufSize),
 		nextLine:       first,
 	}
 }

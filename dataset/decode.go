@@ -30,7 +30,8 @@ type cleaner[T any] interface {
 // DecodeAnime streams anime.csv: every record after the header goes to emit
 // as a cleaned animetl.Anime or to reject as an animetl.RowError. The error
 // is an I/O error, a header error (wrapping animetl.ErrHeader), or the first
-// error emit or reject returned.
+// error emit or reject returned. UTF-16 input is transcoded and CR-only line
+// ends are read as LF (see openText).
 //
 // A repeated MAL_ID is a duplicate when the cleaned rows are identical and a
 // conflicting repeat (rejected) otherwise; the first occurrence is emitted.
@@ -79,7 +80,11 @@ func keyed[T any](rep *Repeats[T], key func(T) (k, line int64)) func(T, *Record)
 func decode[T any, C cleaner[T]](r io.Reader, file string, spec fileSpec, mk func(*header) C,
 	repeat func(T, *Record) *animetl.RowError, emit func(T) error, reject func(*animetl.RowError) error) (Result, error) {
 	var res Result
-	rd := NewReader(r)
+	br, err := openText(r, readerBufSize)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", file, err)
+	}
+	rd := NewReader(br)
 	rd.SingleLine = spec.singleLine // the header too
 	rec, err := rd.Next()
 	if errors.Is(err, io.EOF) {

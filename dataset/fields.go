@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/animetl/animetl"
 )
 
 // unknown is how the source spells a missing value, in text and numeric columns.
@@ -37,12 +39,9 @@ func errf(column, format string, args ...any) *fieldError {
 	return &fieldError{column: column, reason: fmt.Sprintf(format, args...)}
 }
 
-// quote renders a field value for a reason, cut short so reasons stay readable.
+// quote renders a field value for a reason, cut short (animetl.Excerpt).
 func quote(b []byte) string {
-	if len(b) > 40 {
-		b = append(append([]byte(nil), b[:40]...), "..."...)
-	}
-	return strconv.Quote(string(b))
+	return animetl.Excerpt(b)
 }
 
 // parseInt parses a decimal integer in [min, max]. It accepts surrounding

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/animetl/animetl"
 )
 
 func TestParseInt(t *testing.T) {
@@ -155,9 +157,9 @@ func TestText(t *testing.T) {
 }
 
 func TestQuoteCuts(t *testing.T) {
-	long := strings.Repeat("a", 100)
-	if got := quote([]byte(long)); len(got) > 50 || !strings.HasSuffix(got, `..."`) {
-		t.Errorf("quote(100 bytes) = %s", got)
+	long := strings.Repeat("a", 1000)
+	if got := quote([]byte(long)); len(got) > animetl.MaxExcerptBytes+2+len(animetl.ClipMark) || !strings.HasSuffix(got, `"`+animetl.ClipMark) {
+		t.Errorf("quote(1000 bytes) = %s", got)
 	}
 	if got := quote([]byte(`a"b`)); got != `"a\"b"` {
 		t.Errorf("quote = %s", got)

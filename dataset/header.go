@@ -67,7 +67,7 @@ func mapHeader(file string, rec *Record, spec fileSpec) (*header, error) {
 			continue
 		}
 		if _, dup := h.pos[name]; dup {
-			return nil, fmt.Errorf("%s: header repeats column %q: %w", file, name, animetl.ErrHeader)
+			return nil, fmt.Errorf("%s: header repeats column %s: %w", file, animetl.Excerpt(name), animetl.ErrHeader)
 		}
 		h.pos[name] = i
 	}
@@ -78,8 +78,8 @@ func mapHeader(file string, rec *Record, spec fileSpec) (*header, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s: header lacks column(s) %s (found %q): %w",
-			file, strings.Join(missing, ", "), string(rec.Raw), animetl.ErrHeader)
+		return nil, fmt.Errorf("%s: header lacks column(s) %s (found %s): %w",
+			file, strings.Join(missing, ", "), animetl.Excerpt(rec.Raw), animetl.ErrHeader)
 	}
 	return h, nil
 }

@@ -172,6 +172,7 @@ func TestHeaderErrors(t *testing.T) {
 			errCase{"blank header line", "\n" + sf.header + "\n", []string{ProblemBlank}},
 			errCase{"only a BOM", "\uFEFF", []string{ProblemBlank}},
 			errCase{"unterminated quote in header", `"` + sf.header + "\n" + sf.rows[0] + "\n", []string{ProblemUnterminated}},
+			errCase{"300 KB header", strings.Repeat("junk,", 60_000) + "\n", []string{"lacks column(s)", `(found "junk,junk`, `"` + animetl.ClipMark}},
 		)
 		required := map[string]bool{}
 		for _, c := range requiredColumns(sf.file) {
@@ -191,6 +192,9 @@ func TestHeaderErrors(t *testing.T) {
 				_, emitted, rejects, err := sf.dec([]byte(tt.data))
 				if !errors.Is(err, animetl.ErrHeader) {
 					t.Fatalf("err = %v, want ErrHeader", err)
+				}
+				if len(err.Error()) >= 1<<10 {
+					t.Errorf("error of %d bytes: %.300s", len(err.Error()), err)
 				}
 				for _, w := range append(tt.want, sf.file) {
 					if !strings.Contains(err.Error(), w) {

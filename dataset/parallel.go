@@ -48,7 +48,10 @@ func DecodeAnimeListParallel(r io.Reader, file string, opts ListOptions, emit fu
 	if opts.BlockSize <= 0 {
 		opts.BlockSize = DefaultBlockSize
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br, err := openText(r, 64<<10)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", file, err)
+	}
 	headLine, err := readHeaderLine(br)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", file, err)

@@ -39,7 +39,7 @@ func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.R
 	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("duckdb: query: %w", err)
+		return nil, fmt.Errorf("duckdb: %w", animetl.NewStatementError(q, err))
 	}
 	return newRows(rows, conn.Close)
 }

@@ -131,7 +131,7 @@ func (s *stage) execAll(ctx context.Context, stmts []string, args ...any) error 
 	for _, q := range stmts {
 		t0 := time.Now()
 		if _, err := s.db.ExecContext(ctx, q, argsFor(q, args)...); err != nil {
-			return fmt.Errorf("duckdb: %w\n%s", err, firstLine(q))
+			return fmt.Errorf("duckdb: %w", animetl.NewStatementError(q, err))
 		}
 		s.log.Debug("sql", "statement", firstLine(q), animetl.LogDuration, time.Since(t0))
 	}
@@ -171,7 +171,7 @@ func firstLine(q string) string {
 func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("duckdb: query: %w", err)
+		return nil, fmt.Errorf("duckdb: %w", animetl.NewStatementError(q, err))
 	}
 	return newRows(rows, nil)
 }

@@ -148,6 +148,9 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 	if fl.Info.Size >= 0 && n != fl.Info.Size {
 		return nil, fmt.Errorf("%s: read %d bytes, the source listed %d: the object changed or was cut short", name, n, fl.Info.Size)
 	}
+	if rows == 0 && needsRows(fl) {
+		return nil, fmt.Errorf("%s: %w", name, animetl.ErrNoRows)
+	}
 	fl.RowsRead = rows
 	fl.Checksum = cr.Checksum()
 	if cfg.Progress != nil {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -141,7 +142,8 @@ func NewRunID(t time.Time) string {
 // with Status failed and the error). A failed run leaves the published
 // warehouse exactly as it was and records its failure where the warehouse
 // allows. Errors wrap animetl.ErrConfig, ErrLocked, ErrMissingFile,
-// ErrHeader or ErrChecks where those apply.
+// ErrHeader, ErrNoRows or ErrChecks where those apply; a run's error is one
+// line of at most animetl.MaxErrorBytes (animetl.OneLine).
 func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -162,8 +164,7 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 
 	stage, err := cfg.Warehouse.Begin(ctx, info)
 	if err != nil {
-		err = fmt.Errorf("begin run: %w", err)
-		fail(sum, err)
+		err = fail(sum, fmt.Errorf("begin run: %w", err))
 		log.Error("run failed", animetl.LogError, err)
 		return sum, err
 	}
@@ -176,11 +177,15 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 		}
 	}
 	if err != nil {
-		fail(sum, err)
+		err = fail(sum, err)
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.AbortTimeout)
 		defer cancel()
 		if aerr := stage.Abort(actx, sum); aerr != nil {
 			log.Error("recording the failed run", animetl.LogError, aerr)
+		}
+		var se *animetl.StatementError
+		if errors.As(err, &se) {
+			log.Debug("failed statement", "statement", se.Statement)
 		}
 		log.Error("run failed", animetl.LogError, err, animetl.LogDuration, time.Since(start).Round(time.Millisecond))
 		return sum, err
@@ -191,10 +196,14 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 	return sum, nil
 }
 
-func fail(sum *animetl.RunSummary, err error) {
+// fail marks the run failed and returns its error as one bounded line
+// (animetl.OneLine), which is also the summary's Error.
+func fail(sum *animetl.RunSummary, err error) error {
+	err = animetl.OneLine(err)
 	sum.Status = animetl.StatusFailed
 	sum.FinishedAt = time.Now().UTC()
 	sum.Error = err.Error()
+	return err
 }
 
 // layoutName names the layout of a kind of file in messages.
@@ -309,4 +318,17 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 		return fmt.Errorf("%s: %w", strings.Join(failed, ", "), animetl.ErrChecks)
 	}
 	return nil
+}
+
+// needsRows reports whether a file without data rows makes the run
+// meaningless: the catalogue, the status lookup and the base list do; a
+// delta (a day without changes) and the synopses do not.
+func needsRows(fl *animetl.FileLoad) bool {
+	switch fl.Kind {
+	case animetl.KindAnime, animetl.KindWatchingStatus:
+		return true
+	case animetl.KindAnimeList:
+		return fl.Date == ""
+	}
+	return false
 }

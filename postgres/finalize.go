@@ -266,17 +266,10 @@ func execAll(ctx context.Context, conn execer, stmts []string, runID string) err
 			args = []any{runID}
 		}
 		if _, err := conn.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("postgres: %w\n%s", err, firstLine(q))
+			return fmt.Errorf("postgres: %w", animetl.NewStatementError(q, err))
 		}
 	}
 	return nil
-}
-
-func firstLine(q string) string {
-	if i := strings.IndexByte(q, '\n'); i >= 0 {
-		return q[:i] + " ..."
-	}
-	return q
 }
 
 func countByFile(ctx context.Context, conn execer, q string) (map[int16]int64, error) {

@@ -127,7 +127,7 @@ func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows,
 		r, err = s.pool.Query(ctx, q, args...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: query: %w", err)
+		return nil, fmt.Errorf("postgres: %w", animetl.NewStatementError(q, err))
 	}
 	return &rows{r: r}, nil
 }

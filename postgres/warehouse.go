@@ -143,7 +143,7 @@ func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.R
 	r, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		tx.Rollback(ctx)
-		return nil, fmt.Errorf("postgres: query: %w", err)
+		return nil, fmt.Errorf("postgres: %w", animetl.NewStatementError(q, err))
 	}
 	return &rows{r: r, done: func() { tx.Rollback(context.WithoutCancel(ctx)) }}, nil
 }
