@@ -21,9 +21,9 @@ import (
 // maxErrorLen bounds what a failed run may print or store as its error.
 const maxErrorLen = 1 << 10
 
-// runJSON runs `animetl run --json` on dir into warehouse spec and returns the
+// runJSONInto runs `animetl run --json` on dir into warehouse spec and returns the
 // exit code, the summary and stderr.
-func runJSON(t *testing.T, dir, spec string) (int, map[string]any, string) {
+func runJSONInto(t *testing.T, dir, spec string) (int, map[string]any, string) {
 	t.Helper()
 	code, out, stderr := cli(t, "run", "--source", dir, "--warehouse", spec, "--json", "--progress", "never")
 	var sum map[string]any
@@ -91,7 +91,7 @@ func headerOnly(b []byte) []byte {
 // plain UTF-8, LF run.
 func TestOddEncodingsLoadLikeUTF8(t *testing.T) {
 	dir, _ := contract.Gen(t, contract.Generated)
-	code, sum, stderr := runJSON(t, dir, duckWarehouse(t))
+	code, sum, stderr := runJSONInto(t, dir, duckWarehouse(t))
 	if code != exitOK {
 		t.Fatalf("plain run: exit %d: %s", code, stderr)
 	}
@@ -117,7 +117,7 @@ func TestOddEncodingsLoadLikeUTF8(t *testing.T) {
 			for _, f := range tc.files {
 				rewrite(t, src, f, tc.edit)
 			}
-			code, sum, stderr := runJSON(t, src, duckWarehouse(t))
+			code, sum, stderr := runJSONInto(t, src, duckWarehouse(t))
 			if code != exitOK {
 				t.Fatalf("exit %d, error %.2000v", code, sum["error"])
 			}
@@ -162,7 +162,7 @@ func TestErrorsAreBoundedAndNameTheCause(t *testing.T) {
 			src := contract.CopyDir(t, dir)
 			rewrite(t, src, tc.file, tc.edit)
 			wh := duckWarehouse(t)
-			code, sum, stderr := runJSON(t, src, wh)
+			code, sum, stderr := runJSONInto(t, src, wh)
 			if code != exitFailed {
 				t.Fatalf("exit %d, want %d; stderr %.2000s", code, exitFailed, stderr)
 			}
@@ -192,7 +192,7 @@ func TestEmptyDeltaIsFine(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(day, "part-0.csv"), headerOnly(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, sum, stderr := runJSON(t, src, duckWarehouse(t))
+	code, sum, stderr := runJSONInto(t, src, duckWarehouse(t))
 	if code != exitOK {
 		t.Fatalf("exit %d: %v\n%.2000s", code, sum["error"], stderr)
 	}
