@@ -67,7 +67,9 @@ func TestServeAnswersThenDrainsOnSignal(t *testing.T) {
 	defer cancel()
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- execute(ctx, []string{"serve", "--warehouse", wh, "--addr", "127.0.0.1:0"}, &out, &errOut) }()
+	go func() {
+		done <- execute(ctx, []string{"serve", "--warehouse", wh, "--addr", "127.0.0.1:0"}, &out, &errOut)
+	}()
 	addr := regexp.MustCompile(`addr=(http://[0-9.:]+)`)
 	var base string
 	for base == "" {
