@@ -146,6 +146,12 @@ func (s *snapshot) Close() error              { return nil }
 func (s *snapshot) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
 	rows, err := s.r.w.Query(ctx, q, args...)
 	if err != nil {
+		// Warehouse.Query closes the old file's handle when it notices a
+		// publish, under the statements still starting on it: their
+		// failure is the publish's, and a new snapshot succeeds.
+		if ino, serr := s.r.stat(); serr == nil && ino != s.ino {
+			return nil, fmt.Errorf("duckdb: %s was published again: %v: %w", s.r.w.opts.Path, err, animetl.ErrStale)
+		}
 		return nil, err
 	}
 	if ino, err := s.r.stat(); err != nil || ino != s.ino {
