@@ -352,6 +352,7 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 	for _, v := range schema.ModelViews {
 		stmts = append(stmts, fmt.Sprintf("ALTER VIEW %s SET SCHEMA %s", ident(w.stage, v), ident(w.target)))
 	}
+	stmts = append(stmts, notifySQL(w.target)) // readers (serve) drop their caches when this commits
 	for _, q := range stmts {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			var pgErr *pgconn.PgError

@@ -1,0 +1,87 @@
+package serve
+
+import (
+	"bytes"
+	"compress/gzip"
+	"sync"
+)
+
+// entry is a rendered response body.
+type entry struct {
+	contentType string
+	etag        string
+	body        []byte
+
+	gzOnce sync.Once
+	gz     []byte
+}
+
+// gzipped returns the body gzipped, compressing it once.
+func (e *entry) gzipped() []byte {
+	e.gzOnce.Do(func() {
+		var b bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
+		w.Write(e.body)
+		w.Close()
+		e.gz = b.Bytes()
+	})
+	return e.gz
+}
+
+// size counts the body twice: once plain, once (at most) gzipped.
+func (e *entry) size() int64 { return 2*int64(len(e.body)) + 256 }
+
+// cache holds the responses of one published run, keyed by the canonical
+// request. A response of another run empties it: a publish invalidates
+// every answer at once, and the old run's answers are never served again.
+// It holds at most max bytes of bodies; past that it drops entries at
+// random (Go's map order), which keeps the hot ones likely.
+type cache struct {
+	max int64
+
+	mu    sync.RWMutex
+	run   string
+	m     map[string]*entry
+	bytes int64
+}
+
+func newCache(max int64) *cache { return &cache{max: max, m: map[string]*entry{}} }
+
+func (c *cache) get(run, key string) *entry {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.run != run {
+		return nil
+	}
+	return c.m[key]
+}
+
+func (c *cache) put(run, key string, e *entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.run != run {
+		c.run, c.m, c.bytes = run, map[string]*entry{}, 0
+	}
+	if old, ok := c.m[key]; ok {
+		c.bytes -= old.size()
+	}
+	for k, v := range c.m {
+		if c.bytes+e.size() <= c.max {
+			break
+		}
+		delete(c.m, k)
+		c.bytes -= v.size()
+	}
+	if e.size() > c.max {
+		return
+	}
+	c.m[key] = e
+	c.bytes += e.size()
+}
+
+// len returns the number of cached responses.
+func (c *cache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
+}

@@ -1,0 +1,2 @@
+-- The anime_stats row of one anime.
+SELECT * FROM anime_stats WHERE anime_id = $1

@@ -1,0 +1,69 @@
+package serve
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// gzipMin is the smallest body worth compressing.
+const gzipMin = 1024
+
+// write sends a rendered answer: 304 when the client has it, gzipped when
+// the client takes gzip and the body is worth it.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, e *entry) {
+	if match(r, e.etag) {
+		notModified(w, e.etag)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", e.contentType)
+	h.Set("ETag", e.etag)
+	// Browsers and proxies revalidate every time; the ETag makes that cheap.
+	h.Set("Cache-Control", "no-cache")
+	h.Add("Vary", "Accept-Encoding")
+	body := e.body
+	if len(body) >= gzipMin && acceptsGzip(r) {
+		body = e.gzipped()
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func notModified(w http.ResponseWriter, tag string) {
+	h := w.Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "no-cache")
+	h.Add("Vary", "Accept-Encoding")
+	w.WriteHeader(http.StatusNotModified)
+}
+
+// match reports whether If-None-Match names tag (or is "*").
+func match(r *http.Request, tag string) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" {
+		return false
+	}
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == tag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			q = strings.ReplaceAll(strings.TrimSpace(q), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
