@@ -21,27 +21,41 @@ const runsAlias = "animetl_runs"
 
 // Query runs one SELECT on the published file, opened read-only, with the
 // side ledger of failed runs attached. After a publish or a failed run the
-// next query opens the new files. A statement that is not a single SELECT
-// fails with animetl.ErrReadOnly and does not run.
+// next query opens the new files; result sets still open on the old ones
+// finish there. A statement that is not a single SELECT fails with
+// animetl.ErrReadOnly and does not run.
 func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
-	db, err := w.reader()
+	h, err := w.acquire()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := db.Conn(ctx)
+	return h.query(ctx, q, args, func() error { w.release(h); return nil })
+}
+
+// query runs q on one connection of h; done runs when the result is closed.
+func (h *handle) query(ctx context.Context, q string, args []any, done func() error) (animetl.Rows, error) {
+	conn, err := h.db.Conn(ctx)
 	if err != nil {
+		done()
 		return nil, fmt.Errorf("duckdb: query: %w", err)
 	}
+	finish := func() error {
+		err := conn.Close()
+		if derr := done(); err == nil {
+			err = derr
+		}
+		return err
+	}
 	if err := checkReadOnly(conn, q); err != nil {
-		conn.Close()
+		finish()
 		return nil, err
 	}
 	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
-		conn.Close()
+		finish()
 		return nil, fmt.Errorf("duckdb: %w", animetl.NewStatementError(q, err))
 	}
-	return newRows(rows, conn.Close)
+	return newRows(rows, finish)
 }
 
 // readerKey names the files a read handle was opened on.
@@ -49,40 +63,100 @@ type readerKey struct {
 	published, runs uint64 // inodes; runs is 0 when there is no side ledger
 }
 
-func (w *Warehouse) reader() (*sql.DB, error) {
+// handle is one read-only instance on the published file (and side
+// ledger) that readerKey names. Every query and snapshot holds a reference
+// while it reads; when a publish makes a newer handle current, the old one
+// is closed by the release of its last reference, so a reader never waits
+// for another reader's result set and never sees its file closed under it.
+type handle struct {
+	db  *sql.DB
+	key readerKey
+	// refs and retired are guarded by the Warehouse's mu.
+	refs    int
+	retired bool
+}
+
+// currentKey stats the files the path names now; runs is the side ledger's
+// path, or "" when there is none.
+func (w *Warehouse) currentKey() (key readerKey, runs string, err error) {
 	st, err := os.Stat(w.opts.Path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("duckdb: no published warehouse at %s (run `animetl run` first): %w", w.opts.Path, animetl.ErrNotFound)
+		return key, "", fmt.Errorf("duckdb: no published warehouse at %s (run `animetl run` first): %w", w.opts.Path, animetl.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("duckdb: %w", err)
+		return key, "", fmt.Errorf("duckdb: %w", err)
 	}
-	key := readerKey{published: inode(st)}
-	runs := w.runsPath()
+	key.published = inode(st)
+	runs = w.runsPath()
 	if rst, err := os.Stat(runs); err == nil {
 		key.runs = inode(rst)
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("duckdb: %w", err)
+		return key, "", fmt.Errorf("duckdb: %w", err)
 	} else {
 		runs = ""
 	}
+	return key, runs, nil
+}
+
+// acquire returns the handle on the files published now, with a reference
+// the caller gives back with release. Opening a new handle happens outside
+// the lock: readers of the current handle never wait for it.
+func (w *Warehouse) acquire() (*handle, error) {
+	key, runs, err := w.currentKey()
+	if err != nil {
+		return nil, err
+	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.ro != nil && w.roKey == key {
-		return w.ro, nil
+	if h := w.cur; h != nil && h.key == key {
+		h.refs++
+		w.mu.Unlock()
+		return h, nil
 	}
-	// duckdb-go caches database instances by path: the old handle must be
-	// closed before the path can open the newly published file.
-	if w.ro != nil {
-		w.ro.Close()
-		w.ro = nil
-	}
+	w.mu.Unlock()
 	db, err := w.openReader(runs)
 	if err != nil {
 		return nil, err
 	}
-	w.ro, w.roKey = db, key
-	return db, nil
+	// The handle attached what the path named when it opened, at least as
+	// new as key; if a publish came in between, label it with no key so the
+	// next reader opens the newest files.
+	if after, _, err := w.currentKey(); err != nil || after != key {
+		key = readerKey{}
+	}
+	w.mu.Lock()
+	if h := w.cur; h != nil && h.key == key && key != (readerKey{}) {
+		h.refs++
+		w.mu.Unlock()
+		db.Close()
+		return h, nil
+	}
+	nh := &handle{db: db, key: key, refs: 1}
+	old := w.cur
+	w.cur = nh
+	var stale *sql.DB
+	if old != nil {
+		old.retired = true
+		if old.refs == 0 {
+			stale = old.db
+		}
+	}
+	w.mu.Unlock()
+	if stale != nil {
+		stale.Close()
+	}
+	return nh, nil
+}
+
+// release gives back a reference taken by acquire, closing a handle that
+// is no longer current when its last reader is done.
+func (w *Warehouse) release(h *handle) {
+	w.mu.Lock()
+	h.refs--
+	last := h.retired && h.refs == 0
+	w.mu.Unlock()
+	if last {
+		h.db.Close()
+	}
 }
 
 // openReader opens the published file read-only, attached to an in-memory

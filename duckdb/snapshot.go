@@ -117,46 +117,63 @@ func (r *Reader) readPublished(ctx context.Context) (animetl.PublishedRun, error
 	return run, rows.Close()
 }
 
-// Snapshot returns a snapshot of the file published now.
-//
-// Until the warehouse holds one reference-counted handle per published file,
-// each statement reads the file published at the moment it runs; the
-// snapshot checks after each statement that the path still names the file
-// it started on, and fails with ErrStale otherwise, so its answers never mix
-// two published states: the caller asks again on a new snapshot.
+// Snapshot returns a snapshot of the file published now: it holds a
+// reference on the read handle of that file, so every statement reads it,
+// even after a publish renamed a newer file over the path, until Close.
 func (r *Reader) Snapshot(ctx context.Context) (animetl.Snapshot, error) {
-	run, ino, err := r.published(ctx)
-	if err != nil {
-		return nil, err
+	for range 3 {
+		h, err := r.w.acquire()
+		if err != nil {
+			return nil, err
+		}
+		run, ino, err := r.published(ctx)
+		if err != nil {
+			r.w.release(h)
+			return nil, err
+		}
+		// The run read from the ledger belongs to the handle's file only if
+		// the handle was opened on that inode.
+		if h.key.published == ino {
+			return &snapshot{w: r.w, h: h, run: run}, nil
+		}
+		r.w.release(h)
 	}
-	return &snapshot{r: r, ino: ino, run: run}, nil
+	return nil, fmt.Errorf("duckdb: open a snapshot: %w", animetl.ErrStale)
 }
 
 type snapshot struct {
-	r   *Reader
-	ino uint64
+	w   *Warehouse
+	h   *handle
 	run animetl.PublishedRun
+
+	mu     sync.Mutex
+	closed bool
 }
 
 func (s *snapshot) Run() animetl.PublishedRun { return s.run }
-func (s *snapshot) Close() error              { return nil }
 
-// Query runs a statement on the published file and fails with ErrStale when
-// a publish replaced the file since the snapshot began.
+// Close gives back the snapshot's reference on its file's handle.
+func (s *snapshot) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		s.w.release(s.h)
+	}
+	return nil
+}
+
+// Query runs a statement on the snapshot's file. The snapshot's reference
+// keeps the handle open; each result holds one more until it is closed.
 func (s *snapshot) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
-	rows, err := s.r.w.Query(ctx, q, args...)
-	if err != nil {
-		// Warehouse.Query closes the old file's handle when it notices a
-		// publish, under the statements still starting on it: their
-		// failure is the publish's, and a new snapshot succeeds.
-		if ino, serr := s.r.stat(); serr == nil && ino != s.ino {
-			return nil, fmt.Errorf("duckdb: %s was published again: %v: %w", s.r.w.opts.Path, err, animetl.ErrStale)
-		}
-		return nil, err
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("duckdb: query on a closed snapshot")
 	}
-	if ino, err := s.r.stat(); err != nil || ino != s.ino {
-		rows.Close()
-		return nil, fmt.Errorf("duckdb: %s was published again: %w", s.r.w.opts.Path, animetl.ErrStale)
-	}
-	return rows, nil
+	s.w.mu.Lock()
+	s.h.refs++
+	s.w.mu.Unlock()
+	s.mu.Unlock()
+	return s.h.query(ctx, q, args, func() error { s.w.release(s.h); return nil })
 }

@@ -13,10 +13,10 @@ import (
 	"github.com/animetl/animetl/synth"
 )
 
-// TestSnapshotRefusesToSpanAPublish: a snapshot's statements after a
-// publish fail with ErrStale rather than read the new file; a new snapshot
-// reads the new run.
-func TestSnapshotRefusesToSpanAPublish(t *testing.T) {
+// TestSnapshotHoldsItsFileAcrossAPublish: a snapshot opened before a
+// publish keeps reading the file it started on, run id included, while a
+// new snapshot reads the new run.
+func TestSnapshotHoldsItsFileAcrossAPublish(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "w.duckdb")
 	wh, err := duckdb.Open(duckdb.Options{Path: path, LockTimeout: time.Second, MemoryLimit: "512MB"})
@@ -42,10 +42,13 @@ func TestSnapshotRefusesToSpanAPublish(t *testing.T) {
 	if snap.Run().RunID != first.RunID {
 		t.Fatalf("snapshot of run %s, want %s", snap.Run().RunID, first.RunID)
 	}
-	contract.QueryAll(t, snap, "SELECT count(*) FROM anime")
+	const latest = "SELECT run_id FROM etl_run WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1"
+	if got := contract.QueryAll(t, snap, latest); got[0][0] != first.RunID {
+		t.Fatalf("snapshot reads run %s, want %s", got[0][0], first.RunID)
+	}
 	second := contract.MustRun(t, wh, dir, 0)
-	if _, err := snap.Query(ctx, "SELECT count(*) FROM anime"); !errors.Is(err, animetl.ErrStale) {
-		t.Errorf("a query after the publish: %v, want ErrStale", err)
+	if got := contract.QueryAll(t, snap, latest); got[0][0] != first.RunID {
+		t.Errorf("after a publish the old snapshot reads run %s, want its own %s", got[0][0], first.RunID)
 	}
 	pub, err := r.Published(ctx)
 	if err != nil || pub.RunID != second.RunID {
@@ -55,8 +58,17 @@ func TestSnapshotRefusesToSpanAPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s2.Close()
 	if s2.Run().RunID != second.RunID {
 		t.Errorf("new snapshot of %s, want %s", s2.Run().RunID, second.RunID)
 	}
-	contract.QueryAll(t, s2, "SELECT count(*) FROM anime")
+	if got := contract.QueryAll(t, s2, latest); got[0][0] != second.RunID {
+		t.Errorf("new snapshot reads run %s, want %s", got[0][0], second.RunID)
+	}
+	if err := snap.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snap.Query(ctx, "SELECT 1"); err == nil {
+		t.Error("a closed snapshot still answers")
+	}
 }

@@ -11,7 +11,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -63,9 +62,8 @@ type Warehouse struct {
 	opts Options
 	log  *slog.Logger
 
-	mu    sync.Mutex
-	ro    *sql.DB   // read-only handle on the published file
-	roKey readerKey // the files ro was opened on; a publish or a failure changes it
+	mu  sync.Mutex
+	cur *handle // the read handle on the files published now (see acquire)
 }
 
 // Open returns the warehouse at opts.Path. It creates the parent folder but
@@ -142,14 +140,20 @@ func (w *Warehouse) connector(path string, readOnly bool) (*duck.Connector, erro
 	return c, nil
 }
 
-// Close closes the read-only handle.
+// Close retires the read handle: it closes now when no reader holds it,
+// else when its last reader is done. A later query opens a new one.
 func (w *Warehouse) Close() error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.ro != nil {
-		err := w.ro.Close()
-		w.ro = nil
-		return err
+	h := w.cur
+	w.cur = nil
+	var idle bool
+	if h != nil {
+		h.retired = true
+		idle = h.refs == 0
+	}
+	w.mu.Unlock()
+	if idle {
+		return h.db.Close()
 	}
 	return nil
 }

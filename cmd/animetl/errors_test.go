@@ -162,6 +162,11 @@ func TestErrorsAreBoundedAndNameTheCause(t *testing.T) {
 			src := contract.CopyDir(t, dir)
 			rewrite(t, src, tc.file, tc.edit)
 			wh := duckWarehouse(t)
+			// A published state first: a failed first run leaves no
+			// warehouse to query, only the side ledger.
+			if code, _, stderr := runJSONInto(t, dir, wh); code != exitOK {
+				t.Fatalf("the good run: exit %d: %.2000s", code, stderr)
+			}
 			code, sum, stderr := runJSONInto(t, src, wh)
 			if code != exitFailed {
 				t.Fatalf("exit %d, want %d; stderr %.2000s", code, exitFailed, stderr)
@@ -218,9 +223,10 @@ func TestFailedStatementErrorIsOneLineWithoutSQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			wh := b.open(t)
-			sum, err := pipeline.Run(context.Background(), pipeline.Config{
-				Source: src, Warehouse: wh, WarehouseName: b.name, Checks: checks,
-			})
+			contract.MustRun(t, wh, dir, 0) // a published state, where the failed run's record can be read
+			cfg := pipeline.DefaultConfig()
+			cfg.Source, cfg.Warehouse, cfg.WarehouseName, cfg.Checks = src, wh, b.name, checks
+			sum, err := pipeline.Run(context.Background(), cfg)
 			if err == nil {
 				t.Fatal("the run succeeded")
 			}
@@ -289,7 +295,9 @@ func TestOutOfMemoryErrorIsOneLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum, err := pipeline.Run(context.Background(), pipeline.Config{Source: src, Warehouse: w, WarehouseName: "duckdb"})
+			cfg := pipeline.DefaultConfig()
+			cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, w, "duckdb"
+			sum, err := pipeline.Run(context.Background(), cfg)
 			if err == nil {
 				t.Fatalf("the run succeeded within %s", limit)
 			}
