@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/internal/contract"
@@ -68,4 +69,21 @@ func TestLostLockStopsThePublish(t *testing.T) {
 	if n := contract.QueryInt(t, wh, "SELECT count(*) FROM user_anime"); n == 0 {
 		t.Errorf("nothing published")
 	}
+}
+
+// TestLockSurvivesIdleSessionTimeout: with idle_session_timeout shorter
+// than a run's quiet phase, the keep-alive keeps the lock's session (which
+// is otherwise idle from Begin to Publish) alive and the run publishes.
+// The pause before the publish is five times the keep-alive interval.
+func TestLockSurvivesIdleSessionTimeout(t *testing.T) {
+	dbURL := newDatabase(t)
+	dir := smallDir(t)
+	admin := mustConnect(t, dbURL)
+	if _, err := admin.Exec(context.Background(), "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET idle_session_timeout = 1000', current_database()); END $$"); err != nil {
+		t.Fatal(err)
+	}
+	opts := postgresOptions()
+	opts.LockKeepAlive = 200 * time.Millisecond
+	wh := beforePublish{Warehouse: mustOpen(t, dbURL, opts), hook: func() { time.Sleep(2500 * time.Millisecond) }}
+	mustRunOn(t, wh, dir, animetl.ModeFull)
 }
