@@ -24,9 +24,9 @@ var ErrLockLost = errors.New("run lock lost")
 // session ends, for whatever reason (the process died, idle_session_timeout,
 // a NAT timeout, a failover), so the lock is kept alive by a periodic query
 // and verified inside the publish transaction. Every connection of a run
-// carries the lock's application_name (runTag): the next holder terminates
-// the leftovers of a run that lost it, so a run that outlived its lock
-// cannot write into the next run's stage.
+// that holds the lock carries its application_name (runTag): the next
+// holder terminates the leftovers of a run that lost it, so a run that
+// outlived its lock cannot write into the next run's stage.
 type runLock struct {
 	w   *Warehouse
 	mu  sync.Mutex // serialises use of conn
@@ -48,9 +48,7 @@ func (w *Warehouse) runTag() string { return fmt.Sprintf("animetl run %016x", ui
 // acquireLock takes the session advisory lock on a connection of its own,
 // waiting up to LockTimeout, and starts its keep-alive.
 func (w *Warehouse) acquireLock(ctx context.Context) (*runLock, error) {
-	cfg := w.pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = w.runTag()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, w.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
@@ -80,7 +78,9 @@ func (w *Warehouse) acquireLock(ctx context.Context) (*runLock, error) {
 		wait = min(wait*2, time.Second)
 	}
 	l := &runLock{w: w, c: conn, stop: make(chan struct{}), done: make(chan struct{})}
-	if err := conn.QueryRow(ctx, "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()").Scan(&l.pid, &l.started); err != nil {
+	// Tagged only now: a run still waiting for the lock is no leftover.
+	if err := conn.QueryRow(ctx, `SELECT pid, backend_start, set_config('application_name', $1, false)
+		FROM pg_stat_activity WHERE pid = pg_backend_pid()`, w.runTag()).Scan(&l.pid, &l.started, nil); err != nil {
 		return fail(fmt.Errorf("postgres: lock: %w", err))
 	}
 	go l.keepAlive(w.opts.LockKeepAlive)
