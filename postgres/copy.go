@@ -16,21 +16,22 @@ import (
 // flags, no header extension.
 var binaryHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 
-// listEncoder turns batches of list entries straight into PostgreSQL's
-// binary COPY format (user_id int4, anime_id int4, watching_status int2,
-// rating int2 or NULL, watched_episodes int4, file_id int2, line int8):
-// about 56 bytes a row, written with no allocation per row. It reads
-// batches from a channel shared with the other COPY connections.
-type listEncoder struct {
-	ctx    context.Context
-	in     <-chan []animetl.ListEntry
-	fileID int16
-	buf    []byte
-	off    int
-	state  int // 0 header pending, 1 rows, 2 trailer written
+// batchEncoder turns batches of records straight into PostgreSQL's binary
+// COPY format as they arrive, so a file streams through with one batch in
+// memory and no allocation per row. appendRow writes one row (its field
+// count and fields); rowSize is an upper bound of its length. Several COPY
+// connections may read one channel.
+type batchEncoder[T any] struct {
+	ctx       context.Context
+	in        <-chan []T
+	appendRow func(b []byte, r *T) []byte
+	rowSize   int
+	buf       []byte
+	off       int
+	state     int // 0 header pending, 1 rows, 2 trailer written
 }
 
-func (e *listEncoder) Read(p []byte) (int, error) {
+func (e *batchEncoder[T]) Read(p []byte) (int, error) {
 	for e.off >= len(e.buf) {
 		e.buf, e.off = e.buf[:0], 0
 		switch e.state {
@@ -58,16 +59,25 @@ func (e *listEncoder) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (e *listEncoder) encode(batch []animetl.ListEntry) {
+func (e *batchEncoder[T]) encode(batch []T) {
 	b := e.buf
-	if need := len(batch) * 56; cap(b)-len(b) < need {
+	if need := len(batch) * e.rowSize; cap(b)-len(b) < need {
 		nb := make([]byte, len(b), len(b)+need)
 		copy(nb, b)
 		b = nb
 	}
-	be := binary.BigEndian
 	for i := range batch {
-		r := &batch[i]
+		b = e.appendRow(b, &batch[i])
+	}
+	e.buf = b
+}
+
+// listRow encodes a list entry (user_id int4, anime_id int4,
+// watching_status int2, rating int2 or NULL, watched_episodes int4, file_id
+// int2, line int8): 56 bytes.
+func listRow(fileID int16) (func(b []byte, r *animetl.ListEntry) []byte, int) {
+	be := binary.BigEndian
+	return func(b []byte, r *animetl.ListEntry) []byte {
 		b = be.AppendUint16(b, 7)
 		b = be.AppendUint32(b, 4)
 		b = be.AppendUint32(b, uint32(r.UserID))
@@ -84,18 +94,36 @@ func (e *listEncoder) encode(batch []animetl.ListEntry) {
 		b = be.AppendUint32(b, 4)
 		b = be.AppendUint32(b, uint32(r.Episodes))
 		b = be.AppendUint32(b, 2)
-		b = be.AppendUint16(b, uint16(e.fileID))
+		b = be.AppendUint16(b, uint16(fileID))
 		b = be.AppendUint32(b, 8)
-		b = be.AppendUint64(b, uint64(r.Line))
-	}
-	e.buf = b
+		return be.AppendUint64(b, uint64(r.Line))
+	}, 56
 }
 
-// copyList runs one binary COPY of list entries on conn and returns the
-// rows the server inserted.
-func copyList(ctx context.Context, conn *pgxpool.Conn, table pgx.Identifier, fileID int16, in <-chan []animetl.ListEntry) (int64, error) {
-	enc := &listEncoder{ctx: ctx, in: in, fileID: fileID}
-	q := fmt.Sprintf("COPY %s (user_id, anime_id, watching_status, rating, watched_episodes, file_id, line) FROM STDIN BINARY", table.Sanitize())
+// deleteRow encodes a deletes line (file_id int2, line int8, user_id int4,
+// anime_id int4): 42 bytes.
+func deleteRow(fileID int16) (func(b []byte, r *animetl.ListDelete) []byte, int) {
+	be := binary.BigEndian
+	return func(b []byte, r *animetl.ListDelete) []byte {
+		b = be.AppendUint16(b, 4)
+		b = be.AppendUint32(b, 2)
+		b = be.AppendUint16(b, uint16(fileID))
+		b = be.AppendUint32(b, 8)
+		b = be.AppendUint64(b, uint64(r.Line))
+		b = be.AppendUint32(b, 4)
+		b = be.AppendUint32(b, uint32(r.UserID))
+		b = be.AppendUint32(b, 4)
+		return be.AppendUint32(b, uint32(r.AnimeID))
+	}, 42
+}
+
+// copyBatches runs one binary COPY into table (columns cols, in the order
+// appendRow writes them) on conn, reading batches until in is closed, and
+// returns the rows the server inserted.
+func copyBatches[T any](ctx context.Context, conn *pgxpool.Conn, table pgx.Identifier, cols string,
+	in <-chan []T, appendRow func([]byte, *T) []byte, rowSize int) (int64, error) {
+	enc := &batchEncoder[T]{ctx: ctx, in: in, appendRow: appendRow, rowSize: rowSize}
+	q := fmt.Sprintf("COPY %s (%s) FROM STDIN BINARY", table.Sanitize(), cols)
 	tag, err := conn.Conn().PgConn().CopyFrom(ctx, enc, q)
 	if err != nil {
 		return 0, err

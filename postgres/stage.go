@@ -23,7 +23,7 @@ var _ animetl.Stage = (*stage)(nil)
 type stage struct {
 	w    *Warehouse
 	run  animetl.RunInfo
-	lock *pgxpool.Conn
+	lock *runLock
 	pool *pgxpool.Pool // search_path = stage, target
 	log  *slog.Logger
 
@@ -70,13 +70,21 @@ func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Sta
 
 func (s *stage) begin(ctx context.Context) error {
 	w := s.w
+	// We hold the lock, so a session still tagged as one of this warehouse's
+	// runs belongs to a run that lost it: end it before it writes into the
+	// stage we are about to recreate.
+	if n, err := s.lock.endLeftovers(ctx); err != nil {
+		s.log.Warn("could not end the sessions of a run that lost the run lock", animetl.LogError, err)
+	} else if n > 0 {
+		s.log.Warn("ended the sessions of a run that lost the run lock", "sessions", n)
+	}
 	for _, q := range schema.Ops() {
-		if _, err := s.lock.Exec(ctx, q); err != nil {
+		if _, err := s.lock.exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: create ledger: %w", err)
 		}
 	}
 	// We hold the lock, so a run still marked running died without finishing.
-	tag, err := s.lock.Exec(ctx, `UPDATE etl_run SET status = $1, finished_at = now(),
+	tag, err := s.lock.exec(ctx, `UPDATE etl_run SET status = $1, finished_at = now(),
 		error = 'the process died before the run finished; nothing was published'
 		WHERE status = $2`, string(animetl.StatusAbandoned), string(animetl.StatusRunning))
 	if err != nil {
@@ -85,7 +93,7 @@ func (s *stage) begin(ctx context.Context) error {
 	if tag.RowsAffected() > 0 {
 		s.log.Warn("earlier runs died without finishing; marked abandoned", "runs", tag.RowsAffected())
 	}
-	if _, err := s.lock.Exec(ctx, `INSERT INTO etl_run (run_id, mode, status, source, host, pid, started_at)
+	if _, err := s.lock.exec(ctx, `INSERT INTO etl_run (run_id, mode, status, source, host, pid, started_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.run.ID, string(s.run.Mode), string(animetl.StatusRunning),
 		s.run.Source, s.run.Host, int32(s.run.PID), s.run.StartedAt); err != nil {
 		return fmt.Errorf("postgres: record run: %w", err)
@@ -94,7 +102,7 @@ func (s *stage) begin(ctx context.Context) error {
 		"DROP SCHEMA IF EXISTS " + ident(w.stage) + " CASCADE",
 		"CREATE SCHEMA " + ident(w.stage),
 	} {
-		if _, err := s.lock.Exec(ctx, q); err != nil {
+		if _, err := s.lock.exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: prepare stage schema: %w", err)
 		}
 	}
@@ -102,7 +110,11 @@ func (s *stage) begin(ctx context.Context) error {
 	cfg.ConnConfig.RuntimeParams["search_path"] = ident(w.stage) + ", " + ident(w.target)
 	cfg.ConnConfig.RuntimeParams["maintenance_work_mem"] = w.opts.MaintenanceWorkMem
 	cfg.ConnConfig.RuntimeParams["work_mem"] = w.opts.WorkMem
+	cfg.ConnConfig.RuntimeParams["application_name"] = w.runTag()
 	cfg.MaxConns = int32(w.opts.CopyWorkers + 3)
+	// A connection opened after the lock's session ended could write into
+	// the next run's stage: refuse it.
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error { return s.lock.verify(ctx, c) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("postgres: connect stage: %w", err)
@@ -199,7 +211,9 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 			if f.Date == "" {
 				table = "user_anime" // the base
 			}
-			rows, err := copyList(ctx, conn, pgx.Identifier{s.w.stage, table}, f.ID, in)
+			row, size := listRow(f.ID)
+			rows, err := copyBatches(ctx, conn, pgx.Identifier{s.w.stage, table},
+				"user_id, anime_id, watching_status, rating, watched_episodes, file_id, line", in, row, size)
 			if err != nil {
 				cancel()
 			}
@@ -250,21 +264,22 @@ func (s *stage) copyRows(ctx context.Context, table string, cols []string, rows 
 	return nil
 }
 
-// LoadDeletes COPYs the lines of a deletes file.
+// LoadDeletes COPYs the lines of a deletes file as they come (binary
+// format, one connection): a file of any size streams through in one batch
+// of memory.
 func (s *stage) LoadDeletes(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.ListDelete) error {
-	all, err := collect(ctx, in)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("postgres: copy %s: %w", f.Info.Name, err)
 	}
-	rows := make([][]any, len(all))
-	for i, v := range all {
-		rows[i] = []any{f.ID, v.Line, v.UserID, v.AnimeID}
-	}
-	if err := s.copyRows(ctx, "delete_load", []string{"file_id", "line", "user_id", "anime_id"}, rows); err != nil {
-		return err
+	defer conn.Release()
+	row, size := deleteRow(f.ID)
+	n, err := copyBatches(ctx, conn, pgx.Identifier{s.w.stage, "delete_load"}, "file_id, line, user_id, anime_id", in, row, size)
+	if err != nil {
+		return fmt.Errorf("postgres: copy %s: %w", f.Info.Name, err)
 	}
 	s.mu.Lock()
-	s.copied[f.ID] += int64(len(rows))
+	s.copied[f.ID] += n
 	s.mu.Unlock()
 	return nil
 }

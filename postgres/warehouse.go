@@ -9,7 +9,8 @@
 // The run ledger (etl_*) lives in the target schema and is written as the run
 // goes, so a failed run's rejects and checks stay inspectable. A session
 // advisory lock keeps runs from overlapping; the server releases it when a
-// run's connection dies.
+// run's connection dies, and a run whose lock's session ended stops
+// without publishing.
 package postgres
 
 import (
@@ -37,8 +38,24 @@ type Options struct {
 	CopyWorkers int
 	// LockTimeout is how long a run waits for another run's lock.
 	LockTimeout time.Duration
+	// LockKeepAlive is how often the run lock's otherwise idle session is
+	// queried, so that idle_session_timeout or a NAT cannot end it unnoticed.
+	LockKeepAlive time.Duration
 	// PublishTimeout bounds the wait for readers' locks when publishing.
 	PublishTimeout time.Duration
+	// PublishAttempt bounds one attempt of the publish's swap: it waits that
+	// long for readers' locks (and new readers wait behind it at most that
+	// long), then lets them pass and tries again, keeping the stage, until
+	// PublishTimeout. Keep it below the server's deadlock_timeout (1s by
+	// default): a reader that locks the tables in another order than the
+	// swap then never waits long enough for the server to end it as a
+	// deadlock victim; the attempt gives way first.
+	PublishAttempt time.Duration
+	// LedgerKeepDays is how many days the ledger keeps runs' rejects, checks,
+	// table sizes and (unless the published state depends on them) files;
+	// etl_run keeps every run. 0 means DefaultLedgerKeepDays; negative is
+	// invalid.
+	LedgerKeepDays int
 	// MaintenanceWorkMem is the session's maintenance_work_mem for index builds.
 	MaintenanceWorkMem string
 	// WorkMem is the run sessions' work_mem, for the aggregations and joins
@@ -57,7 +74,10 @@ type Options struct {
 const (
 	DefaultCopyWorkers        = 2
 	DefaultLockTimeout        = 30 * time.Second
+	DefaultLockKeepAlive      = 10 * time.Second
 	DefaultPublishTimeout     = time.Minute
+	DefaultPublishAttempt     = 500 * time.Millisecond
+	DefaultLedgerKeepDays     = 90
 	DefaultMaintenanceWorkMem = "256MB"
 	DefaultWorkMem            = "64MB"
 )
@@ -81,8 +101,20 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
 	}
+	if opts.LockKeepAlive <= 0 {
+		opts.LockKeepAlive = DefaultLockKeepAlive
+	}
 	if opts.PublishTimeout <= 0 {
 		opts.PublishTimeout = DefaultPublishTimeout
+	}
+	if opts.PublishAttempt <= 0 {
+		opts.PublishAttempt = DefaultPublishAttempt
+	}
+	switch {
+	case opts.LedgerKeepDays < 0:
+		return nil, fmt.Errorf("postgres: ledger keep days %d: want 0 (the default, %d) or more: %w", opts.LedgerKeepDays, DefaultLedgerKeepDays, animetl.ErrConfig)
+	case opts.LedgerKeepDays == 0:
+		opts.LedgerKeepDays = DefaultLedgerKeepDays
 	}
 	if opts.MaintenanceWorkMem == "" {
 		opts.MaintenanceWorkMem = DefaultMaintenanceWorkMem
@@ -167,50 +199,4 @@ func (w *Warehouse) lockHolder(ctx context.Context) animetl.LockHolder {
 		h.PID = int(*pid)
 	}
 	return h
-}
-
-// acquireLock takes the session advisory lock on a connection of its own,
-// waiting up to LockTimeout.
-func (w *Warehouse) acquireLock(ctx context.Context) (*pgxpool.Conn, error) {
-	conn, err := w.pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
-	}
-	start := time.Now()
-	wait := 50 * time.Millisecond
-	for {
-		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", w.lockID).Scan(&ok); err != nil {
-			conn.Release()
-			return nil, fmt.Errorf("postgres: lock: %w", err)
-		}
-		if ok {
-			return conn, nil
-		}
-		waited := time.Since(start)
-		if waited >= w.opts.LockTimeout {
-			conn.Release()
-			return nil, &animetl.LockedError{Holder: w.lockHolder(ctx), Waited: waited}
-		}
-		select {
-		case <-ctx.Done():
-			conn.Release()
-			return nil, ctx.Err()
-		case <-time.After(min(wait, w.opts.LockTimeout-waited)):
-		}
-		wait = min(wait*2, time.Second)
-	}
-}
-
-func releaseLock(conn *pgxpool.Conn, id int64) error {
-	if conn == nil {
-		return nil
-	}
-	_, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", id)
-	if err != nil {
-		// Closing the connection releases a session lock for sure.
-		conn.Conn().Close(context.Background())
-	}
-	conn.Release()
-	return err
 }

@@ -137,7 +137,10 @@ type whSettings struct {
 	duckThreads int
 	pgWorkers   int
 	pgPublish   time.Duration
+	pgAttempt   time.Duration
+	pgKeepAlive time.Duration
 	pgUnlogged  bool
+	ledgerKeep  int
 }
 
 func newApp(stdout, stderr io.Writer) *app {
@@ -174,6 +177,9 @@ func (a *app) warehouseFlags(cmd *cobra.Command, writer bool) {
 	a.wh.lockTimeout = duckdb.DefaultLockTimeout
 	a.wh.pgWorkers = postgres.DefaultCopyWorkers
 	a.wh.pgPublish = postgres.DefaultPublishTimeout
+	a.wh.pgAttempt = postgres.DefaultPublishAttempt
+	a.wh.pgKeepAlive = postgres.DefaultLockKeepAlive
+	a.wh.ledgerKeep = duckdb.DefaultLedgerKeepDays
 	f := cmd.Flags()
 	f.StringVar(&a.wh.warehouse, "warehouse", "duckdb:animetl.duckdb", "warehouse: duckdb:PATH or a postgres:// URL")
 	f.StringVar(&a.wh.duckMemory, "duckdb-memory-limit", duckdb.DefaultMemoryLimit, "DuckDB memory limit; larger work spills to disk")
@@ -185,8 +191,11 @@ func (a *app) warehouseFlags(cmd *cobra.Command, writer bool) {
 	f.DurationVar(&a.wh.lockTimeout, "lock-timeout", duckdb.DefaultLockTimeout, "how long a run waits for another run's lock")
 	f.IntVar(&a.wh.pgWorkers, "pg-copy-workers", postgres.DefaultCopyWorkers, "PostgreSQL COPY connections loading the list in parallel")
 	f.DurationVar(&a.wh.pgPublish, "pg-publish-timeout", postgres.DefaultPublishTimeout, "how long a PostgreSQL publish waits for readers' locks")
+	f.DurationVar(&a.wh.pgAttempt, "pg-publish-attempt", postgres.DefaultPublishAttempt, "one attempt of a PostgreSQL publish waiting for readers' locks (keep it below the server's deadlock_timeout)")
+	f.DurationVar(&a.wh.pgKeepAlive, "pg-lock-keepalive", postgres.DefaultLockKeepAlive, "how often a PostgreSQL run touches its lock's session, against idle timeouts")
 	f.BoolVar(&a.wh.pgUnlogged, "pg-unlogged", false, "make user_anime UNLOGGED on PostgreSQL: faster loads, but empty after a server crash and not replicated")
-	bindEnv(f, "lock-timeout", "pg-copy-workers", "pg-publish-timeout", "pg-unlogged")
+	f.IntVar(&a.wh.ledgerKeep, "ledger-keep-days", duckdb.DefaultLedgerKeepDays, "keep the rejects and checks of runs for this many days (etl_run, etl_file and etl_table keep every run)")
+	bindEnv(f, "lock-timeout", "pg-copy-workers", "pg-publish-timeout", "pg-publish-attempt", "pg-lock-keepalive", "pg-unlogged", "ledger-keep-days")
 }
 
 // setup applies the environment and config file to unset flags, then
@@ -281,7 +290,7 @@ func (a *app) openWarehouse(ctx context.Context) (animetl.Warehouse, string, err
 	case strings.HasPrefix(spec, "duckdb:") && len(spec) > len("duckdb:"):
 		w, err := duckdb.Open(duckdb.Options{
 			Path: strings.TrimPrefix(spec, "duckdb:"), MemoryLimit: a.wh.duckMemory, Threads: a.wh.duckThreads,
-			LockTimeout: a.wh.lockTimeout, Logger: a.log,
+			LockTimeout: a.wh.lockTimeout, LedgerKeepDays: a.wh.ledgerKeep, Logger: a.log,
 		})
 		if err != nil {
 			return nil, name, err
@@ -290,7 +299,8 @@ func (a *app) openWarehouse(ctx context.Context) (animetl.Warehouse, string, err
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
 		w, err := postgres.Open(ctx, postgres.Options{
 			URL: spec, CopyWorkers: a.wh.pgWorkers, LockTimeout: a.wh.lockTimeout,
-			PublishTimeout: a.wh.pgPublish, UnloggedFact: a.wh.pgUnlogged, Logger: a.log,
+			PublishTimeout: a.wh.pgPublish, PublishAttempt: a.wh.pgAttempt, LockKeepAlive: a.wh.pgKeepAlive,
+			LedgerKeepDays: a.wh.ledgerKeep, UnloggedFact: a.wh.pgUnlogged, Logger: a.log,
 		})
 		if err != nil {
 			return nil, name, animetl.RedactError(err, spec)

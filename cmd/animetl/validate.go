@@ -113,6 +113,9 @@ func validMemoryLimit(s string) error {
 	return nil
 }
 
+// maxLedgerKeepDays bounds --ledger-keep-days (a century).
+const maxLedgerKeepDays = 36500
+
 // validateWarehouse checks the warehouse flags of every command; writer
 // adds those of the commands that run.
 func (a *app) validateWarehouse(writer bool) error {
@@ -132,7 +135,10 @@ func (a *app) validateWarehouse(writer bool) error {
 		errs = append(errs,
 			positiveDuration("lock-timeout", a.wh.lockTimeout),
 			intIn("pg-copy-workers", a.wh.pgWorkers, 1, maxPGCopyWorkers),
-			positiveDuration("pg-publish-timeout", a.wh.pgPublish))
+			positiveDuration("pg-publish-timeout", a.wh.pgPublish),
+			positiveDuration("pg-publish-attempt", a.wh.pgAttempt),
+			positiveDuration("pg-lock-keepalive", a.wh.pgKeepAlive),
+			intIn("ledger-keep-days", a.wh.ledgerKeep, 1, maxLedgerKeepDays))
 	}
 	return firstError(errs...)
 }
