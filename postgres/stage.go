@@ -70,7 +70,7 @@ func (w *Warehouse) Begin(ctx context.Context, run animetl.RunInfo) (animetl.Sta
 
 func (s *stage) begin(ctx context.Context) error {
 	w := s.w
-	for _, q := range schema.Ops() {
+	for _, q := range schema.Ops(s.params) {
 		if _, err := s.lock.Exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: create ledger: %w", err)
 		}
