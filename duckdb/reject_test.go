@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
 )
 
 // TestLoadRejectsFlushesBySize: the reject appender writes rows out once it
@@ -111,5 +113,47 @@ func TestRejectRawStoredUncompressed(t *testing.T) {
 	}
 	if len(got) != 1 || got["Uncompressed"] == 0 {
 		t.Errorf("etl_reject.raw segments by compression: %v, want only Uncompressed", got)
+	}
+}
+
+// TestRejectLedgerHasNoIndex: etl_reject has no ART index on DuckDB, in a
+// new warehouse and in one published by an older animetl that made one. An
+// index over the run_id repeated on every reject grew memory outside
+// memory_limit with the count of rejects.
+func TestRejectLedgerHasNoIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	old, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The ledger as older animetl made it on DuckDB: the same DDL as
+	// PostgreSQL's, index included.
+	for _, q := range append(schema.Ops(schema.Params{Postgres: true}), "CHECKPOINT") {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+	w, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx := context.Background()
+	for _, mode := range []animetl.Mode{animetl.ModeFull, animetl.ModeIncremental} {
+		st, err := w.Begin(ctx, animetl.RunInfo{ID: "r-" + string(mode), Mode: mode, StartedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		err = st.(*stage).db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_indexes()
+			WHERE database_name = current_database() AND table_name = 'etl_reject'`).Scan(&n)
+		st.Abort(ctx, &animetl.RunSummary{RunID: "r-" + string(mode), Status: animetl.StatusFailed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s run: etl_reject has %d index(es), want none", mode, n)
+		}
 	}
 }

@@ -52,7 +52,15 @@ CREATE TABLE IF NOT EXISTS etl_reject (
     raw    TEXT{{if not .Postgres}} USING COMPRESSION uncompressed{{end}}
 );
 
+{{if .Postgres}}
 CREATE INDEX IF NOT EXISTS etl_reject_run ON etl_reject (run_id);
+{{else}}
+-- No index on DuckDB: rows of a run are appended together, so zone maps
+-- find them, and an ART index over one run_id repeated per reject grew
+-- memory outside memory_limit (1M rejects: +210 MB, and 3 x the load time).
+-- A ledger made by an older animetl loses its index.
+DROP INDEX IF EXISTS etl_reject_run;
+{{end}}
 
 CREATE TABLE IF NOT EXISTS etl_check (
     run_id     TEXT NOT NULL,
