@@ -124,7 +124,7 @@ func (s *stage) recordFailure(ctx context.Context, sum *animetl.RunSummary) erro
 	}
 	db := sql.OpenDB(c)
 	defer db.Close()
-	for _, q := range schema.Ops() {
+	for _, q := range schema.Ops(scratchParams) {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("duckdb: ledger: %w", err)
 		}

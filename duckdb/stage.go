@@ -90,7 +90,7 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 		return err
 	}
 	s.db = sql.OpenDB(c)
-	if err := s.execAll(ctx, schema.Ops()); err != nil {
+	if err := s.execAll(ctx, schema.Ops(s.params)); err != nil {
 		return err
 	}
 	if err := s.carryLedger(ctx, !incremental); err != nil {

@@ -78,7 +78,7 @@ func (s *stage) begin(ctx context.Context) error {
 	} else if n > 0 {
 		s.log.Warn("ended the sessions of a run that lost the run lock", "sessions", n)
 	}
-	for _, q := range schema.Ops() {
+	for _, q := range schema.Ops(s.params) {
 		if _, err := s.lock.exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: create ledger: %w", err)
 		}

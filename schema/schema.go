@@ -114,8 +114,9 @@ func Split(script string) []string {
 	return out
 }
 
-// Ops returns the DDL of the run ledger (idempotent: IF NOT EXISTS).
-func Ops() []string { return render("sql/ops.sql", Params{}) }
+// Ops returns the DDL of the run ledger (idempotent: IF NOT EXISTS) for the
+// engine p.Postgres names; the other fields of p are not used.
+func Ops(p Params) []string { return render("sql/ops.sql", Params{Postgres: p.Postgres}) }
 
 // Load returns the DDL of a run's load tables.
 func Load(p Params) []string { return render("sql/load.sql", p) }

@@ -28,7 +28,7 @@ func TestSplit(t *testing.T) {
 func TestRenderAll(t *testing.T) {
 	p := Params{Scratch: "scratch.", ListTable: "user_anime", Prior: 50, Full: true}
 	sets := map[string][]string{
-		"ops": Ops(), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
+		"ops": Ops(p), "ops on postgres": Ops(Params{Postgres: true}), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
 		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "merge": Merge(p), "aggregate delta": AggregateDelta(p),
 		"merge on postgres": Merge(Params{Postgres: true}),
 	}
