@@ -49,7 +49,7 @@ func checkReadOnly(conn *sql.Conn, q string) error {
 			if strings.Contains(err.Error(), "multi-statement") {
 				return fmt.Errorf("duckdb: query: more than one statement: %w", animetl.ErrReadOnly)
 			}
-			return fmt.Errorf("duckdb: query: %w", err)
+			return fmt.Errorf("duckdb: %w", animetl.NewStatementError(q, err))
 		}
 		defer st.Close()
 		ds, ok := st.(*duck.Stmt)

@@ -130,3 +130,24 @@ func TestQueryIsReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedReadIsOneLine: a read the handle refuses (a file outside the
+// warehouse) fails with one line naming the cause, without DuckDB's
+// "LINE 1:" excerpt of the statement.
+func TestRefusedReadIsOneLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	mustPublished(t, path)
+	w, err := duckdb.Open(duckdb.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	_, err = w.Query(context.Background(), "SELECT * FROM read_csv('/etc/passwd')")
+	if err == nil {
+		t.Fatal("read_csv of /etc/passwd ran")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || strings.Contains(msg, "LINE 1") || !strings.Contains(msg, "disabled by configuration") {
+		t.Errorf("error %q: want one line naming the refusal", msg)
+	}
+}

@@ -78,8 +78,10 @@ func TestJSONIsOneObjectOnEveryExit(t *testing.T) {
 					t.Errorf("checks is not a list: %v", obj["checks"])
 				}
 				if tc.args[0] != "check" {
-					if _, ok := obj["files"].([]any); !ok {
-						t.Errorf("files is not a list: %v", obj["files"])
+					for _, k := range []string{"files", "ignored"} {
+						if _, ok := obj[k].([]any); !ok {
+							t.Errorf("%s is not a list: %v", k, obj[k])
+						}
 					}
 				}
 				if tc.code != exitOK && strings.TrimSpace(obj["error"].(string)) == "" {

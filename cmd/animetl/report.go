@@ -66,7 +66,7 @@ func (a *app) runFailure(f *runFlags, code int, err error) any {
 		Status: animetl.StatusFailed, Mode: animetl.Mode(f.mode),
 		Source: animetl.RedactLocation(f.source), Warehouse: animetl.RedactLocation(a.wh.warehouse),
 		StartedAt: a.started, FinishedAt: now,
-		Files: []animetl.FileSummary{}, Checks: []animetl.CheckResult{},
+		Files: []animetl.FileSummary{}, Checks: []animetl.CheckResult{}, Ignored: []animetl.IgnoredEntry{},
 	}
 	if err != nil {
 		sum.Error = err.Error()
