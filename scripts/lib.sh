@@ -199,3 +199,18 @@ ensure_bench_venv() {
     fi
     echo "$venv"
 }
+
+# ensure_chromium makes headless Chromium available for the dashboard's
+# browser test (serve/browser_test.go) and exports its path as
+# ANIMETL_TEST_CHROMIUM: Debian's chromium, installed when missing, with a
+# font that has Japanese glyphs (anime names) for the screenshots.
+ensure_chromium() {
+    if [ -z "${ANIMETL_TEST_CHROMIUM:-}" ]; then
+        ANIMETL_TEST_CHROMIUM="$(command -v chromium || command -v chromium-browser || true)"
+        if [ -z "$ANIMETL_TEST_CHROMIUM" ]; then
+            apt_install chromium fonts-droid-fallback
+            ANIMETL_TEST_CHROMIUM="$(command -v chromium)" || die "chromium installed but not on PATH"
+        fi
+    fi
+    export ANIMETL_TEST_CHROMIUM
+}

@@ -10,6 +10,9 @@
 # missing and it runs as root, and stops and removes the cluster at the end.
 # Likewise ANIMETL_TEST_S3_ENDPOINT: otherwise moto's S3 server and the AWS
 # CLI are installed from PyPI into a cached virtual environment and started.
+# Likewise ANIMETL_TEST_CHROMIUM (the dashboard's browser test): otherwise
+# Debian's chromium is installed when missing. ANIMETL_SCREENSHOTS=DIR keeps
+# the test's screenshots.
 # Extra arguments go to `go test` (e.g. -run TestContract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,7 @@ cd "$(dirname "$0")/.."
 ensure_go
 ensure_postgres_url
 ensure_s3_server
+ensure_chromium
 
 log "go vet"
 go vet ./...

@@ -62,7 +62,12 @@ func (s *Server) routes() {
 	s.mux.Handle("/healthz", getOnly(http.HandlerFunc(s.healthz)))
 	s.mux.Handle("/readyz", getOnly(http.HandlerFunc(s.readyz)))
 	s.mux.Handle("/metrics", getOnly(s.metrics.handler()))
+	s.dashboardRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if wantsHTML(r) {
+			s.htmlError(w, r, notFound("No such page."))
+			return
+		}
 		writeError(w, notFound(fmt.Sprintf("no such page: %s", r.URL.Path)))
 	})
 }

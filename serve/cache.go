@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"sync"
+	"time"
 )
 
 // entry is a rendered response body.
@@ -11,6 +12,12 @@ type entry struct {
 	contentType string
 	etag        string
 	body        []byte
+	// expires, when not zero, ends the entry's life before the next
+	// publish does: for pages that read the ledger, which changes between
+	// publishes.
+	expires time.Time
+	// cacheControl, when not empty, replaces the default "no-cache".
+	cacheControl string
 
 	gzOnce sync.Once
 	gz     []byte
@@ -54,6 +61,16 @@ func (c *cache) get(run, key string) *entry {
 		return nil
 	}
 	return c.m[key]
+}
+
+// getAt is get for entries that may expire: nil once now reaches the
+// entry's expiry.
+func (c *cache) getAt(run, key string, now time.Time) *entry {
+	e := c.get(run, key)
+	if e == nil || (!e.expires.IsZero() && !now.Before(e.expires)) {
+		return nil
+	}
+	return e
 }
 
 func (c *cache) put(run, key string, e *entry) {

@@ -120,7 +120,7 @@ func TestSecurityHeadersAndGzip(t *testing.T) {
 		}
 	}
 	csp := r.h.Get("Content-Security-Policy")
-	if !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe") {
 		t.Errorf("CSP %q", csp)
 	}
 	// /metrics is large enough to be compressed.

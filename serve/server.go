@@ -1,5 +1,5 @@
-// Package serve is animetl's HTTP server: a read-only JSON API over the
-// published warehouse, for many readers at once.
+// Package serve is animetl's HTTP server: a read-only JSON API and an HTML
+// dashboard over the published warehouse, for many readers at once.
 //
 // Every answer is read from one published state (an animetl.Snapshot) and
 // says which (run_id, published_at). Answers about the published data are

@@ -19,8 +19,13 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, e *entry) {
 	h := w.Header()
 	h.Set("Content-Type", e.contentType)
 	h.Set("ETag", e.etag)
-	// Browsers and proxies revalidate every time; the ETag makes that cheap.
-	h.Set("Cache-Control", "no-cache")
+	// Browsers and proxies revalidate every time (the ETag makes that
+	// cheap), except for assets whose name changes with their content.
+	if e.cacheControl != "" {
+		h.Set("Cache-Control", e.cacheControl)
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
 	h.Add("Vary", "Accept-Encoding")
 	body := e.body
 	if len(body) >= gzipMin && acceptsGzip(r) {
