@@ -47,9 +47,10 @@ func runOn(t *testing.T, wh animetl.Warehouse, dir string, mode animetl.Mode) (*
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pipeline.Run(context.Background(), pipeline.Config{
-		Source: src, Warehouse: wh, WarehouseName: "postgres", Mode: mode, MaxRejectRate: 0.05, BatchSize: 500,
-	})
+	cfg := pipeline.DefaultConfig()
+	cfg.Source, cfg.Warehouse, cfg.WarehouseName, cfg.Mode = src, wh, "postgres", mode
+	cfg.MaxRejectRate, cfg.BatchSize = 0.05, 500
+	return pipeline.Run(context.Background(), cfg)
 }
 
 // mustRunOn runs the pipeline and fails the test unless the run succeeded.
