@@ -60,6 +60,11 @@ served read-only by query and serve; grant-reader exits with status 2.`,
 	fl.StringVar(&f.passwordEnv, "password-env", "", "give the role LOGIN and the password held in this environment variable")
 	fl.BoolVar(&f.login, "login", false, "give the role LOGIN without setting a password")
 	a.warehouseFlags(cmd, false)
+	for _, n := range []string{"duckdb-memory-limit", "duckdb-threads"} {
+		if err := fl.MarkHidden(n); err != nil {
+			panic(err) // a programming error: the flag does not exist
+		}
+	}
 	return cmd
 }
 
