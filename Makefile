@@ -1,4 +1,4 @@
-.PHONY: test bench build demo vet fmt
+.PHONY: test bench bench-serve build demo vet fmt
 
 # The whole suite: vet, unit and integration tests (PostgreSQL included,
 # started when missing), bounded fuzzing.
@@ -8,6 +8,11 @@ test:
 # Speed and memory against the database floors (BENCH_ROWS, default 8M).
 bench:
 	bash scripts/bench.sh
+
+# animetl serve under 100 and 500 clients while a run publishes, and pgbench
+# beside it (BENCH_ROWS, default 8M): bench/serve.json.
+bench-serve:
+	bash scripts/bench_serve.sh
 
 build:
 	go build -o bin/animetl ./cmd/animetl

@@ -135,13 +135,19 @@ func (s *stage) swap(ctx context.Context, tx pgx.Tx) error {
 // savepoint it rolls back to on failure; it returns the statement that failed.
 func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (string, error) {
 	w := s.w
-	stmts := []string{"SAVEPOINT animetl_publish", fmt.Sprintf("SET LOCAL lock_timeout = %d", max(wait.Milliseconds(), 1))}
 	var tables []string
 	for _, t := range schema.ModelTables {
 		if t != "user_anime" || s.run.Mode == animetl.ModeFull {
 			tables = append(tables, t)
 		}
 	}
+	// The grants of the relations about to be replaced, read before the
+	// savepoint's locks so that a retried attempt reads them again.
+	grants, err := grantsOf(ctx, tx, w.target, append(append([]string{}, tables...), schema.ModelViews...))
+	if err != nil {
+		return "read grants", err
+	}
+	stmts := []string{"SAVEPOINT animetl_publish", fmt.Sprintf("SET LOCAL lock_timeout = %d", max(wait.Milliseconds(), 1))}
 	for _, v := range schema.ModelViews {
 		stmts = append(stmts, "DROP VIEW IF EXISTS "+ident(w.target, v))
 	}
@@ -154,6 +160,7 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 	for _, v := range schema.ModelViews {
 		stmts = append(stmts, fmt.Sprintf("ALTER VIEW %s SET SCHEMA %s", ident(w.stage, v), ident(w.target)))
 	}
+	stmts = append(stmts, grants...)           // the replaced relations' grants, onto the new ones
 	stmts = append(stmts, notifySQL(w.target)) // readers (serve) drop their caches when this commits
 	stmts = append(stmts, "RELEASE SAVEPOINT animetl_publish")
 	for _, q := range stmts {
