@@ -136,6 +136,7 @@ Exit codes: 0 success; 1 the run or a check of error severity failed;
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
 	a.persistentFlags(root)
-	root.AddCommand(a.runCommand(), a.checkCommand(), a.queryCommand(), a.genCommand(), a.demoCommand(), a.serveCommand())
+	root.AddCommand(a.runCommand(), a.checkCommand(), a.queryCommand(), a.genCommand(), a.demoCommand(), a.serveCommand(),
+		a.scheduleCommand())
 	return root
 }
