@@ -181,3 +181,58 @@ func TestScheduleFlagsAreValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleSIGTERMDuringRunLeavesPublishedState stops the scheduler
+// (as SIGTERM does: main's context ends) in the middle of a run with no
+// grace: the run is cancelled, recorded as failed, the published run and
+// its data are untouched, and the process exits 0.
+func TestScheduleSIGTERMDuringRunLeavesPublishedState(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, _, stderr := cli(t, "gen", "--out", dir, "--rows", "3000", "--anime", "300"); code != exitOK {
+		t.Fatalf("gen: %s", stderr)
+	}
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	if code, _, stderr := cli(t, "run", "--source", dir, "--warehouse", "duckdb:"+path, "--progress", "never"); code != exitOK {
+		t.Fatalf("run: %s", stderr)
+	}
+	published := "SELECT count(*) FROM user_anime"
+	before := ledgerCount(t, path, published)
+	if code, _, stderr := cli(t, "gen", "--out", dir, "--delta", "2026-12-01", "--rows", "400000"); code != exitOK {
+		t.Fatalf("gen --delta: %s", stderr)
+	}
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- execute(ctx, []string{"schedule", "--source", dir, "--warehouse", "duckdb:" + path, "--cron", "@every 100ms",
+			"--addr", "off", "--deadline", "off", "--shutdown-grace", "0s"}, &bytes.Buffer{}, &stderr)
+	}()
+	for end := time.Now().Add(time.Minute); !strings.Contains(stderr.String(), "file loaded"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no run started:\n%s", stderr.String())
+		}
+	}
+	cancel()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("schedule did not stop")
+	}
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "cancelled by shutdown") {
+		t.Errorf("logs do not say the run was cancelled:\n%s", stderr.String())
+	}
+	if got := ledgerCount(t, path, "SELECT count(*) FROM etl_run WHERE status = 'succeeded'"); got != 1 {
+		t.Errorf("%d succeeded runs, want only the first", got)
+	}
+	if got := ledgerCount(t, path, "SELECT count(*) FROM etl_run WHERE status = 'failed' AND mode = 'incremental'"); got != 1 {
+		t.Errorf("%d failed incremental runs, want the cancelled one", got)
+	}
+	if after := ledgerCount(t, path, published); after != before {
+		t.Errorf("user_anime has %d rows after the cancelled run, want %d as published", after, before)
+	}
+}
