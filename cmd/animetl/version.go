@@ -19,15 +19,15 @@ var version = ""
 // versionInfo says what runs: animetl's version and commit, and the
 // versions of Go and of the database libraries built in.
 type versionInfo struct {
-	Version       string `json:"version"`
-	Commit        string `json:"commit"`
-	CommitTime    string `json:"commit_time,omitempty"`
-	Modified      bool   `json:"modified,omitempty"`
-	Go            string `json:"go"`
-	Platform      string `json:"platform"`
-	DuckDB        string `json:"duckdb"`
-	DuckDBDriver  string `json:"duckdb_go"`
-	PGX           string `json:"pgx"`
+	Version      string `json:"version"`
+	Commit       string `json:"commit"`
+	CommitTime   string `json:"commit_time,omitempty"`
+	Modified     bool   `json:"modified,omitempty"`
+	Go           string `json:"go"`
+	Platform     string `json:"platform"`
+	DuckDB       string `json:"duckdb"`
+	DuckDBDriver string `json:"duckdb_go"`
+	PGX          string `json:"pgx"`
 }
 
 const unknown = "unknown"
