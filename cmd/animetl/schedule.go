@@ -228,8 +228,7 @@ func (a *app) lastSuccess(ctx context.Context) (time.Time, error) {
 	}
 	defer wh.Close()
 	rows, err := wh.Query(ctx, "SELECT max(finished_at) FROM etl_run WHERE status = 'succeeded'")
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table: no run yet
+	if isUndefinedTable(err) {
 		err = fmt.Errorf("no ledger yet: %w", animetl.ErrNotFound)
 	}
 	if err != nil {
@@ -251,4 +250,11 @@ func (a *app) lastSuccess(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("no succeeded run: %w", animetl.ErrNotFound)
 	}
 	return last, nil
+}
+
+// isUndefinedTable reports a PostgreSQL warehouse without its ledger yet
+// (no run has begun there).
+func isUndefinedTable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42P01"
 }
