@@ -184,8 +184,12 @@ func (a *app) schedule(cmd *cobra.Command, f schedFlags) error {
 		}()
 		a.log.Info("schedule: serving /healthz and /metrics", "addr", "http://"+ln.Addr().String())
 	}
+	webhook := "none"
+	if f.alertWebhook != "" {
+		webhook = schedule.WebhookShown(f.alertWebhook)
+	}
 	a.log.Info("schedule: started", "cron", f.cron, "tz", loc.String(), "deadline", f.deadline, "mode", f.run.mode,
-		"alert_webhook", schedule.WebhookShown(f.alertWebhook))
+		"alert_webhook", webhook)
 	return s.Run(ctx)
 }
 
