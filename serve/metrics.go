@@ -147,3 +147,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// Registerer is the registry /metrics serves, for the metrics of a
+// scheduler running in the same process (serve --schedule).
+func (s *Server) Registerer() prometheus.Registerer { return s.metrics.reg }

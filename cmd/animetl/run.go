@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/pipeline"
@@ -52,6 +53,24 @@ with its file, line number, reason and raw text.`,
 		},
 	}
 	fl := cmd.Flags()
+	addRunFlags(fl, &f)
+	fl.BoolVar(&f.json, "json", false, "print exactly one JSON summary object on stdout, whatever the exit")
+	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
+	bindEnv(fl, "progress")
+	a.warehouseFlags(cmd, true)
+	a.sourceFlags(cmd)
+	a.reports[cmd] = func(code int, err error) any {
+		if a.summary == nil {
+			return a.runFailure(&f, code, err)
+		}
+		return runReport{RunSummary: a.summary, ExitCode: code}
+	}
+	return cmd
+}
+
+// addRunFlags adds the settings of a run, which run, schedule and serve
+// --schedule share.
+func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.StringVar(&f.source, "source", "", "source: a folder, s3://bucket/prefix or https://host/prefix/")
 	fl.StringVar(&f.mode, "mode", "full", "full: rebuild from the base files and every delta; incremental: apply only the delta days not applied yet")
 	fl.StringVar(&f.backfill, "backfill", "", "FROM:TO (YYYY-MM-DD, either side optional): apply only the delta days in this range, in order")
@@ -62,18 +81,20 @@ with its file, line number, reason and raw text.`,
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
-	fl.BoolVar(&f.json, "json", false, "print exactly one JSON summary object on stdout, whatever the exit")
-	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
-	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings", "progress")
-	a.warehouseFlags(cmd, true)
-	a.sourceFlags(cmd)
-	a.reports[cmd] = func(code int, err error) any {
-		if a.summary == nil {
-			return a.runFailure(&f, code, err)
-		}
-		return runReport{RunSummary: a.summary, ExitCode: code}
-	}
-	return cmd
+	f.progress = "never"
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings")
+}
+
+// runConfig maps the run flags onto a pipeline configuration, without
+// source and warehouse.
+func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
+	cfg := pipeline.DefaultConfig()
+	cfg.Mode, cfg.Backfill = animetl.Mode(f.mode), bf
+	cfg.MaxRejectRate, cfg.MaxDrift, cfg.MaxDeltaAgeDays = f.maxRejectRate, f.maxDrift, f.maxDeltaAge
+	cfg.MaxShrink = f.maxShrink
+	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
+	cfg.Logger = a.log
+	return cfg
 }
 
 // validate checks every flag of run before anything is opened.
@@ -120,13 +141,9 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg := pipeline.DefaultConfig()
+	cfg := a.runConfig(f, bf)
 	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, whName
-	cfg.Mode, cfg.Backfill = animetl.Mode(f.mode), bf
-	cfg.MaxRejectRate, cfg.MaxDrift, cfg.MaxDeltaAgeDays = f.maxRejectRate, f.maxDrift, f.maxDeltaAge
-	cfg.MaxShrink = f.maxShrink
-	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
-	cfg.Logger, cfg.Progress = a.log, bar.update
+	cfg.Progress = bar.update
 	sum, err := pipeline.Run(ctx, cfg)
 	bar.finish()
 	if sum == nil { // rejected before it started

@@ -23,6 +23,7 @@ type serveFlags struct {
 	tz               string
 	pgMaxConns       int
 	statementTimeout time.Duration
+	sched            schedFlags // serve --schedule
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -63,7 +64,8 @@ Ctrl-C stops accepting, lets requests in flight finish, and exits 0.`,
 	fl.IntVar(&f.pgMaxConns, "pg-max-conns", postgres.DefaultMaxConns, "PostgreSQL: most connections the server holds at once")
 	fl.DurationVar(&f.statementTimeout, "statement-timeout", postgres.DefaultStatementTimeout, "PostgreSQL: time bound of one statement of a request")
 	bindEnv(fl, "addr", "token-file", "public", "deadline", "tz", "pg-max-conns", "statement-timeout")
-	a.warehouseFlags(cmd, false)
+	a.warehouseFlags(cmd, true)
+	a.serveScheduleFlags(cmd, &f.sched)
 	return cmd
 }
 
@@ -105,6 +107,11 @@ func (a *app) serve(cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
+	stopSchedule, err := a.startServeSchedule(cmd.Context(), f.sched, f.deadline, loc, srv.Registerer())
+	if err != nil {
+		return err
+	}
+	defer stopSchedule()
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return exitError{code: exitFailed, err: fmt.Errorf("serve: %w", err)}

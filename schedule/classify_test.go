@@ -1,0 +1,9 @@
+package schedule
+
+import (
+	"errors"
+	"net"
+	"syscall"
+)
+
+var netOpError = net.OpError{Op: "dial", Net: "tcp", Err: errors.Join(syscall.ECONNREFUSED)}
