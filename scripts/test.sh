@@ -10,6 +10,9 @@
 # missing and it runs as root, and stops and removes the cluster at the end.
 # Likewise ANIMETL_TEST_S3_ENDPOINT: otherwise moto's S3 server and the AWS
 # CLI are installed from PyPI into a cached virtual environment and started.
+# ANIMETL_TEST_AIRFLOW (the airflow command the DAG test runs) likewise: else
+# deploy/airflow/requirements.lock is installed into a cached virtual
+# environment (ANIMETL_TEST_AIRFLOW=none skips the Airflow test).
 # Extra arguments go to `go test` (e.g. -run TestContract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,8 @@ cd "$(dirname "$0")/.."
 ensure_go
 ensure_postgres_url
 ensure_s3_server
+ensure_airflow
+ensure_systemd_analyze
 
 log "go vet"
 go vet ./...
@@ -36,13 +41,13 @@ RACE_PKGS=()
 PLAIN_PKGS=()
 for pkg in $(go list ./...); do
     case "$pkg" in
-        */cmd/animetl | */synth | */quality | */internal/contract | */internal/faultproxy) PLAIN_PKGS+=("$pkg") ;;
+        */cmd/animetl | */deploy | */synth | */quality | */internal/contract | */internal/faultproxy) PLAIN_PKGS+=("$pkg") ;;
         *) RACE_PKGS+=("$pkg") ;;
     esac
 done
 [ "${TEST_RACE:-1}" = 0 ] && { PLAIN_PKGS+=("${RACE_PKGS[@]}"); RACE_PKGS=(); }
 
-log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT)"
+log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT, Airflow: ${ANIMETL_TEST_AIRFLOW:-skipped})"
 if [ "${#RACE_PKGS[@]}" -gt 0 ]; then
     log "go test -race: ${RACE_PKGS[*]##*/animetl/}"
     go test -count=1 -race -timeout 25m "$@" "${RACE_PKGS[@]}"
