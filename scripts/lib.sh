@@ -214,3 +214,48 @@ ensure_chromium() {
     fi
     export ANIMETL_TEST_CHROMIUM
 }
+
+# UV_VERSION is the uv that installs the Airflow lock (from PyPI, into a
+# bootstrap virtual environment of its own).
+UV_VERSION=0.13.9
+
+# ensure_airflow exports ANIMETL_TEST_AIRFLOW, the airflow command of a
+# cached virtual environment holding deploy/airflow/requirements.lock
+# (Airflow and its standard provider, every version pinned), creating it when
+# missing: uv installs the lock in seconds where pip takes half a minute. The
+# environment's name carries a hash of the lock, so a changed lock gets a new
+# one. Set ANIMETL_TEST_AIRFLOW=none to skip the Airflow tests.
+ensure_airflow() {
+    if [ -n "${ANIMETL_TEST_AIRFLOW:-}" ]; then
+        [ "$ANIMETL_TEST_AIRFLOW" = none ] && unset ANIMETL_TEST_AIRFLOW
+        return 0
+    fi
+    local lock=deploy/airflow/requirements.lock
+    local cache="${XDG_CACHE_HOME:-$HOME/.cache}/animetl"
+    local venv="$cache/airflow-$(sha256sum "$lock" | cut -c1-12)"
+    local boot="$cache/uv-$UV_VERSION"
+    if [ ! -f "$venv/.complete" ]; then
+        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+        if [ ! -x "$boot/bin/uv" ]; then
+            log "installing uv $UV_VERSION into $boot"
+            rm -rf "$boot"
+            python3 -m venv "$boot" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$boot"; }
+            "$boot/bin/pip" install -q --disable-pip-version-check "uv==$UV_VERSION" >&2 \
+                || die "pip install uv==$UV_VERSION failed"
+        fi
+        log "installing Airflow ($lock) into $venv"
+        rm -rf "$venv"
+        "$boot/bin/uv" venv -q --python "$(command -v python3)" "$venv" >&2 \
+            && "$boot/bin/uv" pip install -q --python "$venv/bin/python" --compile-bytecode -r "$lock" >&2 \
+            || die "installing $lock failed"
+        touch "$venv/.complete"
+    fi
+    export ANIMETL_TEST_AIRFLOW="$venv/bin/airflow"
+}
+
+# ensure_systemd_analyze makes systemd-analyze available (Debian's systemd),
+# for the check of deploy/systemd.
+ensure_systemd_analyze() {
+    command -v systemd-analyze >/dev/null 2>&1 || apt_install systemd
+    command -v systemd-analyze >/dev/null 2>&1 || die "systemd-analyze missing after installing systemd"
+}

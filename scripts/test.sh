@@ -13,6 +13,9 @@
 # Likewise ANIMETL_TEST_CHROMIUM (the dashboard's browser test): otherwise
 # Debian's chromium is installed when missing. ANIMETL_SCREENSHOTS=DIR keeps
 # the test's screenshots.
+# ANIMETL_TEST_AIRFLOW (the airflow command the DAG test runs) likewise: else
+# deploy/airflow/requirements.lock is installed into a cached virtual
+# environment (ANIMETL_TEST_AIRFLOW=none skips the Airflow test).
 # Extra arguments go to `go test` (e.g. -run TestContract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +26,8 @@ ensure_go
 ensure_postgres_url
 ensure_s3_server
 ensure_chromium
+ensure_airflow
+ensure_systemd_analyze
 
 log "go vet"
 go vet ./...
@@ -40,13 +45,13 @@ RACE_PKGS=()
 PLAIN_PKGS=()
 for pkg in $(go list ./...); do
     case "$pkg" in
-        */cmd/animetl | */synth | */quality | */internal/contract | */internal/faultproxy) PLAIN_PKGS+=("$pkg") ;;
+        */cmd/animetl | */deploy | */synth | */quality | */internal/contract | */internal/faultproxy) PLAIN_PKGS+=("$pkg") ;;
         *) RACE_PKGS+=("$pkg") ;;
     esac
 done
 [ "${TEST_RACE:-1}" = 0 ] && { PLAIN_PKGS+=("${RACE_PKGS[@]}"); RACE_PKGS=(); }
 
-log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT)"
+log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT, Airflow: ${ANIMETL_TEST_AIRFLOW:-skipped})"
 if [ "${#RACE_PKGS[@]}" -gt 0 ]; then
     log "go test -race: ${RACE_PKGS[*]##*/animetl/}"
     go test -count=1 -race -timeout 25m "$@" "${RACE_PKGS[@]}"
