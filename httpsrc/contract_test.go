@@ -41,3 +41,17 @@ func TestSourceContract(t *testing.T) {
 		})
 	}
 }
+
+// TestSourceReuse: one HTTP Source serves run after run, and runs at once;
+// an older listing's FileInfo fails once its file was replaced (If-Match on
+// a strong ETag, or the size when the server sends no validator).
+func TestSourceReuse(t *testing.T) {
+	for _, m := range []mode{modeRanges, modePlain} {
+		t.Run(m.String(), func(t *testing.T) {
+			contract.RunSourceReuse(t, func(t *testing.T, files map[string][]byte) (animetl.Source, contract.Put) {
+				srv := newServer(t, m, files)
+				return mustNew(t, srv.URL, httpsrcOptions()), func(_ *testing.T, name string, body []byte) { srv.put(name, body) }
+			}, contract.ReuseOptions{Pins: true})
+		})
+	}
+}

@@ -57,12 +57,14 @@ func TestBurstOfFailuresIsSurvived(t *testing.T) {
 			// Default MaxAttempts: only the delays are shortened.
 			src := mustNew(t, base, httpsrc.Options{Ranged: ranged.Options{PartSize: part, Policy: ranged.Policy{BaseDelay: fast.BaseDelay, MaxDelay: fast.MaxDelay}}})
 			ctx := context.Background()
+			var listing []animetl.FileInfo
 			if tc.list {
-				if _, err := src.List(ctx); err != nil {
+				var err error
+				if listing, err = src.List(ctx); err != nil {
 					t.Fatalf("List: %v", err)
 				}
 			}
-			got, err := readAll(ctx, src, animetl.FileAnimeList)
+			got, err := readAll(ctx, src, fileOf(listing, animetl.FileAnimeList))
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
@@ -94,9 +96,9 @@ func TestAttemptsRunOut(t *testing.T) {
 			p.Inject(tc.match, slow...)
 			src := mustNew(t, base, httpsrcOptions())
 			ctx := context.Background()
-			_, err := src.List(ctx)
+			listing, err := src.List(ctx)
 			if err == nil && !tc.list {
-				_, err = readAll(ctx, src, animetl.FileAnimeList)
+				_, err = readAll(ctx, src, fileOf(listing, animetl.FileAnimeList))
 			}
 			if err == nil {
 				t.Fatal("no error after MaxAttempts consecutive failures")
@@ -165,12 +167,13 @@ func TestPermanentFailuresAreNotRetried(t *testing.T) {
 			srv, p, base := behindProxy(t, tc.mode)
 			src := mustNew(t, base, httpsrcOptions())
 			ctx := context.Background()
-			if _, err := src.List(ctx); err != nil {
+			listing, err := src.List(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
 			tc.after(srv)
 			listed := p.Requests()
-			_, err := readAll(ctx, src, animetl.FileAnimeList)
+			_, err = readAll(ctx, src, fileOf(listing, animetl.FileAnimeList))
 			// At most one request per part: nothing was retried.
 			if n := p.Requests() - listed; n < 1 || n > (len(big)+part-1)/part {
 				t.Errorf("the read made %d requests for %d parts", n, (len(big)+part-1)/part)
@@ -218,7 +221,7 @@ func TestResumeAsksWhereTheBodyBroke(t *testing.T) {
 			srv, p, base := behindProxy(t, tc.mode)
 			p.Inject(tc.match, tc.fault)
 			src := mustNew(t, base, httpsrcOptions())
-			got, err := readAll(context.Background(), src, animetl.FileAnimeList)
+			got, err := readAll(context.Background(), src, named(animetl.FileAnimeList))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -244,7 +247,7 @@ func TestResetPartResumesWithinWhatWasSent(t *testing.T) {
 	srv, p, base := behindProxy(t, modeRanges)
 	p.Inject(rangeTo(animetl.FileAnimeList, part-1), faultproxy.Fault{Kind: faultproxy.Reset, After: 200_000})
 	src := mustNew(t, base, httpsrcOptions())
-	got, err := readAll(context.Background(), src, animetl.FileAnimeList)
+	got, err := readAll(context.Background(), src, named(animetl.FileAnimeList))
 	if err != nil || !bytes.Equal(got, big) {
 		t.Fatalf("read %d bytes, err %v", len(got), err)
 	}

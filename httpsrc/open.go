@@ -13,23 +13,24 @@ import (
 	"github.com/animetl/animetl/internal/ranged"
 )
 
-// Open starts reading name, a slash-separated path under the prefix. It
-// reads the version the last List saw (so a file replaced since fails
-// instead of mixing versions); a file List has not seen is asked about
-// first, and a missing one fails here with an error matching fs.ErrNotExist.
+// Open starts reading the file f describes, f.Name being a slash-separated
+// path under the prefix. A FileInfo List returned is read as that listing
+// saw it (its size, ETag or modification time, and whether the server serves
+// ranges), so a file replaced since fails instead of mixing versions; any
+// other FileInfo is asked about first, and a missing file fails here with an
+// error matching fs.ErrNotExist.
 //
 // A file of known size on a server that honours byte ranges is fetched in
 // parallel ranges; any other is streamed. Transient failures are retried and
 // a broken body resumes where it broke. The reader fails, never ends short,
 // when the bytes delivered do not add up to the known size, when the object
 // changes during the read, or when the context ends.
-func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+func (s *Source) Open(ctx context.Context, f animetl.FileInfo) (io.ReadCloser, error) {
+	name := f.Name
 	if !fs.ValidPath(name) || name == "." {
 		return nil, s.wrap(fmt.Errorf("open %q: not a file name under the prefix: %w", name, fs.ErrInvalid))
 	}
-	s.mu.Lock()
-	o := s.listed[name]
-	s.mu.Unlock()
+	o := s.listed(f)
 	if o == nil {
 		var err error
 		if o, err = s.stat(ctx, name); err != nil {

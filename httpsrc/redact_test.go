@@ -69,16 +69,16 @@ func TestSecretsNeverShow(t *testing.T) {
 	for _, f := range listing {
 		texts = append(texts, f.Location)
 	}
-	if got, err := readAll(ctx, src, animetl.FileAnimeList); err != nil || !bytes.Equal(got, big) {
+	if got, err := readAll(ctx, src, fileOf(listing, animetl.FileAnimeList)); err != nil || !bytes.Equal(got, big) {
 		t.Fatalf("read %d bytes: %v", len(got), err)
 	}
 
 	// Failures: a missing file, a denied one, attempts that run out, an
 	// unreachable host.
-	_, err404 := readAll(ctx, src, "nope.csv")
-	_, err403 := readAll(ctx, src, "denied.csv")
+	_, err404 := readAll(ctx, src, named("nope.csv"))
+	_, err403 := readAll(ctx, src, named("denied.csv"))
 	p.Inject(faultproxy.GetsOf(animetl.FileAnime), slices.Repeat([]faultproxy.Fault{{Kind: faultproxy.SlowDown}, {Kind: faultproxy.Internal}}, ranged.DefaultMaxAttempts/2)...)
-	_, errExhausted := readAll(ctx, src, animetl.FileAnime)
+	_, errExhausted := readAll(ctx, src, fileOf(listing, animetl.FileAnime))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestSecretsNeverShow(t *testing.T) {
 	l.Close()
 	down := mustNew(t, withSecrets(closed), httpsrc.Options{Ranged: ranged.Options{Policy: ranged.Policy{MaxAttempts: 2, BaseDelay: fast.BaseDelay}}, Logger: opts.Logger})
 	_, errListDown := down.List(ctx)
-	_, errOpenDown := down.Open(ctx, animetl.FileAnime)
+	_, errOpenDown := down.Open(ctx, named(animetl.FileAnime))
 	_, errNew := httpsrc.New("ftp://"+secrets+"example.com/"+query, httpsrc.Options{})
 	for name, err := range map[string]error{"404": err404, "403": err403, "exhausted": errExhausted,
 		"list unreachable": errListDown, "open unreachable": errOpenDown, "bad scheme": errNew} {

@@ -158,8 +158,27 @@ type object struct {
 	ranges   bool // the server advertised or answered byte ranges
 }
 
+// pin is the FileInfo.Pin of a listed file: what the listing learnt that the
+// other fields do not keep. It holds no URL, so no secret.
+type pin struct {
+	etag   string // as the server sent it, quotes and W/ included
+	ranges bool
+}
+
 func (o *object) info() animetl.FileInfo {
-	return animetl.FileInfo{Name: o.name, Location: o.location, Size: o.size, ETag: RecordETag(o.etag), ModTime: o.modTime}
+	return animetl.FileInfo{Name: o.name, Location: o.location, Size: o.size, ETag: RecordETag(o.etag), ModTime: o.modTime,
+		Pin: pin{etag: o.etag, ranges: o.ranges}}
+}
+
+// listed rebuilds the object a listing described in f, or returns nil when
+// no listing of an HTTP source made f.
+func (s *Source) listed(f animetl.FileInfo) *object {
+	p, ok := f.Pin.(pin)
+	if !ok {
+		return nil
+	}
+	return &object{name: f.Name, url: s.fileURL(f.Name), location: s.location(f.Name), size: f.Size,
+		etag: p.etag, modTime: f.ModTime, ranges: p.ranges}
 }
 
 // describe takes the validators of a file from an answer's headers.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/httpsrc"
 	"github.com/animetl/animetl/internal/faultproxy"
 	"github.com/animetl/animetl/internal/ranged"
@@ -223,14 +224,29 @@ func mustNew(t testing.TB, rawURL string, opts httpsrc.Options) *httpsrc.Source 
 	return src
 }
 
-// readAll opens name and reads it whole.
-func readAll(ctx context.Context, src *httpsrc.Source, name string) ([]byte, error) {
-	rc, err := src.Open(ctx, name)
+// readAll opens f and reads it whole.
+func readAll(ctx context.Context, src *httpsrc.Source, f animetl.FileInfo) ([]byte, error) {
+	rc, err := src.Open(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	return io.ReadAll(rc)
+}
+
+// named is the FileInfo of a file no listing saw: Open asks the server
+// about it first.
+func named(name string) animetl.FileInfo { return animetl.FileInfo{Name: name, Size: -1} }
+
+// fileOf returns name's FileInfo in listing, or named(name) when the
+// listing lacks it (or there was none).
+func fileOf(listing []animetl.FileInfo, name string) animetl.FileInfo {
+	for _, f := range listing {
+		if f.Name == name {
+			return f
+		}
+	}
+	return named(name)
 }
 
 // rangeTo matches the GETs of name whose Range ends at byte last: the

@@ -4,7 +4,7 @@
 // Plain HTTP cannot list a prefix, so the source knows only the four base
 // files, plain, .gz and .zst, and asks the server about each (HEAD, or a
 // one-byte GET for servers that refuse HEAD). A file whose size is known on a server that honours
-// byte ranges is read in parallel ranges pinned to the ETag seen by List;
+// byte ranges is read in parallel ranges pinned to the ETag its listing saw;
 // any other file is streamed and, when a body breaks, reopened where it
 // broke (with a Range request, or by skipping what was already read when the
 // server ignores ranges). Either way the reader fails, never silently
@@ -67,8 +67,10 @@ type Options struct {
 	UserAgent string
 }
 
-// Source reads the four base files under one URL prefix. It is safe for
-// concurrent use. Open reads the version of a file the last List saw.
+// Source reads the four base files under one URL prefix. It holds only its
+// configuration: it is safe for concurrent use and keeps nothing from one
+// listing to the next. Open reads the version of a file the listing that
+// returned its FileInfo saw.
 type Source struct {
 	base     *url.URL // prefix URL with the query, without userinfo
 	user     *url.Userinfo
@@ -78,9 +80,6 @@ type Source struct {
 	agent    string
 	log      *slog.Logger
 	redactor *redactor
-
-	mu     sync.Mutex
-	listed map[string]*object // what the last List saw, by name
 }
 
 // New returns the source of an http:// or https:// prefix URL; a trailing
@@ -131,7 +130,6 @@ func New(rawURL string, opts Options) (*Source, error) {
 		agent:    cmp.Or(opts.UserAgent, DefaultUserAgent),
 		log:      log.With(animetl.LogComponent, "httpsrc"),
 		redactor: red,
-		listed:   map[string]*object{},
 	}, nil
 }
 
@@ -241,21 +239,16 @@ func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 			return nil, s.wrap(fmt.Errorf("list %s: %w", s, err))
 		}
 	}
-	listed := map[string]*object{}
 	var out []animetl.FileInfo
-	for i, name := range names {
+	for i := range names {
 		if errors.Is(errs[i], fs.ErrNotExist) {
 			continue // absent: the pipeline names it
 		}
 		if errs[i] != nil {
 			return nil, s.wrap(fmt.Errorf("list %s: %w", s, errs[i]))
 		}
-		listed[name] = objs[i]
 		out = append(out, objs[i].info())
 	}
 	slices.SortFunc(out, func(a, b animetl.FileInfo) int { return strings.Compare(a.Name, b.Name) })
-	s.mu.Lock()
-	s.listed = listed
-	s.mu.Unlock()
 	return out, nil
 }

@@ -131,7 +131,7 @@ func TestListAndOpenEveryKindOfServer(t *testing.T) {
 				t.Errorf("List names %v, want %v", names, want)
 			}
 			for name, body := range files {
-				got, err := readAll(ctx, src, name)
+				got, err := readAll(ctx, src, fileOf(listing, name))
 				if err != nil {
 					t.Fatalf("read %s: %v", name, err)
 				}
@@ -139,7 +139,7 @@ func TestListAndOpenEveryKindOfServer(t *testing.T) {
 					t.Errorf("%s: read %d bytes that differ from the %d served", name, len(got), len(body))
 				}
 			}
-			rc, err := src.Open(ctx, animetl.FileAnimeList)
+			rc, err := src.Open(ctx, fileOf(listing, animetl.FileAnimeList))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,10 +241,11 @@ func TestReadFailsWhenTheBytesDoNotAddUp(t *testing.T) {
 				return true
 			})
 			src := mustNew(t, srv.URL, httpsrcOptions())
-			if _, err := src.List(context.Background()); err != nil {
+			listing, err := src.List(context.Background())
+			if err != nil {
 				t.Fatal(err)
 			}
-			_, err := readAll(context.Background(), src, animetl.FileAnime)
+			_, err = readAll(context.Background(), src, fileOf(listing, animetl.FileAnime))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("read error %v, want %q", err, tc.want)
 			}
@@ -264,7 +265,7 @@ func TestStalledBodyIsAbandonedAndResumed(t *testing.T) {
 				return false
 			})
 			src := mustNew(t, srv.URL, httpsrc.Options{Ranged: fast, StallTimeout: 200 * time.Millisecond})
-			got, err := readAll(context.Background(), src, animetl.FileAnimeList)
+			got, err := readAll(context.Background(), src, named(animetl.FileAnimeList))
 			if err != nil || !bytes.Equal(got, big) {
 				t.Fatalf("read %d bytes, err %v", len(got), err)
 			}
@@ -292,10 +293,11 @@ func TestCancelMidReadReturnsPromptly(t *testing.T) {
 			src := mustNew(t, srv.URL, httpsrcOptions())
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			if _, err := src.List(ctx); err != nil {
+			listing, err := src.List(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
-			rc, err := src.Open(ctx, animetl.FileAnimeList)
+			rc, err := src.Open(ctx, fileOf(listing, animetl.FileAnimeList))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +334,7 @@ func TestOpenFailures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rc, err := src.Open(context.Background(), tc.file)
+			rc, err := src.Open(context.Background(), named(tc.file))
 			if err == nil {
 				rc.Close()
 			}

@@ -84,7 +84,7 @@ func TestTricklingServerFails(t *testing.T) {
 			src := mustNew(t, srv.URL, httpsrc.Options{Ranged: opts})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			_, err := readAll(ctx, src, animetl.FileAnimeList)
+			_, err := readAll(ctx, src, named(animetl.FileAnimeList))
 			if err == nil || ctx.Err() != nil {
 				t.Fatalf("read: %v, want a failure before the deadline", err)
 			}
@@ -112,7 +112,7 @@ func TestTricklingServerFails(t *testing.T) {
 			src := mustNew(t, srv.URL, httpsrc.Options{Ranged: opts})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			_, err := readAll(ctx, src, animetl.FileAnimeList)
+			_, err := readAll(ctx, src, named(animetl.FileAnimeList))
 			if !errors.Is(err, ranged.ErrTooSlow) || ctx.Err() != nil {
 				t.Fatalf("read: %v, want ErrTooSlow before the deadline", err)
 			}

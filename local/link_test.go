@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func listed(t *testing.T, src *Source) map[string]string {
 	}
 	out := map[string]string{}
 	for _, f := range files {
-		rc, err := src.Open(ctx, f.Name)
+		rc, err := src.Open(ctx, f)
 		if err != nil {
 			t.Fatalf("open %s: %v", f.Name, err)
 		}
@@ -117,5 +118,52 @@ func TestLinksLeavingTheFolderAreRefused(t *testing.T) {
 				t.Errorf("error %q does not name %s and say %q", err, tc.entry, tc.why)
 			}
 		})
+	}
+}
+
+// TestOpenReadsWhereTheListingsLinkLed: a link retargeted between List and
+// Open is not followed anew: each listing's FileInfo reads the file its link
+// led to when listed, even when another listing on the same Source saw the
+// new target in between.
+func TestOpenReadsWhereTheListingsLinkLed(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "versions", "v1.csv"), "first")
+	write(t, filepath.Join(dir, "versions", "v2.csv"), "second")
+	link(t, "versions/v1.csv", filepath.Join(dir, "anime.csv"))
+	src, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, err := src.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "anime.csv")); err != nil {
+		t.Fatal(err)
+	}
+	link(t, "versions/v2.csv", filepath.Join(dir, "anime.csv"))
+	second, err := src.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		listing []animetl.FileInfo
+		want    string
+	}{{"first listing", first, "first"}, {"second listing", second, "second"}} {
+		i := slices.IndexFunc(tc.listing, func(f animetl.FileInfo) bool { return f.Name == "anime.csv" })
+		if i < 0 {
+			t.Fatalf("%s lacks anime.csv: %v", tc.name, tc.listing)
+		}
+		rc, err := src.Open(ctx, tc.listing[i])
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || string(b) != tc.want {
+			t.Errorf("%s: read %q, %v; want %q, where its link led", tc.name, b, err, tc.want)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 
 	"github.com/animetl/animetl"
 )
@@ -19,13 +18,16 @@ var _ animetl.Source = (*Source)(nil)
 // paths relative to the folder; nothing outside it can be opened. Symbolic
 // links are followed while they lead to files and folders inside the folder
 // (the folder itself may be a link); List refuses a link that leads out of it.
+// A Source holds only its folder: it is safe for concurrent use and keeps
+// nothing from one listing to the next.
 type Source struct {
 	dir  string // the folder as given, absolute: String and locations
 	real string // the folder with every link resolved: what is read
-
-	mu       sync.Mutex
-	resolved map[string]string // listed name -> its path under real, links resolved
 }
+
+// resolved is the FileInfo.Pin of a listed file: its path under the
+// resolved folder, links resolved, as List saw it.
+type resolved string
 
 // New returns a Source over dir. It fails when dir is not a readable folder.
 func New(dir string) (*Source, error) {
@@ -44,7 +46,7 @@ func New(dir string) (*Source, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("local: %s is not a folder: %w", dir, animetl.ErrConfig)
 	}
-	return &Source{dir: abs, real: real, resolved: map[string]string{}}, nil
+	return &Source{dir: abs, real: real}, nil
 }
 
 // String returns the folder's absolute path.
@@ -56,33 +58,31 @@ func (s *Source) String() string { return s.dir }
 // to nothing, or into a loop fails the listing with an error that names it
 // and wraps animetl.ErrSourceLayout.
 func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
-	w := &walker{ctx: ctx, src: s, onPath: map[string]bool{s.real: true}, resolved: map[string]string{}}
+	w := &walker{ctx: ctx, src: s, onPath: map[string]bool{s.real: true}}
 	if err := w.walk(s.real, ""); err != nil {
 		return nil, fmt.Errorf("local: list %s: %w", s.dir, err)
 	}
 	sort.Slice(w.out, func(i, j int) bool { return w.out[i].Name < w.out[j].Name })
-	s.mu.Lock()
-	s.resolved = w.resolved
-	s.mu.Unlock()
 	return w.out, nil
 }
 
-// Open opens one file by the name List gave it.
-func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+// Open opens the file f describes: the path its listing resolved the name
+// to (so a link changed since the listing is not followed anew), or, for a
+// FileInfo no listing of this folder made, the name itself. Either way
+// nothing outside the folder opens.
+func (s *Source) Open(ctx context.Context, f animetl.FileInfo) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	p, ok := s.resolved[name]
-	s.mu.Unlock()
-	if !ok {
-		p = filepath.FromSlash(name)
+	p := filepath.FromSlash(f.Name)
+	if r, ok := f.Pin.(resolved); ok {
+		p = string(r)
 	}
-	f, err := os.OpenInRoot(s.real, p)
+	file, err := os.OpenInRoot(s.real, p)
 	if err != nil {
-		return nil, fmt.Errorf("local: open %s: %w", name, err)
+		return nil, fmt.Errorf("local: open %s: %w", f.Name, err)
 	}
-	return &ctxReader{ctx: ctx, f: f}, nil
+	return &ctxReader{ctx: ctx, f: file}, nil
 }
 
 // ctxReader stops a long read when the run is cancelled.

@@ -46,7 +46,7 @@ func TestListAndOpen(t *testing.T) {
 	if files[0].Size != 9 {
 		t.Errorf("size %d, want 9", files[0].Size)
 	}
-	rc, err := src.Open(ctx, "anime.csv")
+	rc, err := src.Open(ctx, files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +55,11 @@ func TestListAndOpen(t *testing.T) {
 	if string(b) != "MAL_ID\n1\n" {
 		t.Errorf("Open read %q", b)
 	}
-	if _, err := src.Open(ctx, "../outside.csv"); err == nil {
+	if _, err := src.Open(ctx, animetl.FileInfo{Name: "../outside.csv", Size: -1}); err == nil {
 		t.Error("Open escaped the folder")
 	}
 	cctx, cancel := context.WithCancel(ctx)
-	rc, err = src.Open(cctx, "anime.csv")
+	rc, err = src.Open(cctx, files[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,11 +13,10 @@ import (
 
 // walker lists a folder, following the links that stay inside the source.
 type walker struct {
-	ctx      context.Context
-	src      *Source
-	onPath   map[string]bool // resolved folders being walked: a link back to one is a loop
-	resolved map[string]string
-	out      []animetl.FileInfo
+	ctx    context.Context
+	src    *Source
+	onPath map[string]bool // resolved folders being walked: a link back to one is a loop
+	out    []animetl.FileInfo
 }
 
 // walk lists the resolved folder dir, whose name in the source is rel.
@@ -59,12 +58,12 @@ func (w *walker) walk(dir, rel string) error {
 			if err != nil {
 				return err
 			}
-			w.resolved[name] = inner
 			w.out = append(w.out, animetl.FileInfo{
 				Name:     name,
 				Location: filepath.Join(w.src.dir, filepath.FromSlash(name)),
 				Size:     st.Size(),
 				ModTime:  st.ModTime().UTC(),
+				Pin:      resolved(inner),
 			})
 		}
 	}

@@ -50,7 +50,7 @@ func (r *rejectSink) flush() error {
 // bytes as stored, its rows those of the decompressed text.
 func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter) ([]string, error) {
 	name := fl.Info.Name
-	rc, err := cfg.Source.Open(ctx, name)
+	rc, err := cfg.Source.Open(ctx, fl.Info)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}

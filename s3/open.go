@@ -25,21 +25,20 @@ type object struct {
 // Described returns the ETag and version id the read is pinned to.
 func (o *object) Described() animetl.FileInfo { return o.info }
 
-// Open heads the object, then streams it in parallel ranges. The head
-// carries If-Match with the ETag the last List saw, so an object replaced
-// since the listing fails here, naming it, instead of being read while the
-// run records the listed ETag; a name List has not seen is pinned to what
-// the head finds. Every range asks for the version id the head returned (or,
-// in unversioned buckets, carries If-Match with the ETag), so an object
+// Open heads the object f describes, then streams it in parallel ranges.
+// The head carries If-Match with f's ETag, the one its listing saw, so an
+// object replaced since that listing fails here, naming it, instead of being
+// read while the run records the listed ETag; and an object whose size is
+// not f's fails too. A FileInfo without an ETag (and Size -1) is pinned to
+// what the head finds. Every range asks for the version id the head returned
+// (or, in unversioned buckets, carries If-Match with the ETag), so an object
 // replaced mid-read fails instead of mixing two versions.
-func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+func (s *Source) Open(ctx context.Context, f animetl.FileInfo) (io.ReadCloser, error) {
+	name := f.Name
 	key := s.prefix + name
-	s.mu.Lock()
-	listed, isListed := s.listed[name]
-	s.mu.Unlock()
 	in := &awss3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
-	if isListed && listed.ETag != "" {
-		in.IfMatch = aws.String(`"` + listed.ETag + `"`)
+	if f.ETag != "" {
+		in.IfMatch = aws.String(`"` + f.ETag + `"`)
 	}
 	var head *awss3.HeadObjectOutput
 	err := s.do(ctx, name, func(ctx context.Context) (err error) {
@@ -49,14 +48,14 @@ func (s *Source) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	var re *awshttp.ResponseError
 	switch {
 	case err != nil && in.IfMatch != nil && errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed:
-		return nil, fmt.Errorf("s3: open %s: the object changed since it was listed with ETag %s: %w", s.location(key), listed.ETag, err)
+		return nil, fmt.Errorf("s3: open %s: the object changed since it was listed with ETag %s: %w", s.location(key), f.ETag, err)
 	case err != nil:
 		return nil, fmt.Errorf("s3: head %s: %w", s.location(key), err)
 	}
 	size := aws.ToInt64(head.ContentLength)
 	etag := aws.ToString(head.ETag)
-	if isListed && size != listed.Size {
-		return nil, fmt.Errorf("s3: open %s: the object is %d bytes now, %d when listed: it changed since it was listed", s.location(key), size, listed.Size)
+	if f.Size >= 0 && size != f.Size {
+		return nil, fmt.Errorf("s3: open %s: the object is %d bytes now, %d when listed: it changed since it was listed", s.location(key), size, f.Size)
 	}
 	version := aws.ToString(head.VersionId)
 	if version == "null" { // unversioned bucket

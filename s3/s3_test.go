@@ -83,7 +83,17 @@ func newBucket() string {
 // factory serves files from a fresh bucket on endpoint through a source
 // that may read via readVia (a fault proxy) instead.
 func factory(endpoint string, opts s3.Options) contract.SourceFactory {
+	changing := changingFactory(endpoint, opts)
 	return func(t *testing.T, files map[string][]byte) animetl.Source {
+		src, _ := changing(t, files)
+		return src
+	}
+}
+
+// changingFactory is factory that also returns the Put that replaces an
+// object of the bucket.
+func changingFactory(endpoint string, opts s3.Options) contract.ChangingSourceFactory {
+	return func(t *testing.T, files map[string][]byte) (animetl.Source, contract.Put) {
 		bucket := newBucket()
 		upload(t, endpoint, bucket, "team/2026/", files)
 		if opts.Endpoint == "" {
@@ -96,13 +106,36 @@ func factory(endpoint string, opts s3.Options) contract.SourceFactory {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return src
+		put := func(t *testing.T, name string, body []byte) {
+			if _, err := src.Client().PutObject(context.Background(), &awss3.PutObjectInput{
+				Bucket: aws.String(bucket), Key: aws.String("team/2026/" + name), Body: bytes.NewReader(body),
+			}); err != nil {
+				t.Fatalf("put %s: %v", name, err)
+			}
+		}
+		return src, put
 	}
 }
 
 func TestSourceContractInProcess(t *testing.T) {
 	testCreds(t)
 	contract.RunSource(t, factory(fakeS3(t), s3.Options{}), contract.SourceOptions{Lists: true})
+}
+
+// TestSourceReuse: one S3 Source serves run after run, and runs at once; an
+// older listing's FileInfo fails once its object was replaced.
+func TestSourceReuse(t *testing.T) {
+	testCreds(t)
+	t.Run("InProcess", func(t *testing.T) {
+		contract.RunSourceReuse(t, changingFactory(fakeS3(t), s3.Options{}), contract.ReuseOptions{Pins: true})
+	})
+	t.Run("Server", func(t *testing.T) {
+		endpoint := os.Getenv("ANIMETL_TEST_S3_ENDPOINT")
+		if endpoint == "" {
+			t.Skip("needs ANIMETL_TEST_S3_ENDPOINT=http://host:port of an S3-protocol server; `make test` starts moto and sets it")
+		}
+		contract.RunSourceReuse(t, changingFactory(endpoint, s3.Options{}), contract.ReuseOptions{Pins: true})
+	})
 }
 
 // TestSourceContractServer runs the contract against a real S3-protocol
@@ -258,7 +291,7 @@ func TestPermanentFaultsFailCleanly(t *testing.T) {
 func TestMissingObjectIsPermanent(t *testing.T) {
 	testCreds(t)
 	proxy, src := faulty(t, map[string][]byte{"anime.csv": []byte("x\n")}, s3.Options{})
-	_, err := src.Open(context.Background(), "gone.csv")
+	_, err := src.Open(context.Background(), named("gone.csv"))
 	if err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("open missing: %v, want a 404", err)
 	}
@@ -275,7 +308,7 @@ func TestSecretsStayOutOfErrorsAndLogs(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	proxy, src := faulty(t, map[string][]byte{"animelist.csv": contractBytes()}, s3.Options{Ranged: attempts(2), Logger: log})
 	proxy.Inject(faultproxy.GetsOf("/animelist.csv"), faultproxy.Fault{Kind: faultproxy.Internal}, faultproxy.Fault{Kind: faultproxy.SlowDown})
-	rc, err := src.Open(context.Background(), "animelist.csv")
+	rc, err := src.Open(context.Background(), named("animelist.csv"))
 	if err == nil {
 		_, err = io.ReadAll(rc)
 		rc.Close()
@@ -283,7 +316,7 @@ func TestSecretsStayOutOfErrorsAndLogs(t *testing.T) {
 	if err == nil {
 		t.Fatal("expected the read to fail")
 	}
-	_, err2 := src.Open(context.Background(), "missing.csv")
+	_, err2 := src.Open(context.Background(), named("missing.csv"))
 	for _, s := range []string{err.Error(), err2.Error(), logs.String(), src.String()} {
 		for _, bad := range []string{secret, "animetl-session-token-77c1"} {
 			if strings.Contains(s, bad) {
@@ -295,6 +328,10 @@ func TestSecretsStayOutOfErrorsAndLogs(t *testing.T) {
 		t.Errorf("retries were not logged: %s", logs.String())
 	}
 }
+
+// named is the FileInfo of an object no listing saw: Open reads whatever
+// is there now.
+func named(name string) animetl.FileInfo { return animetl.FileInfo{Name: name, Size: -1} }
 
 func contractBytes() []byte { return bytes.Repeat([]byte("1,2,3,4,5\n"), 1000) }
 
@@ -335,7 +372,7 @@ func TestUploadThenRead(t *testing.T) {
 	if err := src.Upload(context.Background(), "big.csv", p); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := src.Open(context.Background(), "big.csv")
+	rc, err := src.Open(context.Background(), named("big.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,15 +63,13 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Source is a bucket prefix.
+// Source is a bucket prefix. It holds only its configuration and client: it
+// is safe for concurrent use and keeps nothing from one listing to the next.
 type Source struct {
 	bucket, prefix string
 	client         *awss3.Client
 	opts           Options
 	log            *slog.Logger
-
-	mu     sync.Mutex
-	listed map[string]animetl.FileInfo // what the last List saw, by name
 }
 
 // ParseURL splits s3://bucket/prefix into the bucket and the prefix, which
@@ -101,7 +98,7 @@ func New(ctx context.Context, rawURL string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{bucket: bucket, prefix: prefix, client: client, opts: opts, log: log, listed: map[string]animetl.FileInfo{}}, nil
+	return &Source{bucket: bucket, prefix: prefix, client: client, opts: opts, log: log}, nil
 }
 
 // endpointURL is the custom endpoint in effect, if any.
@@ -226,8 +223,8 @@ func (s *Source) Client() *awss3.Client { return s.client }
 
 func (s *Source) location(key string) string { return "s3://" + s.bucket + "/" + key }
 
-// List returns every object under the prefix, named relative to it. Open
-// reads the versions this listing saw.
+// List returns every object under the prefix, named relative to it, with
+// the ETag Open pins the read to.
 func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 	var out []animetl.FileInfo
 	p := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{
@@ -259,13 +256,6 @@ func (s *Source) List(ctx context.Context) ([]animetl.FileInfo, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	listed := make(map[string]animetl.FileInfo, len(out))
-	for _, fi := range out {
-		listed[fi.Name] = fi
-	}
-	s.mu.Lock()
-	s.listed = listed
-	s.mu.Unlock()
 	return out, nil
 }
 

@@ -87,7 +87,7 @@ func testSourceBytes(t *testing.T, newSource SourceFactory, opts SourceOptions) 
 		if f.Location == "" {
 			t.Errorf("%s: no location", name)
 		}
-		rc, err := src.Open(ctx, name)
+		rc, err := src.Open(ctx, f)
 		if err != nil {
 			t.Errorf("Open %s: %v", name, err)
 			continue
@@ -106,7 +106,7 @@ func testSourceMissing(t *testing.T, newSource SourceFactory) {
 	src := newSource(t, map[string][]byte{animetl.FileAnime: []byte("x\n")})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rc, err := src.Open(ctx, "nope.csv")
+	rc, err := src.Open(ctx, animetl.FileInfo{Name: "nope.csv", Size: -1})
 	if err == nil {
 		_, err = io.ReadAll(rc)
 		rc.Close()
@@ -128,7 +128,7 @@ func testSourceMissing(t *testing.T, newSource SourceFactory) {
 func testSourceCancel(t *testing.T, newSource SourceFactory) {
 	src := newSource(t, map[string][]byte{animetl.FileAnimeList: RandomBytes(BigFile, 2)})
 	ctx, cancel := context.WithCancel(context.Background())
-	rc, err := src.Open(ctx, animetl.FileAnimeList)
+	rc, err := src.Open(ctx, animetl.FileInfo{Name: animetl.FileAnimeList, Size: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
