@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/animetl/animetl/internal/contract"
 )
 
 // tmpRoot holds what the tests build once for the whole package (the binary).
@@ -124,27 +123,5 @@ var pgDatabases atomic.Int64
 // pgWarehouse creates an empty database for one test and returns its URL.
 func pgWarehouse(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("ANIMETL_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("set ANIMETL_TEST_POSTGRES to run the PostgreSQL cases (make test does)")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := fmt.Sprintf("animetl_deploy_%d_%d", os.Getpid(), pgDatabases.Add(1))
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
-		admin.Close(context.Background())
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + db
-	return u.String()
+	return contract.NewPostgresDB(t)
 }

@@ -3,8 +3,6 @@ package quality_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -145,29 +143,17 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 			"UPDATE anime_status_stats SET ratings = ratings + 1 WHERE watching_status = 2 AND anime_id = (SELECT min(anime_id) FROM anime_status_stats WHERE watching_status = 2)",
 			"UPDATE anime_status_stats SET ratings = ratings - 1 WHERE watching_status = 2 AND anime_id = (SELECT max(anime_id) FROM anime_status_stats WHERE watching_status = 2 AND ratings > 0)"}},
 	}
-	for i, tc := range tests {
+	for _, tc := range tests {
 		t.Run(tc.check, func(t *testing.T) {
 			ctx := context.Background()
-			db := fmt.Sprintf("animetl_quality_%d_%d", os.Getpid(), i)
-			admin, err := pgx.Connect(ctx, base)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Close(ctx)
-			admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
-			if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
-			u, _ := url.Parse(base)
-			u.Path = "/" + db
-			w, err := postgres.Open(ctx, postgres.Options{URL: u.String()})
+			dbURL := contract.NewPostgresDB(t)
+			w, err := postgres.Open(ctx, postgres.Options{URL: dbURL})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Close()
 			sum := contract.MustRun(t, w, dir, 0)
-			conn, err := pgx.Connect(ctx, u.String())
+			conn, err := pgx.Connect(ctx, dbURL)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/duckdb"
@@ -108,23 +105,7 @@ func backends(t *testing.T) []backend {
 		t.Log("PostgreSQL crash tests skipped: set ANIMETL_TEST_POSTGRES (make test does)")
 		return out
 	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := fmt.Sprintf("animetl_crash_%d", os.Getpid())
-	admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
-		admin.Close(context.Background())
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + db
-	spec := u.String()
+	spec := contract.NewPostgresDB(t)
 	return append(out, backend{
 		name: "postgres", spec: spec,
 		open: func(t *testing.T) animetl.Warehouse {

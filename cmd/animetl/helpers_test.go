@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/animetl/animetl/internal/contract"
 )
 
 // whKind is a warehouse backend the CLI tests run against.
@@ -34,29 +31,7 @@ var pgDatabases atomic.Int64
 // pgWarehouse creates an empty database for one test and returns its URL.
 func pgWarehouse(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("ANIMETL_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("set ANIMETL_TEST_POSTGRES to run the PostgreSQL cases (make test does)")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := fmt.Sprintf("animetl_cli_%d_%d", os.Getpid(), pgDatabases.Add(1))
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
-		admin.Close(context.Background())
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + db
-	return u.String()
+	return contract.NewPostgresDB(t)
 }
 
 // decodeOne parses out as exactly one JSON object and nothing after it.

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/duckdb"
@@ -20,26 +16,9 @@ import (
 // TestParity loads the same generated data into DuckDB and PostgreSQL and
 // proves the two warehouses hold the same rows and give the same answers.
 func TestParity(t *testing.T) {
-	base := os.Getenv("ANIMETL_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("the parity test needs ANIMETL_TEST_POSTGRES=postgres://...; `make test` starts a throwaway server and sets it")
-	}
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS animetl_parity WITH (FORCE)"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE DATABASE animetl_parity"); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(context.Background(), "DROP DATABASE IF EXISTS animetl_parity WITH (FORCE)")
-	u, _ := url.Parse(base)
-	u.Path = "/animetl_parity"
-	pg, err := postgres.Open(ctx, postgres.Options{URL: u.String()})
+	dbURL := contract.NewPostgresDB(t)
+	pg, err := postgres.Open(ctx, postgres.Options{URL: dbURL})
 	if err != nil {
 		t.Fatal(err)
 	}
