@@ -95,15 +95,7 @@ go build -o "$WORK/duckfloor" ./scripts/duckfloor || die "go build ./scripts/duc
 ANIMETL="$WORK/animetl"
 
 # --- data --------------------------------------------------------------------
-if [ ! -f "$DATA/.complete" ]; then
-    log "generating $ROWS list rows (seed 1) into $DATA"
-    rm -rf "$DATA" "$DATA.tmp"
-    "$ANIMETL" gen --out "$DATA.tmp" --rows "$ROWS" --seed 1 >&2 || die "animetl gen failed"
-    touch "$DATA.tmp/.complete"
-    mv "$DATA.tmp" "$DATA"
-else
-    log "using the cached data set $DATA"
-fi
+ensure_bench_data "$ANIMETL" "$DATA" "$ROWS"
 LIST="$DATA/animelist.csv"
 [ -s "$LIST" ] || die "$LIST is missing or empty: remove $DATA and run again"
 # Read the files once so that no contender pays for a cold page cache.

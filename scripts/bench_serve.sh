@@ -95,15 +95,7 @@ go build -o "$WORK/servebench" ./scripts/servebench || die "go build ./scripts/s
 ANIMETL="$WORK/animetl"
 
 # --- data (shared with scripts/bench.sh) ---------------------------------------
-if [ ! -f "$DATA/.complete" ]; then
-    log "generating $ROWS list rows (seed 1) into $DATA"
-    rm -rf "$DATA" "$DATA.tmp"
-    "$ANIMETL" gen --out "$DATA.tmp" --rows "$ROWS" --seed 1 >&2 || die "animetl gen failed"
-    touch "$DATA.tmp/.complete"
-    mv "$DATA.tmp" "$DATA"
-else
-    log "using the cached data set $DATA"
-fi
+ensure_bench_data "$ANIMETL" "$DATA" "$ROWS"
 
 # --- warehouses ------------------------------------------------------------------
 DUCK="duckdb:$WORK/serve.duckdb"
