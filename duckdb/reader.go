@@ -32,7 +32,8 @@ func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.R
 	return h.query(ctx, q, args, func() error { w.release(h); return nil })
 }
 
-// query runs q on one connection of h; done runs when the result is closed.
+// query runs q on one connection of h once it is known to be one SELECT;
+// done runs when the result is closed.
 func (h *handle) query(ctx context.Context, q string, args []any, done func() error) (animetl.Rows, error) {
 	conn, err := h.db.Conn(ctx)
 	if err != nil {
@@ -46,7 +47,7 @@ func (h *handle) query(ctx context.Context, q string, args []any, done func() er
 		}
 		return err
 	}
-	if err := checkReadOnly(conn, q); err != nil {
+	if err := h.checked.check(conn, q); err != nil {
 		finish()
 		return nil, err
 	}
@@ -74,6 +75,8 @@ type handle struct {
 	// refs and retired are guarded by the Warehouse's mu.
 	refs    int
 	retired bool
+	// checked holds the statements that passed the read-only check.
+	checked checkedSet
 }
 
 // currentKey stats the files the path names now; runs is the side ledger's
