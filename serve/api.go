@@ -279,11 +279,12 @@ func (s *Server) api(rt route) http.Handler {
 			s.write(w, r, e)
 			return
 		}
-		tag := etag(pub.RunID, []byte(key))
-		if match(r, tag) {
-			s.metrics.cacheHits.Inc()
-			notModified(w, tag)
-			return
+		if r.Header.Get("If-None-Match") != "" {
+			if tag := etag(pub.RunID, []byte(key)); match(r, tag) {
+				s.metrics.cacheHits.Inc()
+				notModified(w, tag)
+				return
+			}
 		}
 		if e := s.cache.get(pub.RunID, key); e != nil {
 			s.metrics.cacheHits.Inc()

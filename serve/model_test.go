@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -84,4 +85,37 @@ func mustInt(t *testing.T, s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestModelIsBuiltPerPublishedRun: the first request that sees a published
+// run starts its model's build; after a publish the next one is built
+// from the new run, and answers stay those of the published run meanwhile.
+func TestModelIsBuiltPerPublishedRun(t *testing.T) {
+	for _, e := range engines(t) {
+		t.Run(e.name, func(t *testing.T) {
+			wh, openPub, _ := e.open(t)
+			first := published(t, wh)
+			ts := newServer(t, serve.Options{Publication: openPub(t, "")})
+			modelOf := func() string {
+				m := regexp.MustCompile(`animetl_read_model_anime\{run_id="([^"]+)"\} (\d+)`).FindStringSubmatch(string(get(t, ts, "/metrics").body))
+				if m == nil || m[2] == "0" {
+					return ""
+				}
+				return m[1]
+			}
+			get(t, ts, "/api/v1/genres")
+			eventually(t, "the model of the first run is built", func() bool { return modelOf() == first.RunID })
+			second := contract.MustRun(t, wh, mustDir(t), 0)
+			eventually(t, "the new run is served", func() bool {
+				return get(t, ts, "/api/v1/anime/1").json(t)["run_id"] == second.RunID
+			})
+			eventually(t, "the model of the second run is built", func() bool {
+				get(t, ts, "/api/v1/search?q=a")
+				return modelOf() == second.RunID
+			})
+			if r := get(t, ts, "/api/v1/search?q=b").json(t); r["run_id"] != second.RunID {
+				t.Errorf("search from run %v, want %s", r["run_id"], second.RunID)
+			}
+		})
+	}
 }

@@ -100,5 +100,12 @@ func (ms *models) lower(ctx context.Context, s string) (string, error) {
 	return lowerWith(ctx, snap, s)
 }
 
+// current returns the last model built, whatever its run; nil before.
+func (ms *models) current() *model {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return ms.cur
+}
+
 // wait waits for a build under way; the caller cancels ctx first.
 func (ms *models) wait() { ms.wg.Wait() }
