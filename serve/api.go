@@ -302,7 +302,9 @@ func (s *Server) api(rt route) http.Handler {
 				return nil, err
 			}
 			e.etag = etag(e.runID, []byte(key))
-			s.cache.put(e.runID, key, &e.entry)
+			if e.runID == pub.RunID { // not an answer of the previous run's model
+				s.cache.put(e.runID, key, &e.entry)
+			}
 			return e, nil
 		})
 		if err != nil {

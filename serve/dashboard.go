@@ -195,7 +195,9 @@ func (s *Server) page(pg page) http.Handler {
 			if err != nil {
 				return nil, err
 			}
-			s.cache.put(b.runID, key, &b.entry)
+			if b.runID == pub.RunID { // not an answer of the previous run's model
+				s.cache.put(b.runID, key, &b.entry)
+			}
 			return b, nil
 		})
 		if err != nil {

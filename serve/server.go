@@ -148,6 +148,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.ledger.wg.Wait()
 	defer s.models.wait()
 	defer s.stop()
+	// Build the published run's model now rather than on the first request.
+	if pub, err := s.pub.Published(ctx); err == nil {
+		s.models.get(pub)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
