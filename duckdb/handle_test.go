@@ -235,3 +235,53 @@ func TestNoHandleLeaksAcrossPublishes(t *testing.T) {
 		t.Errorf("open files grew from %d to %d across 50 publishes", before, after)
 	}
 }
+
+// TestAPublishOpensOneReadHandle: readers that see a newly published file
+// at the same moment share one new read instance instead of each opening
+// (and closing) one: under load every request after a publish did.
+func TestAPublishOpensOneReadHandle(t *testing.T) {
+	ctx := context.Background()
+	path, a, b, _ := publishedVariants(t)
+	publishFile(t, a, path)
+	r, err := duckdb.OpenReader(duckdb.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	read := func() error {
+		snap, err := r.Snapshot(ctx)
+		if err != nil {
+			return err
+		}
+		defer snap.Close()
+		_, err = runs(ctx, snap)
+		return err
+	}
+	if err := read(); err != nil {
+		t.Fatal(err)
+	}
+	publishFile(t, b, path)
+	before := duckdb.ReaderOpens()
+	start := make(chan struct{})
+	errs := make(chan error, 16)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs <- read()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := duckdb.ReaderOpens() - before; n != 1 {
+		t.Errorf("16 readers of a new publish opened %d read instances, want 1", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	duck "github.com/duckdb/duckdb-go/v2"
@@ -32,7 +33,8 @@ func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.R
 	return h.query(ctx, q, args, func() error { w.release(h); return nil })
 }
 
-// query runs q on one connection of h; done runs when the result is closed.
+// query runs q on one connection of h once it is known to be one SELECT;
+// done runs when the result is closed.
 func (h *handle) query(ctx context.Context, q string, args []any, done func() error) (animetl.Rows, error) {
 	conn, err := h.db.Conn(ctx)
 	if err != nil {
@@ -46,7 +48,7 @@ func (h *handle) query(ctx context.Context, q string, args []any, done func() er
 		}
 		return err
 	}
-	if err := checkReadOnly(conn, q); err != nil {
+	if err := h.checked.check(conn, q); err != nil {
 		finish()
 		return nil, err
 	}
@@ -74,6 +76,8 @@ type handle struct {
 	// refs and retired are guarded by the Warehouse's mu.
 	refs    int
 	retired bool
+	// checked holds the statements that passed the read-only check.
+	checked checkedSet
 }
 
 // currentKey stats the files the path names now; runs is the side ledger's
@@ -100,7 +104,10 @@ func (w *Warehouse) currentKey() (key readerKey, runs string, err error) {
 
 // acquire returns the handle on the files published now, with a reference
 // the caller gives back with release. Opening a new handle happens outside
-// the lock: readers of the current handle never wait for it.
+// the lock, so readers of the current handle never wait for it, and once
+// per publish: the readers that see the new files together wait for one
+// opening instead of each opening (and then closing) an instance of its
+// own, which after a publish under load cost seconds of CPU.
 func (w *Warehouse) acquire() (*handle, error) {
 	key, runs, err := w.currentKey()
 	if err != nil {
@@ -113,6 +120,26 @@ func (w *Warehouse) acquire() (*handle, error) {
 		return h, nil
 	}
 	w.mu.Unlock()
+	v, err, _ := w.opening.Do(fmt.Sprintf("%d/%d", key.published, key.runs), func() (any, error) {
+		return w.open(key, runs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The handle opened is at least as new as key; take the current one,
+	// which is that handle or a newer one.
+	w.mu.Lock()
+	h := w.cur
+	if h == nil {
+		h = v.(*handle)
+	}
+	h.refs++
+	w.mu.Unlock()
+	return h, nil
+}
+
+// open opens a handle on the files key names and makes it current.
+func (w *Warehouse) open(key readerKey, runs string) (*handle, error) {
 	db, err := w.openReader(runs)
 	if err != nil {
 		return nil, err
@@ -125,12 +152,11 @@ func (w *Warehouse) acquire() (*handle, error) {
 	}
 	w.mu.Lock()
 	if h := w.cur; h != nil && h.key == key && key != (readerKey{}) {
-		h.refs++
 		w.mu.Unlock()
 		db.Close()
 		return h, nil
 	}
-	nh := &handle{db: db, key: key, refs: 1}
+	nh := &handle{db: db, key: key}
 	old := w.cur
 	w.cur = nh
 	var stale *sql.DB
@@ -170,6 +196,7 @@ func (w *Warehouse) release(h *handle) {
 // published file as its default database and gets temporary views etl_run,
 // etl_file, etl_reject and etl_check that add the side ledger's runs.
 func (w *Warehouse) openReader(runs string) (*sql.DB, error) {
+	readerOpens.Add(1)
 	name := catalogName(w.opts.Path)
 	ready := false
 	c, err := duck.NewConnector(w.readDSN(), func(ex driver.ExecerContext) error {
@@ -201,6 +228,9 @@ func (w *Warehouse) openReader(runs string) (*sql.DB, error) {
 	}
 	return db, nil
 }
+
+// readerOpens counts the read instances opened, for tests.
+var readerOpens atomic.Int64
 
 // catalogName is the name DuckDB gives a database file it opens: its base
 // name without extension, so queries naming it keep working.

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	duck "github.com/duckdb/duckdb-go/v2"
 
@@ -39,6 +41,7 @@ func (w *Warehouse) readDSN() string {
 // last of a multi-statement query while preparing it with a context, so the
 // context-free Prepare, which refuses more than one statement, is used.
 func checkReadOnly(conn *sql.Conn, q string) error {
+	checkPrepares.Add(1)
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
@@ -66,6 +69,45 @@ func checkReadOnly(conn *sql.Conn, q string) error {
 		return nil
 	})
 }
+
+// maxChecked bounds the statements a checkedSet remembers.
+const maxChecked = 1024
+
+// checkedSet remembers the statement texts that passed checkReadOnly, so
+// each is prepared once for the check instead of once per query: whether a
+// text is one SELECT does not change. A server asks the same few constant
+// statements thousands of times a second; the check's prepare cost as much
+// as the statement's own. Refused texts are not remembered (they never
+// run), and past maxChecked texts the check simply runs every time.
+type checkedSet struct {
+	mu sync.RWMutex
+	m  map[string]struct{}
+}
+
+// check runs checkReadOnly unless q passed it before.
+func (c *checkedSet) check(conn *sql.Conn, q string) error {
+	c.mu.RLock()
+	_, ok := c.m[q]
+	c.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	if err := checkReadOnly(conn, q); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]struct{}{}
+	}
+	if len(c.m) < maxChecked {
+		c.m[q] = struct{}{}
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// checkPrepares counts the statements checkReadOnly prepared, for tests.
+var checkPrepares atomic.Int64
 
 // statementName is the first word of q, for the error message.
 func statementName(q string) string {

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/schema"
@@ -25,6 +28,8 @@ type Reader struct {
 	run   animetl.PublishedRun
 	err   error // ErrNotFound when the file holds no succeeded run
 	known bool
+
+	flight singleflight.Group
 }
 
 // OpenReader opens the warehouse at opts.Path for reading. The file need not
@@ -74,7 +79,11 @@ func (r *Reader) published(ctx context.Context) (animetl.PublishedRun, uint64, e
 			return run, ino, err
 		}
 		r.mu.Unlock()
-		run, err := r.readPublished(ctx)
+		// The readers that see a new file together read its ledger once.
+		v, err, _ := r.flight.Do(strconv.FormatUint(ino, 10), func() (any, error) {
+			return r.readPublished(context.WithoutCancel(ctx))
+		})
+		run, _ := v.(animetl.PublishedRun)
 		if err != nil && !errors.Is(err, animetl.ErrNotFound) {
 			return animetl.PublishedRun{}, 0, err
 		}

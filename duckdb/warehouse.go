@@ -23,6 +23,7 @@ import (
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/animetl/animetl"
 )
@@ -64,6 +65,8 @@ type Warehouse struct {
 
 	mu  sync.Mutex
 	cur *handle // the read handle on the files published now (see acquire)
+	// opening opens one handle per publish however many readers ask.
+	opening singleflight.Group
 }
 
 // Open returns the warehouse at opts.Path. It creates the parent folder but

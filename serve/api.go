@@ -31,7 +31,7 @@ type reply struct {
 }
 
 // readFunc answers one validated request from a snapshot.
-type readFunc func(ctx context.Context, q animetl.Querier) (*reply, error)
+type readFunc func(ctx context.Context, src *source) (*reply, error)
 
 // route is one API endpoint: how it reads its parameters and the
 // warehouse.
@@ -93,8 +93,8 @@ func parseTopRated(_ *http.Request, p *params) readFunc {
 	limit := p.int("limit", 10, 1, maxListLimit)
 	minRatings := p.int("min_ratings", 50, 0, 1<<31-1)
 	f := filterParams(p)
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
-		t, err := topRated(ctx, q, limit, minRatings, f)
+	return func(ctx context.Context, src *source) (*reply, error) {
+		t, err := src.topRated(ctx, limit, minRatings, f)
 		return &reply{items: t}, err
 	}
 }
@@ -102,8 +102,8 @@ func parseTopRated(_ *http.Request, p *params) readFunc {
 func parseMostWatched(_ *http.Request, p *params) readFunc {
 	limit := p.int("limit", 10, 1, maxListLimit)
 	f := filterParams(p)
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
-		t, err := mostWatched(ctx, q, limit, f)
+	return func(ctx context.Context, src *source) (*reply, error) {
+		t, err := src.mostWatched(ctx, limit, f)
 		return &reply{items: t}, err
 	}
 }
@@ -114,45 +114,54 @@ func parseAnime(r *http.Request, p *params) readFunc {
 	if err != nil || id < 0 {
 		p.fail("id", "id %q: want an anime id (a whole number)", raw)
 	}
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
-		d, err := anime(ctx, q, id)
+	return func(ctx context.Context, src *source) (*reply, error) {
+		d, err := src.anime(ctx, id)
 		if errors.Is(err, errNoRow) {
 			return nil, notFound(fmt.Sprintf("no anime %d in the published warehouse", id))
 		}
 		if err != nil {
 			return nil, err
 		}
-		a := map[string]any{}
-		for i, c := range d.anime.cols {
-			a[c] = jsonValue(d.anime.vals[i])
-		}
-		a["genres"], a["studios"], a["producers"], a["licensors"] = d.tags["genre"], d.tags["studio"], d.tags["producer"], d.tags["licensor"]
-		a["score_votes"] = d.scoreVotes
-		a["stats"] = d.stats
-		a["status_counts"] = d.statusCounts
-		return &reply{fields: map[string]any{"anime": a}}, nil
+		return &reply{fields: map[string]any{"anime": animeJSON(d)}}, nil
 	}
+}
+
+// animeJSON is the "anime" object of /anime/{id}.
+func animeJSON(d *animeDetail) map[string]any {
+	a := map[string]any{}
+	for i, c := range d.anime.cols {
+		a[c] = jsonValue(d.anime.vals[i])
+	}
+	a["genres"], a["studios"], a["producers"], a["licensors"] = d.tags["genre"], d.tags["studio"], d.tags["producer"], d.tags["licensor"]
+	a["score_votes"] = d.scoreVotes
+	a["stats"] = d.stats
+	a["status_counts"] = d.statusCounts
+	return a
 }
 
 func parseSearch(_ *http.Request, p *params) readFunc {
 	text := p.str("q", true, maxTextLen)
 	limit := p.int("limit", 20, 1, maxListLimit)
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
-		t, err := search(ctx, q, text, limit)
+	return func(ctx context.Context, src *source) (*reply, error) {
+		t, err := src.search(ctx, text, limit)
 		return &reply{items: t}, err
 	}
 }
 
 func parseGenres(_ *http.Request, _ *params) readFunc {
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
-		t, err := genres(ctx, q)
+	return func(ctx context.Context, src *source) (*reply, error) {
+		t, err := src.genres(ctx)
 		return &reply{items: t}, err
 	}
 }
 
 func parseRuns(_ *http.Request, p *params) readFunc {
 	limit := p.int("limit", 20, 1, maxRunsLimit)
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
+	return func(ctx context.Context, src *source) (*reply, error) {
+		q, err := src.ledger(ctx)
+		if err != nil {
+			return nil, err
+		}
 		t, err := runs(ctx, q, limit)
 		if err != nil {
 			return nil, err
@@ -200,7 +209,11 @@ func runIDParam(r *http.Request, p *params) string {
 
 func parseRun(r *http.Request, p *params) readFunc {
 	id := runIDParam(r, p)
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
+	return func(ctx context.Context, src *source) (*reply, error) {
+		q, err := src.ledger(ctx)
+		if err != nil {
+			return nil, err
+		}
 		d, err := run(ctx, q, id)
 		if errors.Is(err, errNoRow) {
 			return nil, notFound(fmt.Sprintf("no run %s in the ledger", id))
@@ -218,7 +231,11 @@ func parseRejects(r *http.Request, p *params) readFunc {
 	id := runIDParam(r, p)
 	limit := p.int("limit", 100, 1, maxRejectsLimit)
 	offset := p.int("offset", 0, 0, maxOffset)
-	return func(ctx context.Context, q animetl.Querier) (*reply, error) {
+	return func(ctx context.Context, src *source) (*reply, error) {
+		q, err := src.ledger(ctx)
+		if err != nil {
+			return nil, err
+		}
 		t, total, err := rejects(ctx, q, id, limit, offset)
 		if errors.Is(err, errNoRow) {
 			return nil, notFound(fmt.Sprintf("no run %s in the ledger", id))
@@ -247,21 +264,27 @@ func (s *Server) api(rt route) http.Handler {
 			return
 		}
 		if !rt.cached {
-			e, err := s.build(r.Context(), read, p.csv())
+			e, err := s.fromLedgerCache(r.Context(), pub, key, func(ctx context.Context) (*built, error) {
+				b, err := s.build(ctx, read, p.csv())
+				if err == nil {
+					b.etag = etag("", b.body)
+				}
+				return b, err
+			})
 			if err != nil {
 				s.logReadError(r, err)
 				writeError(w, asAPIError(err))
 				return
 			}
-			e.etag = etag("", e.body)
-			s.write(w, r, &e.entry)
+			s.write(w, r, e)
 			return
 		}
-		tag := etag(pub.RunID, []byte(key))
-		if match(r, tag) {
-			s.metrics.cacheHits.Inc()
-			notModified(w, tag)
-			return
+		if r.Header.Get("If-None-Match") != "" {
+			if tag := etag(pub.RunID, []byte(key)); match(r, tag) {
+				s.metrics.cacheHits.Inc()
+				notModified(w, tag)
+				return
+			}
 		}
 		if e := s.cache.get(pub.RunID, key); e != nil {
 			s.metrics.cacheHits.Inc()
@@ -279,7 +302,9 @@ func (s *Server) api(rt route) http.Handler {
 				return nil, err
 			}
 			e.etag = etag(e.runID, []byte(key))
-			s.cache.put(e.runID, key, &e.entry)
+			if e.runID == pub.RunID { // not an answer of the previous run's model
+				s.cache.put(e.runID, key, &e.entry)
+			}
 			return e, nil
 		})
 		if err != nil {
@@ -314,17 +339,17 @@ func (s *Server) build(ctx context.Context, read readFunc, csv bool) (*built, er
 }
 
 func (s *Server) buildOnce(ctx context.Context, read readFunc, csv bool) (*built, error) {
-	snap, err := s.pub.Snapshot(ctx)
+	src, err := s.openSource(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer snap.Close()
-	rep, err := read(ctx, snap)
+	defer src.close()
+	rep, err := read(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	run := snap.Run()
-	if err := snap.Close(); err != nil {
+	run := src.run
+	if err := src.close(); err != nil {
 		return nil, err
 	}
 	b := &built{runID: run.RunID}

@@ -29,10 +29,10 @@ var templateFiles embed.FS
 //go:embed static/*
 var staticFiles embed.FS
 
-// ledgerTTL bounds how long a page that reads the run ledger (the front
-// page, a run's page) is served from the cache: the ledger changes between
-// publishes (a failed run publishes nothing), and the freshness badge
-// moves with the clock.
+// ledgerTTL bounds how long an answer that reads the run ledger (the
+// front page, a run's page, the runs endpoints) is served from the cache
+// even when the ledger's version (ledger.go) did not move: the freshness
+// badge moves with the clock, and a running run updates its rows.
 const ledgerTTL = 10 * time.Second
 
 // staticAsset is an embedded file served under a name that carries its
@@ -170,7 +170,19 @@ func (s *Server) page(pg page) http.Handler {
 			s.htmlError(w, r, asAPIError(err))
 			return
 		}
-		if e := s.cache.getAt(pub.RunID, key, s.opts.Now()); e != nil {
+		if pg.ledger {
+			e, err := s.fromLedgerCache(r.Context(), pub, key, func(ctx context.Context) (*built, error) {
+				return s.buildPage(ctx, pg, read)
+			})
+			if err != nil {
+				s.logReadError(r, err)
+				s.htmlError(w, r, asAPIError(err))
+				return
+			}
+			s.write(w, r, e)
+			return
+		}
+		if e := s.cache.get(pub.RunID, key); e != nil {
 			s.metrics.cacheHits.Inc()
 			s.write(w, r, e)
 			return
@@ -183,10 +195,9 @@ func (s *Server) page(pg page) http.Handler {
 			if err != nil {
 				return nil, err
 			}
-			if pg.ledger {
-				b.expires = s.opts.Now().Add(ledgerTTL)
+			if b.runID == pub.RunID { // not an answer of the previous run's model
+				s.cache.put(b.runID, key, &b.entry)
 			}
-			s.cache.put(b.runID, key, &b.entry)
 			return b, nil
 		})
 		if err != nil {
@@ -212,17 +223,17 @@ func (s *Server) buildPage(ctx context.Context, pg page, read pageFunc) (*built,
 }
 
 func (s *Server) buildPageOnce(ctx context.Context, pg page, read pageFunc) (*built, error) {
-	snap, err := s.pub.Snapshot(ctx)
+	src, err := s.openSource(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer snap.Close()
-	v, err := read(ctx, snap, s.opts.Now())
+	defer src.close()
+	v, err := read(ctx, src, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
-	run := snap.Run()
-	if err := snap.Close(); err != nil {
+	run := src.run
+	if err := src.close(); err != nil {
 		return nil, err
 	}
 	body, err := render(pg.template, layout{view: *v, RunID: run.RunID, PublishedAt: when(run.At),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,7 @@ type metrics struct {
 	inFlight    prometheus.Gauge
 	cacheHits   prometheus.Counter
 	cacheMisses prometheus.Counter
+	routes      sync.Map // route pattern -> *routeMetrics
 }
 
 func newMetrics(s *Server) *metrics {
@@ -60,6 +62,8 @@ var (
 		"Seconds since the published run finished.", nil, nil)
 	descCached = prometheus.NewDesc("animetl_cache_entries",
 		"Answers held by the response cache.", nil, nil)
+	descModel = prometheus.NewDesc("animetl_read_model_anime",
+		"Anime in the in-memory read model, by the run it was built from (absent until one is built).", []string{"run_id"}, nil)
 	descPool = prometheus.NewDesc("animetl_pool_connections",
 		"Connections of the warehouse read pool, by state (max, total, acquired, idle).", []string{"state"}, nil)
 	descAcquires = prometheus.NewDesc("animetl_pool_acquires_total",
@@ -75,7 +79,7 @@ var (
 type stateCollector struct{ s *Server }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRun, descAge, descCached, descPool, descAcquires, descWaits, descWaitTime} {
+	for _, d := range []*prometheus.Desc{descRun, descAge, descCached, descModel, descPool, descAcquires, descWaits, descWaitTime} {
 		ch <- d
 	}
 }
@@ -87,7 +91,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descRun, prometheus.GaugeValue, 1, pub.RunID)
 		ch <- prometheus.MustNewConstMetric(descAge, prometheus.GaugeValue, c.s.opts.Now().Sub(pub.At).Seconds())
 	}
-	ch <- prometheus.MustNewConstMetric(descCached, prometheus.GaugeValue, float64(c.s.cache.len()))
+	ch <- prometheus.MustNewConstMetric(descCached, prometheus.GaugeValue, float64(c.s.cache.len()+c.s.ledgerCache.len()))
+	if m := c.s.models.current(); m != nil {
+		ch <- prometheus.MustNewConstMetric(descModel, prometheus.GaugeValue, float64(len(m.animes)), m.run.RunID)
+	}
 	ps, ok := c.s.pub.(animetl.PoolStatser)
 	if !ok {
 		return
@@ -125,27 +132,57 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // instrument counts and times every request by the route pattern it
-// matches ("unmatched" for unknown paths), so labels stay few.
+// matched ("unmatched" for unknown paths), so labels stay few. The pattern
+// is the one the mux set on the request while serving it; the metric
+// children are looked up once per route and code, not per request.
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		_, pattern := s.mux.Handler(r)
-		if pattern == "" || pattern == "/" {
-			pattern = "unmatched"
-		}
 		s.metrics.inFlight.Inc()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			s.metrics.inFlight.Dec()
+			pattern := r.Pattern
+			if pattern == "" { // answered before the mux (a missing token)
+				_, pattern = s.mux.Handler(r)
+			}
+			if pattern == "" || pattern == "/" {
+				pattern = "unmatched"
+			}
 			code := rec.code
 			if code == 0 {
 				code = http.StatusOK
 			}
-			s.metrics.requests.WithLabelValues(pattern, strconv.Itoa(code)).Inc()
-			s.metrics.duration.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+			rm := s.metrics.route(pattern)
+			rm.count(code).Inc()
+			rm.duration.Observe(time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// routeMetrics are one route's metric children.
+type routeMetrics struct {
+	m        *metrics
+	pattern  string
+	duration prometheus.Observer
+	codes    sync.Map // int -> prometheus.Counter
+}
+
+func (m *metrics) route(pattern string) *routeMetrics {
+	if rm, ok := m.routes.Load(pattern); ok {
+		return rm.(*routeMetrics)
+	}
+	rm, _ := m.routes.LoadOrStore(pattern, &routeMetrics{m: m, pattern: pattern, duration: m.duration.WithLabelValues(pattern)})
+	return rm.(*routeMetrics)
+}
+
+func (rm *routeMetrics) count(code int) prometheus.Counter {
+	if c, ok := rm.codes.Load(code); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := rm.codes.LoadOrStore(code, rm.m.requests.WithLabelValues(rm.pattern, strconv.Itoa(code)))
+	return c.(prometheus.Counter)
 }
 
 // Registerer is the registry /metrics serves, for the metrics of a

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/animetl/animetl"
 )
 
 // The dashboard's pages: each parses its parameters, then reads everything
@@ -33,7 +31,7 @@ const (
 )
 
 // pageFunc reads one page's data from a snapshot.
-type pageFunc func(ctx context.Context, q animetl.Snapshot, now time.Time) (*view, error)
+type pageFunc func(ctx context.Context, src *source, now time.Time) (*view, error)
 
 // view is what a page template shows beside the layout.
 type view struct {
@@ -88,9 +86,13 @@ type freshView struct {
 }
 
 func (s *Server) homePage(_ *http.Request, _ *params) pageFunc {
-	return func(ctx context.Context, q animetl.Snapshot, now time.Time) (*view, error) {
+	return func(ctx context.Context, src *source, now time.Time) (*view, error) {
+		q, err := src.ledger(ctx)
+		if err != nil {
+			return nil, err
+		}
 		d := &homeData{MinRatings: homeMinRatings}
-		d.Fresh = s.freshView(q.Run().At, now)
+		d.Fresh = s.freshView(src.run.At, now)
 		rt, err := runs(ctx, q, homeRunsLimit)
 		if err != nil {
 			return nil, err
@@ -113,17 +115,17 @@ func (s *Server) homePage(_ *http.Request, _ *params) pageFunc {
 			}
 		}
 		d.RunCharts = runCharts(d.Runs)
-		top, err := topRated(ctx, q, homeTopLimit, homeMinRatings, listFilter{})
+		top, err := src.topRated(ctx, homeTopLimit, homeMinRatings, listFilter{})
 		if err != nil {
 			return nil, err
 		}
 		d.TopRated = rowsOf(top)
-		mw, err := mostWatched(ctx, q, homeTopLimit, listFilter{})
+		mw, err := src.mostWatched(ctx, homeTopLimit, listFilter{})
 		if err != nil {
 			return nil, err
 		}
 		d.MostWatched = rowsOf(mw)
-		types, err := queryTable(ctx, q, sqlTypeCounts)
+		types, err := src.typeCounts(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -132,13 +134,13 @@ func (s *Server) homePage(_ *http.Request, _ *params) pageFunc {
 		for _, r := range d.Types {
 			d.TypeChart.Bars = append(d.TypeChart.Bars, bar{Label: str(r["type"]), Value: float(r["anime"])})
 		}
-		g, err := genres(ctx, q)
+		g, err := src.genres(ctx)
 		if err != nil {
 			return nil, err
 		}
 		d.Genres = rowsOf(g)
 		d.GenreSizeChart, d.GenreMeanChart = genreCharts(d.Genres)
-		h, err := queryTable(ctx, q, sqlScoreHistogram)
+		h, err := src.scoreHistogram(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -252,8 +254,8 @@ func parseAnimePage(r *http.Request, p *params) pageFunc {
 	if err != nil || id < 0 {
 		p.fail("id", "id %q: want an anime id (a whole number)", raw)
 	}
-	return func(ctx context.Context, q animetl.Snapshot, _ time.Time) (*view, error) {
-		d, err := anime(ctx, q, id)
+	return func(ctx context.Context, src *source, _ time.Time) (*view, error) {
+		d, err := src.anime(ctx, id)
 		if errors.Is(err, errNoRow) {
 			return nil, notFound(fmt.Sprintf("No anime %d in the published warehouse.", id))
 		}
@@ -287,11 +289,11 @@ type searchData struct {
 
 func parseSearchPage(_ *http.Request, p *params) pageFunc {
 	text := p.str("q", false, maxTextLen)
-	return func(ctx context.Context, q animetl.Snapshot, _ time.Time) (*view, error) {
+	return func(ctx context.Context, src *source, _ time.Time) (*view, error) {
 		d := &searchData{Query: text, Limit: searchLimit}
 		title := "Search"
 		if text != "" {
-			t, err := search(ctx, q, text, searchLimit)
+			t, err := src.search(ctx, text, searchLimit)
 			if err != nil {
 				return nil, err
 			}
@@ -323,7 +325,11 @@ func parseRunPage(r *http.Request, p *params) pageFunc {
 	id := runIDParam(r, p)
 	limit := p.int("limit", rejectsPageSize, 1, maxRejectsPage)
 	offset := p.int("offset", 0, 0, maxOffset)
-	return func(ctx context.Context, q animetl.Snapshot, _ time.Time) (*view, error) {
+	return func(ctx context.Context, src *source, _ time.Time) (*view, error) {
+		q, err := src.ledger(ctx)
+		if err != nil {
+			return nil, err
+		}
 		d, err := run(ctx, q, id)
 		if errors.Is(err, errNoRow) {
 			return nil, notFound(fmt.Sprintf("No run %s in the ledger.", id))

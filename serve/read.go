@@ -66,14 +66,19 @@ type listFilter struct {
 	Genre string
 }
 
+// sqlReads answers the questions about the published data with SQL through
+// a snapshot: the way every answer is read until the run's model is built
+// (model.go), and the reference the model is tested against.
+type sqlReads struct{ q animetl.Querier }
+
 // topRated answers `animetl query top-rated`, optionally filtered.
-func topRated(ctx context.Context, q animetl.Querier, limit, minRatings int, f listFilter) (*table, error) {
-	return queryTable(ctx, q, sqlTopRated, minRatings, limit, f.Type, f.Genre)
+func (r sqlReads) topRated(ctx context.Context, limit, minRatings int, f listFilter) (*table, error) {
+	return queryTable(ctx, r.q, sqlTopRated, minRatings, limit, f.Type, f.Genre)
 }
 
 // mostWatched answers `animetl query most-watched`, optionally filtered.
-func mostWatched(ctx context.Context, q animetl.Querier, limit int, f listFilter) (*table, error) {
-	return queryTable(ctx, q, sqlMostWatched, limit, f.Type, f.Genre)
+func (r sqlReads) mostWatched(ctx context.Context, limit int, f listFilter) (*table, error) {
+	return queryTable(ctx, r.q, sqlMostWatched, limit, f.Type, f.Genre)
 }
 
 // animeDetail is everything the warehouse knows of one anime.
@@ -89,7 +94,8 @@ type animeDetail struct {
 var errNoRow = fmt.Errorf("serve: no such row")
 
 // anime reads one anime; errNoRow when the id is unknown.
-func anime(ctx context.Context, q animetl.Querier, id int64) (*animeDetail, error) {
+func (r sqlReads) anime(ctx context.Context, id int64) (*animeDetail, error) {
+	q := r.q
 	a, err := queryTable(ctx, q, sqlAnime, id)
 	if err != nil {
 		return nil, err
@@ -128,13 +134,23 @@ func anime(ctx context.Context, q animetl.Querier, id int64) (*animeDetail, erro
 }
 
 // search finds anime by any of their names, best matches first.
-func search(ctx context.Context, q animetl.Querier, text string, limit int) (*table, error) {
-	return queryTable(ctx, q, sqlSearch, text, limit)
+func (r sqlReads) search(ctx context.Context, text string, limit int) (*table, error) {
+	return queryTable(ctx, r.q, sqlSearch, text, limit)
 }
 
 // genres sizes and rates every genre.
-func genres(ctx context.Context, q animetl.Querier) (*table, error) {
-	return queryTable(ctx, q, sqlGenres)
+func (r sqlReads) genres(ctx context.Context) (*table, error) {
+	return queryTable(ctx, r.q, sqlGenres)
+}
+
+// typeCounts counts the catalogue's anime per type.
+func (r sqlReads) typeCounts(ctx context.Context) (*table, error) {
+	return queryTable(ctx, r.q, sqlTypeCounts)
+}
+
+// scoreHistogram counts the catalogue's anime per half-point score.
+func (r sqlReads) scoreHistogram(ctx context.Context) (*table, error) {
+	return queryTable(ctx, r.q, sqlScoreHistogram)
 }
 
 // runs lists the latest runs of the ledger.

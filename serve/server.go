@@ -67,6 +67,13 @@ type Server struct {
 	metrics  *metrics
 	mux      *http.ServeMux
 	handler  http.Handler
+	models   *models
+	// ledgerCache holds the answers that read the run ledger, for one
+	// published run and ledger version at a time.
+	ledgerCache *cache
+	ledger      ledgerVersion
+	// stop ends background work (model builds) when Serve returns.
+	stop context.CancelFunc
 }
 
 // New returns a Server. It fails with animetl.ErrConfig on a bad deadline
@@ -102,7 +109,10 @@ func New(opts Options) (*Server, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{opts: opts, pub: opts.Publication, log: log.With(animetl.LogComponent, "serve"),
-		deadline: d, cache: newCache(opts.CacheBytes), mux: http.NewServeMux()}
+		deadline: d, cache: newCache(opts.CacheBytes), ledgerCache: newCache(opts.CacheBytes / 4), mux: http.NewServeMux()}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.models = &models{pub: s.pub, log: s.log, ctx: bg}
 	s.metrics = newMetrics(s)
 	s.routes()
 	s.handler = s.instrument(securityHeaders(s.authenticate(s.mux)))
@@ -134,6 +144,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	defer s.ledger.wg.Wait()
+	defer s.models.wait()
+	defer s.stop()
+	// Build the published run's model now rather than on the first request.
+	if pub, err := s.pub.Published(ctx); err == nil {
+		s.models.get(pub)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

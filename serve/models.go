@@ -1,0 +1,124 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/animetl/animetl"
+)
+
+// Bounds of a model's build.
+const (
+	modelBuildTimeout = 2 * time.Minute
+	// modelRetry is how long a run whose build failed (or built another
+	// run: a publish came meanwhile) waits for the next attempt.
+	modelRetry = 5 * time.Second
+	// maxPrevious bounds how long after a publish the previous run's model
+	// answers while the new one builds.
+	maxPrevious = 30 * time.Second
+)
+
+// models holds the model of the published run: one at a time (the
+// catalogue is ~17.5k anime, a few tens of MB), built once per run in the
+// background when a request first sees the run (or the server starts).
+// Until it is built, the previous run's model answers, or SQL when there
+// is none.
+type models struct {
+	pub animetl.Publication
+	log *slog.Logger
+	ctx context.Context // canceled when the server stops
+
+	mu        sync.Mutex
+	cur       *model
+	building  bool
+	lastRun   string // the run of the last build started, and when
+	lastStart time.Time
+	wg        sync.WaitGroup
+}
+
+// get returns the model of pub when it is built. Else it starts pub's
+// build when none is under way, and returns the previous run's model while
+// that build runs (at most maxPrevious after it started; its answers say
+// which run they read), or nil: then answers are read through SQL. Serving
+// the previous model a moment longer keeps the cold questions off the
+// warehouse right after a publish, when a build and a cold file compete
+// for it.
+func (ms *models) get(pub animetl.PublishedRun) *model {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if ms.cur != nil && ms.cur.run.RunID == pub.RunID {
+		return ms.cur
+	}
+	if ms.building || ms.ctx.Err() != nil || (ms.lastRun == pub.RunID && time.Since(ms.lastStart) < modelRetry) {
+		if ms.building && ms.lastRun == pub.RunID && time.Since(ms.lastStart) < maxPrevious {
+			return ms.cur
+		}
+		return nil
+	}
+	ms.building, ms.lastRun, ms.lastStart = true, pub.RunID, time.Now()
+	prev := ms.cur
+	ms.wg.Add(1)
+	go func() {
+		defer ms.wg.Done()
+		m, err := ms.build()
+		ms.mu.Lock()
+		defer ms.mu.Unlock()
+		ms.building = false
+		if err != nil {
+			if ms.ctx.Err() == nil {
+				ms.log.Warn("building the read model of the published run; reading through SQL meanwhile", animetl.LogError, err)
+			}
+			return
+		}
+		ms.cur = m
+	}()
+	return prev
+}
+
+func (ms *models) build() (*model, error) {
+	ctx, cancel := context.WithTimeout(ms.ctx, modelBuildTimeout)
+	defer cancel()
+	var err error
+	for range maxAttempts {
+		var snap animetl.Snapshot
+		if snap, err = ms.pub.Snapshot(ctx); err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		var m *model
+		m, err = buildModel(ctx, snap, ms.lower)
+		snap.Close()
+		if err == nil {
+			ms.log.Info("read model built", "run_id", m.run.RunID, "anime", len(m.animes), "seconds", time.Since(start).Seconds())
+			return m, nil
+		}
+		if !errors.Is(err, animetl.ErrStale) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// lower lower-cases a needle with the engine, through a snapshot of its
+// own: it reads no table.
+func (ms *models) lower(ctx context.Context, s string) (string, error) {
+	snap, err := ms.pub.Snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer snap.Close()
+	return lowerWith(ctx, snap, s)
+}
+
+// current returns the last model built, whatever its run; nil before.
+func (ms *models) current() *model {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return ms.cur
+}
+
+// wait waits for a build under way; the caller cancels ctx first.
+func (ms *models) wait() { ms.wg.Wait() }
