@@ -16,16 +16,13 @@ const (
 	// modelRetry is how long a run whose build failed (or built another
 	// run: a publish came meanwhile) waits for the next attempt.
 	modelRetry = 5 * time.Second
-	// maxPrevious bounds how long after a publish the previous run's model
-	// answers while the new one builds.
-	maxPrevious = 30 * time.Second
 )
 
 // models holds the model of the published run: one at a time (the
 // catalogue is ~17.5k anime, a few tens of MB), built once per run in the
 // background when a request first sees the run (or the server starts).
-// Until it is built, the previous run's model answers, or SQL when there
-// is none.
+// Until it is built, answers are read through SQL from the published run:
+// a request that starts after a publish never reads the previous run.
 type models struct {
 	pub animetl.Publication
 	log *slog.Logger
@@ -40,12 +37,9 @@ type models struct {
 }
 
 // get returns the model of pub when it is built. Else it starts pub's
-// build when none is under way, and returns the previous run's model while
-// that build runs (at most maxPrevious after it started; its answers say
-// which run they read), or nil: then answers are read through SQL. Serving
-// the previous model a moment longer keeps the cold questions off the
-// warehouse right after a publish, when a build and a cold file compete
-// for it.
+// build when none is under way and returns nil: answers are then read
+// through SQL from pub's published state, never from an older model, so a
+// publish is seen by every request that starts after it.
 func (ms *models) get(pub animetl.PublishedRun) *model {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
@@ -53,13 +47,9 @@ func (ms *models) get(pub animetl.PublishedRun) *model {
 		return ms.cur
 	}
 	if ms.building || ms.ctx.Err() != nil || (ms.lastRun == pub.RunID && time.Since(ms.lastStart) < modelRetry) {
-		if ms.building && ms.lastRun == pub.RunID && time.Since(ms.lastStart) < maxPrevious {
-			return ms.cur
-		}
 		return nil
 	}
 	ms.building, ms.lastRun, ms.lastStart = true, pub.RunID, time.Now()
-	prev := ms.cur
 	ms.wg.Add(1)
 	go func() {
 		defer ms.wg.Done()
@@ -75,7 +65,7 @@ func (ms *models) get(pub animetl.PublishedRun) *model {
 		}
 		ms.cur = m
 	}()
-	return prev
+	return nil
 }
 
 func (ms *models) build() (*model, error) {
