@@ -16,6 +16,11 @@ const (
 	// modelRetry is how long a run whose build failed (or built another
 	// run: a publish came meanwhile) waits for the next attempt.
 	modelRetry = 5 * time.Second
+	// modelWait bounds how long a request of a newly published run waits
+	// for that run's model before it reads through SQL instead: a build
+	// takes well under a second at 8M rows, and a wait that short costs
+	// less than every cold question hitting the new file at once.
+	modelWait = 2 * time.Second
 )
 
 // models holds the model of the published run: one at a time (the
@@ -31,31 +36,43 @@ type models struct {
 	mu        sync.Mutex
 	cur       *model
 	building  bool
-	lastRun   string // the run of the last build started, and when
+	built     chan struct{} // closed when the build under way ends
+	lastRun   string        // the run of the last build started, and when
 	lastStart time.Time
 	wg        sync.WaitGroup
 }
 
 // get returns the model of pub when it is built. Else it starts pub's
-// build when none is under way and returns nil: answers are then read
-// through SQL from pub's published state, never from an older model, so a
-// publish is seen by every request that starts after it.
-func (ms *models) get(pub animetl.PublishedRun) *model {
+// build when none is under way and returns nil, with a channel closed when
+// the build under way for pub ends (nil when none is): answers are read
+// through SQL from pub's published state, or from its model once built,
+// never from an older model, so a publish is seen by every request that
+// starts after it.
+func (ms *models) get(pub animetl.PublishedRun) (*model, <-chan struct{}) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if ms.cur != nil && ms.cur.run.RunID == pub.RunID {
-		return ms.cur
+		return ms.cur, nil
 	}
-	if ms.building || ms.ctx.Err() != nil || (ms.lastRun == pub.RunID && time.Since(ms.lastStart) < modelRetry) {
-		return nil
+	if ms.building {
+		if ms.lastRun == pub.RunID {
+			return nil, ms.built
+		}
+		return nil, nil
+	}
+	if ms.ctx.Err() != nil || (ms.lastRun == pub.RunID && time.Since(ms.lastStart) < modelRetry) {
+		return nil, nil
 	}
 	ms.building, ms.lastRun, ms.lastStart = true, pub.RunID, time.Now()
+	built := make(chan struct{})
+	ms.built = built
 	ms.wg.Add(1)
 	go func() {
 		defer ms.wg.Done()
 		m, err := ms.build()
 		ms.mu.Lock()
 		defer ms.mu.Unlock()
+		defer close(built)
 		ms.building = false
 		if err != nil {
 			if ms.ctx.Err() == nil {
@@ -65,6 +82,25 @@ func (ms *models) get(pub animetl.PublishedRun) *model {
 		}
 		ms.cur = m
 	}()
+	return nil, built
+}
+
+// await returns the model of pub, waiting up to modelWait for a build of
+// pub under way; nil when there is none by then (read through SQL).
+func (ms *models) await(ctx context.Context, pub animetl.PublishedRun) *model {
+	m, built := ms.get(pub)
+	if m != nil || built == nil {
+		return m
+	}
+	t := time.NewTimer(modelWait)
+	defer t.Stop()
+	select {
+	case <-built:
+		m, _ = ms.get(pub)
+		return m
+	case <-t.C:
+	case <-ctx.Done():
+	}
 	return nil
 }
 

@@ -150,7 +150,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.stop()
 	// Build the published run's model now rather than on the first request.
 	if pub, err := s.pub.Published(ctx); err == nil {
-		s.models.get(pub)
+		s.models.get(pub) // starts the build of the published run's model
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -43,7 +43,7 @@ func (s *Server) openSource(ctx context.Context) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m := s.models.get(pub); m != nil {
+	if m := s.models.await(ctx, pub); m != nil {
 		return &source{reads: m, run: m.run, pub: s.pub}, nil
 	}
 	snap, err := s.pub.Snapshot(ctx)
