@@ -24,11 +24,11 @@ import (
 
 var small = synth.Config{Rows: 20_000, Anime: 800, Seed: 11, Layout: synth.LayoutIndexed, DefectRate: 0.002}
 
-// engine makes a warehouse loaded with the small set and returns a
-// Publication on it.
+// engine makes a warehouse loaded with the small set and returns it, open,
+// and a Publication on it.
 type engine struct {
 	name string
-	open func(t *testing.T) animetl.Publication
+	open func(t *testing.T) (animetl.Warehouse, animetl.Publication)
 }
 
 func engines(t *testing.T) []engine {
@@ -46,41 +46,53 @@ func load(t *testing.T, wh animetl.Warehouse) {
 	contract.MustRun(t, wh, dir, 0)
 }
 
-func openDuck(t *testing.T) animetl.Publication {
+func openDuck(t *testing.T) (animetl.Warehouse, animetl.Publication) {
 	path := filepath.Join(t.TempDir(), "w.duckdb")
 	wh, err := duckdb.Open(duckdb.Options{Path: path, MemoryLimit: "512MB"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { wh.Close() })
 	load(t, wh)
-	wh.Close()
 	r, err := duckdb.OpenReader(duckdb.Options{Path: path, MemoryLimit: "256MB"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	return r
+	return wh, r
 }
 
-func openPostgres(t *testing.T) animetl.Publication {
+func openPostgres(t *testing.T) (animetl.Warehouse, animetl.Publication) {
 	u := contract.NewPostgresDB(t)
 	wh, err := postgres.Open(context.Background(), postgres.Options{URL: u})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { wh.Close() })
 	load(t, wh)
-	wh.Close()
 	r, err := postgres.OpenReader(postgres.ReaderOptions{URL: u, MaxConns: 2, StatementTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	return r
+	return wh, r
 }
 
 // parquetDB is an in-memory DuckDB that reads the files back, as a
 // reader of the lake would.
 type parquetDB struct{ db *sql.DB }
+
+func newParquetDB(t *testing.T) parquetDB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return parquetDB{db}
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 func (p parquetDB) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
 	r, err := p.db.QueryContext(ctx, q, args...)
@@ -93,7 +105,7 @@ func (p parquetDB) Query(ctx context.Context, q string, args ...any) (animetl.Ro
 func TestExport(t *testing.T) {
 	for _, e := range engines(t) {
 		t.Run(e.name, func(t *testing.T) {
-			pub := e.open(t)
+			_, pub := e.open(t)
 			ctx := context.Background()
 			out := t.TempDir()
 			store, err := lake.NewDir(out)

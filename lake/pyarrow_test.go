@@ -22,7 +22,7 @@ func TestPyarrowReadsTheLake(t *testing.T) {
 	if python == "" {
 		t.Skip("needs ANIMETL_TEST_PYARROW=PATH of a python with pyarrow and pandas; `make test` installs scripts/requirements-lake.txt and sets it")
 	}
-	pub := openDuck(t)
+	_, pub := openDuck(t)
 	out := t.TempDir()
 	store, err := lake.NewDir(out)
 	if err != nil {
