@@ -56,7 +56,7 @@ is already in the lake writes only the pointer.
 --out is a local folder for now; S3 (s3://bucket/prefix) comes later.`,
 		Example: `  animetl export --warehouse duckdb:animetl.duckdb --out lake
   animetl export --warehouse postgres://reader@db/dw --out /data/lake --buckets 32
-  duckdb -c "SELECT count(*) FROM read_parquet('lake/runs/*/user_anime/*/*.parquet')"`,
+  duckdb -c "SELECT count(*) FROM read_parquet('lake/runs/$(jq -r .run_id lake/_published.json)/user_anime/*/*.parquet')"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep, err := a.export(cmd, f)
