@@ -137,6 +137,27 @@ ensure_s3_server() {
     export PATH="$venv/bin:$PATH"
 }
 
+# ensure_pyarrow exports ANIMETL_TEST_PYARROW, the Python that reads the
+# export's lake in the tests, from a virtual environment that
+# scripts/requirements-lake.txt describes (pyarrow and pandas from PyPI,
+# cached by the file's hash), when it is not set.
+ensure_pyarrow() {
+    if [ -n "${ANIMETL_TEST_PYARROW:-}" ]; then
+        return 0
+    fi
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-lake-$(sha256sum scripts/requirements-lake.txt | cut -c1-12)"
+    if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
+        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+        log "installing pyarrow and pandas into $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-lake.txt >&2 \
+            || die "pip install -r scripts/requirements-lake.txt failed"
+        touch "$venv/.complete"
+    fi
+    export ANIMETL_TEST_PYARROW="$venv/bin/python"
+}
+
 # start_postgres_cluster starts a throwaway cluster (stopped and removed on
 # exit) with the server's default settings plus the server options given as
 # arguments ("-c name=value" ...), and leaves its postgres:// URL in PG_URL.

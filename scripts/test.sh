@@ -16,6 +16,9 @@
 # ANIMETL_TEST_AIRFLOW (the airflow command the DAG test runs) likewise: else
 # deploy/airflow/requirements.lock is installed into a cached virtual
 # environment (ANIMETL_TEST_AIRFLOW=none skips the Airflow test).
+# ANIMETL_TEST_PYARROW (a python with pyarrow and pandas, which reads the
+# export's lake) likewise: else scripts/requirements-lake.txt is installed
+# into a cached virtual environment.
 # Extra arguments go to `go test` (e.g. -run TestContract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +31,7 @@ ensure_s3_server
 ensure_chromium
 ensure_airflow
 ensure_systemd_analyze
+ensure_pyarrow
 
 log "go vet"
 go vet ./...
