@@ -286,34 +286,48 @@ func (s *Server) api(rt route) http.Handler {
 				return
 			}
 		}
-		if e := s.cache.get(pub.RunID, key); e != nil {
-			s.metrics.cacheHits.Inc()
-			s.write(w, r, e)
-			return
-		}
-		s.metrics.cacheMisses.Inc()
-		v, err, _ := s.flight.Do(pub.RunID+"\x00"+key, func() (any, error) {
-			// Shared by every request waiting for this key: the first
-			// client leaving does not cancel the others' answer.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.opts.ReadTimeout)
-			defer cancel()
+		s.serveCached(w, r, pub, key, func(ctx context.Context) (*built, error) {
 			e, err := s.build(ctx, read, p.csv())
 			if err != nil {
 				return nil, err
 			}
 			e.etag = etag(e.runID, []byte(key))
-			if e.runID == pub.RunID { // not an answer of the previous run's model
-				s.cache.put(e.runID, key, &e.entry)
-			}
 			return e, nil
-		})
-		if err != nil {
-			s.logReadError(r, err)
-			writeError(w, asAPIError(err))
-			return
-		}
-		s.write(w, r, &v.(*built).entry)
+		}, func(w http.ResponseWriter, _ *http.Request, e *apiError) { writeError(w, e) })
 	})
+}
+
+// serveCached writes the cached answer of key for the published run pub,
+// or reads it once for every request waiting on that key (singleflight)
+// and caches it when it was read from pub; fail writes a read's error. The
+// read is shared by the requests waiting for it: the first client leaving
+// does not cancel the others' answer.
+func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, pub animetl.PublishedRun, key string,
+	read func(context.Context) (*built, error), fail func(http.ResponseWriter, *http.Request, *apiError)) {
+	if e := s.cache.get(pub.RunID, key); e != nil {
+		s.metrics.cacheHits.Inc()
+		s.write(w, r, e)
+		return
+	}
+	s.metrics.cacheMisses.Inc()
+	v, err, _ := s.flight.Do(pub.RunID+"\x00"+key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.opts.ReadTimeout)
+		defer cancel()
+		b, err := read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b.runID == pub.RunID { // read from the run published when the request came
+			s.cache.put(b.runID, key, &b.entry)
+		}
+		return b, nil
+	})
+	if err != nil {
+		s.logReadError(r, err)
+		fail(w, r, asAPIError(err))
+		return
+	}
+	s.write(w, r, &v.(*built).entry)
 }
 
 // built is a rendered answer and the run it was read from.

@@ -182,30 +182,9 @@ func (s *Server) page(pg page) http.Handler {
 			s.write(w, r, e)
 			return
 		}
-		if e := s.cache.get(pub.RunID, key); e != nil {
-			s.metrics.cacheHits.Inc()
-			s.write(w, r, e)
-			return
-		}
-		s.metrics.cacheMisses.Inc()
-		v, err, _ := s.flight.Do(pub.RunID+"\x00"+key, func() (any, error) {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.opts.ReadTimeout)
-			defer cancel()
-			b, err := s.buildPage(ctx, pg, read)
-			if err != nil {
-				return nil, err
-			}
-			if b.runID == pub.RunID { // not an answer of the previous run's model
-				s.cache.put(b.runID, key, &b.entry)
-			}
-			return b, nil
-		})
-		if err != nil {
-			s.logReadError(r, err)
-			s.htmlError(w, r, asAPIError(err))
-			return
-		}
-		s.write(w, r, &v.(*built).entry)
+		s.serveCached(w, r, pub, key, func(ctx context.Context) (*built, error) {
+			return s.buildPage(ctx, pg, read)
+		}, s.htmlError)
 	})
 }
 
