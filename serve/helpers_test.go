@@ -2,8 +2,6 @@ package serve_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,8 +11,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/duckdb"
@@ -68,27 +64,11 @@ func openDuck(t *testing.T) (animetl.Warehouse, func(*testing.T, string) animetl
 // (host:port) when given, else to the server itself. It returns the
 // server's host:port.
 func openPostgres(t *testing.T) (animetl.Warehouse, func(*testing.T, string) animetl.Publication, string) {
-	base := os.Getenv("ANIMETL_TEST_POSTGRES")
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to ANIMETL_TEST_POSTGRES: %v", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "animetl_serve_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close(context.Background())
-	})
-	u, err := url.Parse(base)
+	u, err := url.Parse(contract.NewPostgresDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Path = "/" + name
 	wh, err := postgres.Open(ctx, postgres.Options{URL: u.String()})
 	if err != nil {
 		t.Fatal(err)
