@@ -1,6 +1,9 @@
 package animetl
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // RunStatus is the outcome of a run as etl_run and the JSON summary record it.
 type RunStatus string
@@ -79,7 +82,27 @@ type RunSummary struct {
 	// why, so that an upstream change of names or layout shows the day it
 	// happens. Always present in JSON, empty when nothing was ignored.
 	Ignored []IgnoredEntry `json:"ignored"`
-	Error   string         `json:"error,omitempty"`
+	// Phases says where the run's time went, in the order the steps ran:
+	// begin, plan, load:<file> per file, finalize, checks, publish. A run
+	// that failed lists the phases it got to, the failing one last. Always
+	// present in JSON, empty when the run failed before it began.
+	Phases []Phase `json:"phases"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Phase is one step of a run and its wall time.
+type Phase struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// PhaseSeconds is d in seconds, cut to the microsecond: cut, not rounded, so
+// that the phases of a run never add up to more than the run took.
+func PhaseSeconds(d time.Duration) float64 {
+	if d < 0 {
+		return 0
+	}
+	return d.Truncate(time.Microsecond).Seconds()
 }
 
 // IgnoredEntry is a source entry ("animelist/dt=2026-11-27/", "README.txt")
@@ -101,4 +124,17 @@ func (s *RunSummary) Totals() FileSummary {
 		t.Size += f.Size
 	}
 	return t
+}
+
+// PhasesJSON is the run's phases as the JSON text etl_run.phases stores:
+// a list of {"name", "seconds"}, "[]" when there are none.
+func (s *RunSummary) PhasesJSON() string {
+	if len(s.Phases) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(s.Phases)
+	if err != nil { // a name and a finite number always marshal
+		return "[]"
+	}
+	return string(b)
 }

@@ -197,9 +197,9 @@ func recordChecks(ctx context.Context, db execer, runID string, results []animet
 func recordRun(ctx context.Context, db execer, sum *animetl.RunSummary) error {
 	t := sum.Totals()
 	_, err := db.ExecContext(ctx, `UPDATE etl_run SET status = ?, finished_at = ?, rows_read = ?, rows_loaded = ?,
-		rows_rejected = ?, rows_duplicate = ?, error = ? WHERE run_id = ?`,
+		rows_rejected = ?, rows_duplicate = ?, error = ?, phases = ? WHERE run_id = ?`,
 		string(sum.Status), sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate,
-		nullString(sum.Error), sum.RunID)
+		nullString(sum.Error), sum.PhasesJSON(), sum.RunID)
 	if err != nil {
 		return fmt.Errorf("duckdb: record run: %w", err)
 	}

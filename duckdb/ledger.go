@@ -151,9 +151,9 @@ func (s *stage) recordFailure(ctx context.Context, sum *animetl.RunSummary) erro
 	}
 	t := sum.Totals()
 	if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO etl_run (run_id, mode, status, source, host, pid, started_at, finished_at,
-		rows_read, rows_loaded, rows_rejected, rows_duplicate, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rows_read, rows_loaded, rows_rejected, rows_duplicate, error, phases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sum.RunID, string(sum.Mode), string(sum.Status), s.run.Source, s.run.Host, int32(s.run.PID), sum.StartedAt,
-		sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate, nullString(sum.Error)); err != nil {
+		sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate, nullString(sum.Error), sum.PhasesJSON()); err != nil {
 		return fmt.Errorf("duckdb: record failed run: %w", err)
 	}
 	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {

@@ -127,8 +127,12 @@ func TestRejectLedgerHasNoIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The ledger as older animetl made it on DuckDB: the same DDL as
-	// PostgreSQL's, index included.
+	// PostgreSQL's, index included (less the PL/pgSQL of later columns,
+	// which an older ledger lacks).
 	for _, q := range append(schema.Ops(schema.Params{Postgres: true}), "CHECKPOINT") {
+		if strings.Contains(q, "DO $$") {
+			continue
+		}
 		if _, err := old.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

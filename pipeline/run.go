@@ -14,10 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/quality"
@@ -158,11 +155,14 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 		RunID: info.ID, Status: animetl.StatusRunning, Mode: cfg.Mode, Source: info.Source,
 		Warehouse: cfg.WarehouseName, StartedAt: start,
 		Files: []animetl.FileSummary{}, Checks: []animetl.CheckResult{}, Ignored: []animetl.IgnoredEntry{},
+		Phases: []animetl.Phase{},
 	}
 	log := cfg.Logger.With(animetl.LogRun, info.ID)
 	log.Info("run started", "mode", cfg.Mode, animetl.LogSource, info.Source, animetl.LogWarehouse, cfg.WarehouseName)
 
+	end := startPhase(sum, "begin")
 	stage, err := cfg.Warehouse.Begin(ctx, info)
+	end()
 	if err != nil {
 		err = fail(sum, fmt.Errorf("begin run: %w", err))
 		log.Error("run failed", animetl.LogError, err)
@@ -171,9 +171,16 @@ func Run(ctx context.Context, cfg Config) (*animetl.RunSummary, error) {
 	animetl.Failpoint("begun")
 	err = build(ctx, cfg, log, stage, sum)
 	if err == nil {
+		// The ledger's finished_at and phases are those of the moment the
+		// run is recorded, inside the publish; the summary's include it.
 		sum.Status, sum.FinishedAt = animetl.StatusSucceeded, time.Now().UTC()
-		if err = stage.Publish(ctx, sum); err != nil {
+		end := startPhase(sum, "publish")
+		err = stage.Publish(ctx, sum)
+		end()
+		if err != nil {
 			err = fmt.Errorf("publish: %w", err)
+		} else {
+			sum.FinishedAt = time.Now().UTC()
 		}
 	}
 	if err != nil {
@@ -212,112 +219,6 @@ func layoutName(k animetl.Kind) string {
 		return "deletes (user_id,anime_id)"
 	}
 	return k.String()
-}
-
-// build lists, loads, finalizes and checks the stage.
-func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) error {
-	listing, err := cfg.Source.List(ctx)
-	if err != nil {
-		return fmt.Errorf("list %s: %w", cfg.Source, err)
-	}
-	set, err := classify(listing)
-	if err != nil {
-		return fmt.Errorf("source %s: %w", cfg.Source, err)
-	}
-	for _, ig := range set.ignored {
-		sum.Ignored = append(sum.Ignored, ig)
-		log.Warn("source entry ignored", animetl.LogFile, ig.Name, "reason", ig.Reason)
-	}
-	var plan []plannedFile
-	if cfg.Mode == animetl.ModeIncremental {
-		var ledger []appliedFile
-		if ledger, err = readLedger(ctx, stage); err != nil {
-			return err
-		}
-		plan, err = planIncremental(set, ledger, cfg.Backfill)
-	} else {
-		plan, err = planFull(set, cfg.Backfill)
-	}
-	if err != nil {
-		return fmt.Errorf("source %s: %w", cfg.Source, err)
-	}
-	loads := make([]*animetl.FileLoad, len(plan))
-	for i, p := range plan {
-		loads[i] = &animetl.FileLoad{Kind: p.kind, Info: p.info, Date: p.date}
-		if err := stage.AddFile(ctx, loads[i]); err != nil {
-			return fmt.Errorf("register %s: %w", p.info.Name, err)
-		}
-	}
-
-	rejects := make(chan []animetl.RowError, 4)
-	probe := newKeyProbe()
-	counter := newListCounter()
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return stage.LoadRejects(gctx, rejects) })
-	g.Go(func() error {
-		defer close(rejects)
-		rs := &rejectSink{ctx: gctx, out: rejects, size: 1024}
-		for _, fl := range loads {
-			t0 := time.Now()
-			cols, err := loadFile(gctx, cfg, stage, fl, rs, probe, counter)
-			if err != nil {
-				return err
-			}
-			for _, col := range cols {
-				ig := animetl.IgnoredEntry{Name: fl.Info.Name + ": column " + col, Reason: "column not in the " + layoutName(fl.Kind) + " layout"}
-				sum.Ignored = append(sum.Ignored, ig)
-				log.Warn("column ignored", animetl.LogFile, fl.Info.Name, "column", col, "reason", ig.Reason)
-			}
-			if err := rs.flush(); err != nil {
-				return err
-			}
-			if err := stage.FinishFile(gctx, fl); err != nil {
-				return fmt.Errorf("record %s: %w", fl.Info.Name, err)
-			}
-			log.Info("file loaded", animetl.LogFile, fl.Info.Name, animetl.LogRows, fl.RowsRead,
-				"rejected", rs.count[fl.Info.Name], animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil {
-		return err
-	}
-
-	t0 := time.Now()
-	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings}
-	if cfg.Mode == animetl.ModeFull && probe.clean {
-		// Every entry of the base is in user_anime as it streamed by: the
-		// counts are exact (the warehouse updates them by the deltas).
-		opts.BaseCounts = counter.counts()
-	}
-	animetl.Failpoint("finalize")
-	files, err := stage.Finalize(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("finalize: %w", err)
-	}
-	sum.Files = files
-	log.Info("finalized", animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
-
-	t0 = time.Now()
-	animetl.Failpoint("checks")
-	results, err := quality.Run(ctx, stage, cfg.Checks, quality.Params{RunID: sum.RunID, Dialect: cfg.Warehouse.Dialect()})
-	sum.Checks = results
-	if err != nil {
-		return err
-	}
-	if err := stage.RecordChecks(ctx, results); err != nil {
-		return fmt.Errorf("record checks: %w", err)
-	}
-	log.Info("checked", "checks", len(results), animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
-	for _, r := range results {
-		if r.Status == animetl.CheckFail {
-			log.Warn("check failed", animetl.LogCheck, r.Name, "severity", r.Severity, "observed", r.Observed, "threshold", r.Threshold)
-		}
-	}
-	if failed := quality.Failed(results); len(failed) > 0 {
-		return fmt.Errorf("%s: %w", strings.Join(failed, ", "), animetl.ErrChecks)
-	}
-	return nil
 }
 
 // needsRows reports whether a file without data rows makes the run

@@ -23,9 +23,9 @@ func recordRun(ctx context.Context, q interface {
 }, target string, sum *animetl.RunSummary) error {
 	t := sum.Totals()
 	_, err := q.Exec(ctx, fmt.Sprintf(`UPDATE %s SET status = $1, finished_at = $2, rows_read = $3, rows_loaded = $4,
-		rows_rejected = $5, rows_duplicate = $6, error = $7 WHERE run_id = $8`, ident(target, "etl_run")),
+		rows_rejected = $5, rows_duplicate = $6, error = $7, phases = $8 WHERE run_id = $9`, ident(target, "etl_run")),
 		string(sum.Status), sum.FinishedAt, t.RowsRead, t.RowsLoaded, t.RowsRejected, t.RowsDuplicate,
-		nullString(sum.Error), sum.RunID)
+		nullString(sum.Error), sum.PhasesJSON(), sum.RunID)
 	if err != nil {
 		return fmt.Errorf("postgres: record run: %w", err)
 	}

@@ -18,9 +18,10 @@
 # and then BENCH_PEER_RUNS times the reference peers: pgloader, and the seed's
 # pandas + row-by-row INSERT (scripts/bench_seed.py, on its first
 # BENCH_SEED_ROWS rows, extrapolated linearly to N). Wall time and peak RSS
-# come from /usr/bin/time. It prints a table of medians and ratios against
-# the targets and writes bench/results.json (also appended as one line to
-# bench/history.jsonl), both meant to be committed.
+# come from /usr/bin/time; each animetl run's --json gives its phases. It prints
+# a table of medians and ratios against the targets, then the median phases of
+# each animetl contender, and writes bench/results.json (also appended as one
+# line to bench/history.jsonl), both meant to be committed.
 #
 # Settings (environment):
 #   BENCH_ROWS             list rows (default 8000000)

@@ -68,6 +68,21 @@ def summarize(ss):
     }
 
 
+def phase_table(samples):
+    """The median seconds of each phase over a contender's succeeded runs,
+    in the order the phases ran (the first run's order, then any others)."""
+    order, secs = [], {}
+    for s in samples:
+        if s.get("status") != "ok":
+            continue
+        for p in s.get("phases") or []:
+            if p["name"] not in secs:
+                order.append(p["name"])
+                secs[p["name"]] = []
+            secs[p["name"]].append(p["seconds"])
+    return [{"name": n, "median_s": round(statistics.median(secs[n]), 3), "runs": len(secs[n])} for n in order]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", required=True)
@@ -91,6 +106,7 @@ def main():
                 f["name"]: {k: f.get(k) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")}
                 for f in d.get("files", [])
             }
+            s["phases"] = [{"name": p.get("name"), "seconds": p.get("seconds")} for p in d.get("phases", [])]
     for s in samples.get("seed_insert", []):
         d = read_json(os.path.join(logs, f"seed_insert-{s['run']}.out")) or {}
         if s["status"] == "ok" and d.get("rows_per_s"):
@@ -219,6 +235,18 @@ def main():
         r = ratios[wh + "_rss"]
         v = f"{r['median_rss_mib']:.0f} MiB" if r["median_rss_mib"] is not None else "n/a"
         w(f"  memory  {what:<32} {v:>9}   target <= {r['target_mib']} MiB: {'pass' if r['pass'] else 'FAIL'}")
+    # Where each contender's time went: its runs' --json phases.
+    for name in ("animetl_pg", "animetl_pg_unlogged", "animetl_duck"):
+        table = phase_table(samples.get(name, []))
+        if not table or name not in summary:
+            continue
+        summary[name]["phases"] = table
+        w("")
+        w(f"phases of {LABELS[name].strip()} (median of {max(p['runs'] for p in table)} run(s), from its --json)")
+        width = max(len("phase"), *(len(p["name"]) for p in table))
+        w(f"  {'phase':<{width}} {'seconds':>9}")
+        for p in table:
+            w(f"  {p['name']:<{width}} {p['median_s']:>9.3f}")
     m = meta["machine"]
     pgs = meta["postgresql"]["settings"]
     w("")

@@ -83,7 +83,7 @@ func (a *app) demo(cmd *cobra.Command, f demoFlags) error {
 	sum, err := pipeline.Run(ctx, cfg)
 	bar.finish()
 	if sum != nil {
-		printSummary(out, sum)
+		printSummary(out, sum, false)
 	}
 	if err != nil {
 		return exitError{code: exitFailed, err: err}

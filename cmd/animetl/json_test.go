@@ -78,7 +78,7 @@ func TestJSONIsOneObjectOnEveryExit(t *testing.T) {
 					t.Errorf("checks is not a list: %v", obj["checks"])
 				}
 				if tc.args[0] != "check" {
-					for _, k := range []string{"files", "ignored"} {
+					for _, k := range []string{"files", "ignored", "phases"} {
 						if _, ok := obj[k].([]any); !ok {
 							t.Errorf("%s is not a list: %v", k, obj[k])
 						}

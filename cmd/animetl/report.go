@@ -59,7 +59,7 @@ func wantsJSON(cmd *cobra.Command, args []string, flagsParsed bool) bool {
 }
 
 // runFailure is the run report of a run that failed before it had a
-// summary: no run id, no files, no checks.
+// summary: no run id, no files, no checks, no phases.
 func (a *app) runFailure(f *runFlags, code int, err error) any {
 	now := time.Now().UTC()
 	sum := &animetl.RunSummary{
@@ -67,6 +67,7 @@ func (a *app) runFailure(f *runFlags, code int, err error) any {
 		Source: animetl.RedactLocation(f.source), Warehouse: animetl.RedactLocation(a.wh.warehouse),
 		StartedAt: a.started, FinishedAt: now,
 		Files: []animetl.FileSummary{}, Checks: []animetl.CheckResult{}, Ignored: []animetl.IgnoredEntry{},
+		Phases: []animetl.Phase{},
 	}
 	if err != nil {
 		sum.Error = err.Error()

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -28,6 +30,7 @@ type runFlags struct {
 	priorRatings  int
 	json          bool
 	progress      string
+	verbose       bool
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -81,6 +84,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
+	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (plan, load per file, finalize, checks, publish) and its seconds")
 	f.progress = "never"
 	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings")
 }
@@ -151,7 +155,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 	}
 	a.summary, a.finished = sum, true
 	if !f.json {
-		printSummary(a.stdout, sum)
+		printSummary(a.stdout, sum, f.verbose)
 	}
 	if err != nil {
 		if errors.Is(err, animetl.ErrConfig) {
@@ -170,8 +174,9 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// printSummary writes the readable end-of-run summary.
-func printSummary(w io.Writer, s *animetl.RunSummary) {
+// printSummary writes the readable end-of-run summary; verbose adds the
+// table of the run's phases.
+func printSummary(w io.Writer, s *animetl.RunSummary, verbose bool) {
 	fmt.Fprintf(w, "run %s %s (%s mode, %s)\n", s.RunID, s.Status, s.Mode, s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond))
 	fmt.Fprintf(w, "  source     %s\n  warehouse  %s\n\n", s.Source, s.Warehouse)
 	if len(s.Files) > 0 {
@@ -203,11 +208,36 @@ func printSummary(w io.Writer, s *animetl.RunSummary) {
 			}
 		}
 	}
+	if verbose {
+		printPhases(w, s)
+	}
 	if s.Error != "" {
 		fmt.Fprintf(w, "\nerror: %s\nthe published warehouse was left as it was\n", s.Error)
 	}
 	t := s.Totals()
 	if t.RowsRejected+t.RowsDuplicate > 0 {
 		fmt.Fprintf(w, "\nrejected and duplicate lines: SELECT * FROM etl_reject WHERE run_id = '%s'\n", s.RunID)
+	}
+}
+
+// printPhases writes the table of the run's phases: name, seconds and
+// share of the run's wall time.
+func printPhases(w io.Writer, s *animetl.RunSummary) {
+	if len(s.Phases) == 0 {
+		return
+	}
+	total := s.FinishedAt.Sub(s.StartedAt).Seconds()
+	width := len("phase")
+	for _, p := range s.Phases {
+		width = max(width, utf8.RuneCountInString(p.Name))
+	}
+	fmt.Fprintf(w, "\n%-*s  %10s  %6s\n", width, "phase", "seconds", "share")
+	fmt.Fprintf(w, "%s  %s  %s\n", strings.Repeat("-", width), strings.Repeat("-", 10), strings.Repeat("-", 6))
+	for _, p := range s.Phases {
+		share := "-"
+		if total > 0 {
+			share = fmt.Sprintf("%.1f%%", 100*p.Seconds/total)
+		}
+		fmt.Fprintf(w, "%-*s  %10.3f  %6s\n", width, p.Name, p.Seconds, share)
 	}
 }

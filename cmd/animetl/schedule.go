@@ -219,7 +219,11 @@ func (a *app) scheduledRun(f runFlags, bf pipeline.Backfill) schedule.RunFunc {
 		defer wh.Close()
 		cfg := a.runConfig(f, bf)
 		cfg.Source, cfg.Warehouse, cfg.WarehouseName, cfg.Mode = src, wh, whName, mode
-		return pipeline.Run(ctx, cfg)
+		sum, err := pipeline.Run(ctx, cfg)
+		if f.verbose && sum != nil {
+			a.log.Info("run phases", animetl.LogRun, sum.RunID, "phases", sum.PhasesJSON())
+		}
+		return sum, err
 	}
 }
 

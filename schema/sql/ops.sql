@@ -37,6 +37,17 @@ CREATE TABLE IF NOT EXISTS etl_file (
 -- gains them (NULL for its runs).
 ALTER TABLE etl_file ADD COLUMN IF NOT EXISTS delta_date DATE;
 ALTER TABLE etl_file ADD COLUMN IF NOT EXISTS modified_at TIMESTAMPTZ;
+-- Where the run's time went: a JSON list of {"name", "seconds"}, the
+-- phases up to the moment the run is recorded (a publish records itself
+-- from inside, so its own phase is only in the run's summary). On
+-- PostgreSQL ALTER TABLE locks the table before it sees the column exists,
+-- and readers hold etl_run for as long as their transactions last: the
+-- column is added only when it is missing, so a run never waits for them.
+{{if .Postgres}}
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'etl_run'::regclass AND attname = 'phases' AND NOT attisdropped) THEN ALTER TABLE etl_run ADD COLUMN phases TEXT; END IF; END $$;
+{{else}}
+ALTER TABLE etl_run ADD COLUMN IF NOT EXISTS phases TEXT;
+{{end}}
 
 -- DuckDB stores raw uncompressed: choosing a compression for a row group of
 -- raw lines (up to 4 KB each, 122,880 to a row group) copies the distinct

@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/quality"
+)
+
+// build plans, loads, finalizes and checks the stage, timing each phase
+// into the summary.
+func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) error {
+	end := startPhase(sum, "plan")
+	loads, err := plan(ctx, cfg, log, stage, sum)
+	end()
+	if err != nil {
+		return err
+	}
+	probe, counter, err := loadAll(ctx, cfg, log, stage, sum, loads)
+	if err != nil {
+		return err
+	}
+	end = startPhase(sum, "finalize")
+	err = finalize(ctx, cfg, log, stage, sum, probe, counter)
+	end()
+	if err != nil {
+		return err
+	}
+	end = startPhase(sum, "checks")
+	err = check(ctx, cfg, log, stage, sum)
+	end()
+	return err
+}
+
+// plan lists the source, decides which files the run loads and registers
+// them in the stage.
+func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) ([]*animetl.FileLoad, error) {
+	listing, err := cfg.Source.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", cfg.Source, err)
+	}
+	set, err := classify(listing)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", cfg.Source, err)
+	}
+	for _, ig := range set.ignored {
+		sum.Ignored = append(sum.Ignored, ig)
+		log.Warn("source entry ignored", animetl.LogFile, ig.Name, "reason", ig.Reason)
+	}
+	var planned []plannedFile
+	if cfg.Mode == animetl.ModeIncremental {
+		var ledger []appliedFile
+		if ledger, err = readLedger(ctx, stage); err != nil {
+			return nil, err
+		}
+		planned, err = planIncremental(set, ledger, cfg.Backfill)
+	} else {
+		planned, err = planFull(set, cfg.Backfill)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", cfg.Source, err)
+	}
+	loads := make([]*animetl.FileLoad, len(planned))
+	for i, p := range planned {
+		loads[i] = &animetl.FileLoad{Kind: p.kind, Info: p.info, Date: p.date}
+		if err := stage.AddFile(ctx, loads[i]); err != nil {
+			return nil, fmt.Errorf("register %s: %w", p.info.Name, err)
+		}
+	}
+	return loads, nil
+}
+
+// loadAll loads the files one after the other, each its own phase, while
+// the stage stores the rejects alongside.
+func loadAll(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, loads []*animetl.FileLoad) (*keyProbe, *listCounter, error) {
+	rejects := make(chan []animetl.RowError, 4)
+	probe := newKeyProbe()
+	counter := newListCounter()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return stage.LoadRejects(gctx, rejects) })
+	g.Go(func() error {
+		defer close(rejects)
+		rs := &rejectSink{ctx: gctx, out: rejects, size: 1024}
+		for _, fl := range loads {
+			end := startPhase(sum, loadPhase(fl.Info.Name))
+			err := loadOne(gctx, cfg, log, stage, sum, fl, rs, probe, counter)
+			end()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return probe, counter, nil
+}
+
+// loadOne loads one file, stores its rejects and records what was read.
+func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary,
+	fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter) error {
+	t0 := time.Now()
+	cols, err := loadFile(ctx, cfg, stage, fl, rs, probe, counter)
+	if err != nil {
+		return err
+	}
+	for _, col := range cols {
+		ig := animetl.IgnoredEntry{Name: fl.Info.Name + ": column " + col, Reason: "column not in the " + layoutName(fl.Kind) + " layout"}
+		sum.Ignored = append(sum.Ignored, ig)
+		log.Warn("column ignored", animetl.LogFile, fl.Info.Name, "column", col, "reason", ig.Reason)
+	}
+	if err := rs.flush(); err != nil {
+		return err
+	}
+	if err := stage.FinishFile(ctx, fl); err != nil {
+		return fmt.Errorf("record %s: %w", fl.Info.Name, err)
+	}
+	log.Info("file loaded", animetl.LogFile, fl.Info.Name, animetl.LogRows, fl.RowsRead,
+		"rejected", rs.count[fl.Info.Name], animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// finalize has the stage resolve repeats, merge the deltas and build the
+// model and marts. The warehouses build the marts inside Finalize (on
+// PostgreSQL alongside the key index), so they are one phase.
+func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter) error {
+	t0 := time.Now()
+	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings}
+	if cfg.Mode == animetl.ModeFull && probe.clean {
+		// Every entry of the base is in user_anime as it streamed by: the
+		// counts are exact (the warehouse updates them by the deltas).
+		opts.BaseCounts = counter.counts()
+	}
+	animetl.Failpoint("finalize")
+	files, err := stage.Finalize(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("finalize: %w", err)
+	}
+	sum.Files = files
+	log.Info("finalized", animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// check runs the quality checks on the stage and records them.
+func check(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) error {
+	t0 := time.Now()
+	animetl.Failpoint("checks")
+	results, err := quality.Run(ctx, stage, cfg.Checks, quality.Params{RunID: sum.RunID, Dialect: cfg.Warehouse.Dialect()})
+	sum.Checks = results
+	if err != nil {
+		return err
+	}
+	if err := stage.RecordChecks(ctx, results); err != nil {
+		return fmt.Errorf("record checks: %w", err)
+	}
+	log.Info("checked", "checks", len(results), animetl.LogDuration, time.Since(t0).Round(time.Millisecond))
+	for _, r := range results {
+		if r.Status == animetl.CheckFail {
+			log.Warn("check failed", animetl.LogCheck, r.Name, "severity", r.Severity, "observed", r.Observed, "threshold", r.Threshold)
+		}
+	}
+	if failed := quality.Failed(results); len(failed) > 0 {
+		return fmt.Errorf("%s: %w", strings.Join(failed, ", "), animetl.ErrChecks)
+	}
+	return nil
+}
