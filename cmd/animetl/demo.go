@@ -106,6 +106,7 @@ func (a *app) demo(cmd *cobra.Command, f demoFlags) error {
 		return exitError{code: exitFailed, err: err}
 	}
 	fmt.Fprintf(out, "\nNext: animetl query --sql 'SELECT * FROM etl_reject WHERE run_id = ''%s''' --warehouse '%s'\n", sum.RunID, whName)
+	fmt.Fprintf(out, "      animetl serve --warehouse '%s'   then open http://127.0.0.1:8080/ (the dashboard)\n", whName)
 	return nil
 }
 
