@@ -20,9 +20,12 @@ var ErrNothingPublished = errors.New("nothing is published yet")
 type ReaderRole struct {
 	// Name is the role's name.
 	Name string
-	// Login lets the role log in; without it the role is NOLOGIN, a group
-	// role to GRANT to people's own roles.
+	// Login lets the role log in. Without it a new role is NOLOGIN (a group
+	// role to GRANT to people's own roles) and an existing role keeps
+	// whether it can log in, unless NoLogin.
 	Login bool
+	// NoLogin makes an existing role NOLOGIN.
+	NoLogin bool
 	// Password, when set, becomes the role's password (implies Login). It
 	// is sent as a SCRAM-SHA-256 verifier, never in clear.
 	Password string
@@ -30,9 +33,13 @@ type ReaderRole struct {
 
 // ReaderGrants reports what GrantReader granted.
 type ReaderGrants struct {
-	Role      string   `json:"role"`
-	Created   bool     `json:"created"`
-	Login     bool     `json:"login"`
+	Role    string `json:"role"`
+	Created bool   `json:"created"`
+	Login   bool   `json:"login"`
+	// Removed names the attributes an existing role had and lost
+	// (LOGIN only with NoLogin; CREATEDB, CREATEROLE, REPLICATION,
+	// BYPASSRLS always).
+	Removed   []string `json:"removed"`
 	Database  string   `json:"database"`
 	Schema    string   `json:"schema"`
 	Relations []string `json:"relations"`
@@ -84,9 +91,11 @@ func (w *Warehouse) grantReader(ctx context.Context, role ReaderRole) (ReaderGra
 	out := ReaderGrants{Role: role.Name, Login: role.Login, Schema: w.target}
 	err := pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
 		var isSelf bool
-		var isSuper *bool
-		if err := tx.QueryRow(ctx, `SELECT current_database(), $1 = current_user,
-			(SELECT rolsuper FROM pg_roles WHERE rolname = $1)`, role.Name).Scan(&out.Database, &isSelf, &isSuper); err != nil {
+		var isSuper, login, createdb, createrole, replication, bypassrls *bool
+		if err := tx.QueryRow(ctx, `SELECT current_database(), $1 = current_user, r.rolsuper, r.rolcanlogin,
+			r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls
+			FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, role.Name).Scan(&out.Database, &isSelf, &isSuper,
+			&login, &createdb, &createrole, &replication, &bypassrls); err != nil {
 			return fmt.Errorf("postgres: grant-reader: %w", err)
 		}
 		switch {
@@ -96,6 +105,20 @@ func (w *Warehouse) grantReader(ctx context.Context, role ReaderRole) (ReaderGra
 			return fmt.Errorf("postgres: grant-reader: role %q is a superuser; grant-reader makes read-only roles, it does not demote administrators: %w", role.Name, animetl.ErrConfig)
 		}
 		out.Created = isSuper == nil
+		if !out.Created {
+			if *login && !role.NoLogin {
+				role.Login, out.Login = true, true // an existing login role keeps logging in
+			}
+			for _, a := range []struct {
+				had  bool
+				name string
+			}{{*login && !role.Login, "LOGIN"}, {*createdb, "CREATEDB"}, {*createrole, "CREATEROLE"},
+				{*replication, "REPLICATION"}, {*bypassrls, "BYPASSRLS"}} {
+				if a.had {
+					out.Removed = append(out.Removed, a.name)
+				}
+			}
+		}
 		rels, err := publishedRelations(ctx, tx, w.target)
 		if err != nil {
 			return err

@@ -157,7 +157,7 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 // snapshot for everything the page shows.
 func (s *Server) page(pg page) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := newParams(r, false)
+		p := newPageParams(r)
 		read := pg.parse(r, p)
 		if e := p.done(); e != nil {
 			s.htmlError(w, r, e)

@@ -51,6 +51,8 @@ func TestBadParametersAre400NamingTheParameter(t *testing.T) {
 		{"/api/v1/runs/x%27%3B%20drop", "run_id"},
 		{"/api/v1/runs/r1/rejects?offset=-1", "offset"},
 		{"/api/v1/freshness?x=1", "x"},
+		{"/api/v1/top-rated?limit=1;", "query"},
+		{"/api/v1/top-rated?%zz=1", "query"},
 	} {
 		r := get(t, ts, c.path)
 		if r.code != http.StatusBadRequest {

@@ -19,10 +19,20 @@ type params struct {
 	known map[string]bool
 	err   *apiError
 	canon []string
+	// lenient pages ignore parameters they do not know (a shared link
+	// carries utm_source and the like) and pairs that do not parse; the
+	// API refuses both, naming them.
+	lenient bool
 }
 
+// newParams reads the API's parameters: a query string that does not
+// parse is a 400, as an unknown parameter is.
 func newParams(r *http.Request, list bool) *params {
-	p := &params{v: r.URL.Query(), known: map[string]bool{}}
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	p := &params{v: v, known: map[string]bool{}}
+	if err != nil {
+		p.fail("query", "the query string does not parse: %v", err)
+	}
 	if list {
 		p.enum("format", "json", "json", "csv")
 	}
@@ -109,9 +119,18 @@ func (p *params) enum(name, def string, allowed ...string) string {
 }
 
 // done reports the first bad parameter, or an unknown one.
+// newPageParams reads a dashboard page's parameters, leniently.
+func newPageParams(r *http.Request) *params {
+	v, _ := url.ParseQuery(r.URL.RawQuery) // the pairs that parse
+	return &params{v: v, known: map[string]bool{}, lenient: true}
+}
+
 func (p *params) done() *apiError {
 	if p.err != nil {
 		return p.err
+	}
+	if p.lenient {
+		return nil
 	}
 	var unknown []string
 	for k := range p.v {

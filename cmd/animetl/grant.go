@@ -16,6 +16,7 @@ type grantFlags struct {
 	role        string
 	passwordEnv string
 	login       bool
+	nologin     bool
 }
 
 // roleName is what grant-reader accepts as a role name: an identifier it
@@ -36,8 +37,10 @@ held on those tables are revoked. Every later publish carries the grants of
 the tables it replaces over to the new ones (grants made by hand too), so
 run it once, after the first run.
 
-Without --password-env or --login the role is NOLOGIN: grant it to people's
-own roles (GRANT NAME TO alice). --password-env VAR gives it LOGIN and the
+Without --password-env or --login a new role is NOLOGIN: grant it to people's
+own roles (GRANT NAME TO alice); an existing role keeps LOGIN unless
+--nologin. Attributes an existing role loses (CREATEDB, CREATEROLE,
+REPLICATION, BYPASSRLS, LOGIN with --nologin) are named in the output. --password-env VAR gives it LOGIN and the
 password held in the environment variable VAR; the server receives a
 SCRAM-SHA-256 verifier, never the password. --login gives LOGIN and keeps
 the role's password (for certificate or peer authentication).
@@ -59,6 +62,7 @@ served read-only by query and serve; grant-reader exits with status 2.`,
 	fl.StringVar(&f.role, "role", "", "name of the role to create or update (required)")
 	fl.StringVar(&f.passwordEnv, "password-env", "", "give the role LOGIN and the password held in this environment variable")
 	fl.BoolVar(&f.login, "login", false, "give the role LOGIN without setting a password")
+	fl.BoolVar(&f.nologin, "nologin", false, "make an existing role NOLOGIN (an existing role otherwise keeps LOGIN)")
 	a.warehouseFlags(cmd, false)
 	for _, n := range []string{"duckdb-memory-limit", "duckdb-threads"} {
 		if err := fl.MarkHidden(n); err != nil {
@@ -79,7 +83,10 @@ func (a *app) grantReader(cmd *cobra.Command, f grantFlags) error {
 	if !roleName.MatchString(f.role) {
 		return usagef("--role %q: want a role name of letters, digits, _ or $ (up to 63)", f.role)
 	}
-	role := postgres.ReaderRole{Name: f.role, Login: f.login}
+	if f.nologin && (f.login || f.passwordEnv != "") {
+		return usagef("--nologin: not with --login or --password-env")
+	}
+	role := postgres.ReaderRole{Name: f.role, Login: f.login, NoLogin: f.nologin}
 	if f.passwordEnv != "" {
 		pw, ok := os.LookupEnv(f.passwordEnv)
 		if !ok || pw == "" {
@@ -114,5 +121,8 @@ func (a *app) grantReader(cmd *cobra.Command, f grantFlags) error {
 	}
 	fmt.Fprintf(a.stdout, "role %s %s (%s, read-only): CONNECT on database %s, USAGE on schema %s, SELECT on %d tables and views: %s\n",
 		g.Role, verb, login, g.Database, g.Schema, len(g.Relations), strings.Join(g.Relations, ", "))
+	if len(g.Removed) > 0 {
+		fmt.Fprintf(a.stdout, "removed from role %s: %s\n", g.Role, strings.Join(g.Removed, ", "))
+	}
 	return nil
 }

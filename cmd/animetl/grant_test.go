@@ -219,10 +219,15 @@ func TestGrantReader(t *testing.T) {
 		}
 	}
 
-	// Run again: the role is updated, not duplicated; NOLOGIN without a password or --login.
+	// Run again: the role is updated, not duplicated, and keeps logging in
+	// (serve connects as it); --nologin takes LOGIN away and says so.
 	out = mustCLI(t, "grant-reader", "--warehouse", adminURL, "--role", reader)
-	if !strings.Contains(out, "role "+reader+" updated (NOLOGIN") {
-		t.Errorf("grant-reader again said %q", out)
+	if !strings.Contains(out, "role "+reader+" updated (LOGIN") || strings.Contains(out, "removed") {
+		t.Errorf("grant-reader again said %q; want the role updated, still LOGIN, nothing removed", out)
+	}
+	out = mustCLI(t, "grant-reader", "--warehouse", adminURL, "--role", reader, "--nologin")
+	if !strings.Contains(out, "role "+reader+" updated (NOLOGIN") || !strings.Contains(out, "removed from role "+reader+": LOGIN") {
+		t.Errorf("grant-reader --nologin said %q", out)
 	}
 }
 

@@ -69,6 +69,9 @@ Ctrl-C stops accepting, lets requests in flight finish, and exits 0.`,
 	return cmd
 }
 
+// minTokenBytes is the shortest bearer token serve accepts.
+const minTokenBytes = 16
+
 func (a *app) serve(cmd *cobra.Command, f serveFlags) error {
 	var token string
 	if f.tokenFile != "" {
@@ -78,6 +81,14 @@ func (a *app) serve(cmd *cobra.Command, f serveFlags) error {
 		}
 		if token = strings.TrimSpace(string(b)); token == "" {
 			return usagef("token-file %s: empty", f.tokenFile)
+		}
+		// A client sends the token in one header: whitespace inside it
+		// could never match, and a short one is guessed.
+		if strings.ContainsAny(token, " \t\r\n") {
+			return usagef("token-file %s: the token holds whitespace; want one line with no spaces", f.tokenFile)
+		}
+		if len(token) < minTokenBytes {
+			return usagef("token-file %s: the token is %d bytes; want %d or more (e.g. openssl rand -hex 32)", f.tokenFile, len(token), minTokenBytes)
 		}
 	}
 	if err := serve.CheckExposure(f.addr, token != "", f.public); err != nil {

@@ -32,6 +32,13 @@ func TestServeRefusesAnOpenAddressWithoutToken(t *testing.T) {
 	if code, _, stderr := cli(t, "serve", "--warehouse", wh, "--token-file", empty); code != exitUsage {
 		t.Errorf("empty token file: exit %d %s", code, stderr)
 	}
+	for name, token := range map[string]string{"two lines": "aaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbb\n", "short": "ab\n"} {
+		f := filepath.Join(t.TempDir(), "token")
+		os.WriteFile(f, []byte(token), 0o600)
+		if code, _, stderr := cli(t, "serve", "--warehouse", wh, "--token-file", f); code != exitUsage || !strings.Contains(stderr, "token-file") {
+			t.Errorf("%s token: exit %d %s; want 2 naming token-file", name, code, stderr)
+		}
+	}
 	if code, _, stderr := cli(t, "serve", "--warehouse", wh, "--tz", "Mars/Olympus"); code != exitUsage {
 		t.Errorf("bad tz: exit %d %s", code, stderr)
 	}
