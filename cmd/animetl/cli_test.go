@@ -147,6 +147,13 @@ func TestSettingsFromEnvironmentAndConfigFile(t *testing.T) {
 	if code, _, stderr := cli(t, "run", "--config", cfg, "--source", dir); code != exitOK {
 		t.Errorf("flag should override env: exit %d\n%s", code, stderr)
 	}
+	// A misspelt key is refused, not silently left at its default; a key of
+	// another command (serve's ANIMETL_ADDR) is fine in a shared file.
+	typo := filepath.Join(t.TempDir(), "typo.env")
+	os.WriteFile(typo, []byte("ANIMETL_SOURCE="+dir+"\nANIMETL_WAREHOUS="+wh+"\nANIMETL_ADDR=127.0.0.1:9\n"), 0o644)
+	if code, _, stderr := cli(t, "run", "--config", typo, "--source", dir); code != exitUsage || !strings.Contains(stderr, "ANIMETL_WAREHOUS") || strings.Contains(stderr, "ANIMETL_ADDR") {
+		t.Errorf("misspelt config key: exit %d, stderr %q; want exit 2 naming ANIMETL_WAREHOUS only", code, stderr)
+	}
 	t.Setenv("ANIMETL_MAX_REJECT_RATE", "lots")
 	if code, _, stderr := cli(t, "run", "--config", cfg, "--source", dir); code != exitUsage || !strings.Contains(stderr, "ANIMETL_MAX_REJECT_RATE") {
 		t.Errorf("bad env value: exit %d, stderr %q; want exit 2 naming the variable", code, stderr)

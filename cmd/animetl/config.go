@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -211,6 +212,9 @@ func (a *app) setup(cmd *cobra.Command) error {
 		if fileVals, err = readConfigFile(file); err != nil {
 			return usageError{err}
 		}
+		if err := unknownSettings(cmd.Root(), file, fileVals); err != nil {
+			return err
+		}
 	}
 	var ferr error
 	visit := func(f *pflag.Flag) {
@@ -246,6 +250,38 @@ func (a *app) setup(cmd *cobra.Command) error {
 		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
 	default:
 		return usagef("log-format %q: want text or json", a.logFormat)
+	}
+	return nil
+}
+
+// unknownSettings refuses a config file key that no flag of any command
+// reads (a typo such as ANIMETL_WAREHOUS would otherwise leave the default
+// in place without a word).
+func unknownSettings(root *cobra.Command, file string, vals map[string]string) error {
+	known := map[string]bool{"ANIMETL_CONFIG": true}
+	var walk func(c *cobra.Command)
+	mark := func(f *pflag.Flag) {
+		if names, ok := f.Annotations[envAnnotation]; ok {
+			known[names[0]] = true
+		}
+	}
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(mark)
+		c.PersistentFlags().VisitAll(mark)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	var bad []string
+	for k := range vals {
+		if !known[k] {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return usagef("config %s: unknown setting %s (see animetl COMMAND --help for the ANIMETL_* names)", file, strings.Join(bad, ", "))
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func (a *app) scheduler(f schedFlags, loc *time.Location, reg prometheus.Registe
 	if err := firstError(
 		intIn("retries", f.retries, 0, maxRetries),
 		positiveDuration("retry-delay", f.retryDelay),
-		atLeast("shutdown-grace", int64(f.shutdownGrace), 0),
+		nonNegativeDuration("shutdown-grace", f.shutdownGrace),
 	); err != nil {
 		return nil, nil, err
 	}

@@ -53,6 +53,14 @@ func atLeast[T int | int64](name string, v, lo T) error {
 	return nil
 }
 
+// nonNegativeDuration checks that d is 0 or more.
+func nonNegativeDuration(name string, d time.Duration) error {
+	if d < 0 {
+		return usagef("--%s %s: want 0 or more", name, d)
+	}
+	return nil
+}
+
 // share checks that v is a share between 0 and 1 (1 excluded when open).
 func share(name string, v float64, open bool) error {
 	if math.IsNaN(v) || v < 0 || v > 1 || open && v == 1 {
