@@ -145,16 +145,9 @@ ensure_pyarrow() {
     if [ -n "${ANIMETL_TEST_PYARROW:-}" ]; then
         return 0
     fi
-    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-lake-$(sha256sum scripts/requirements-lake.txt | cut -c1-12)"
-    if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
-        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
-        log "installing pyarrow and pandas into $venv"
-        rm -rf "$venv"
-        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
-        "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-lake.txt >&2 \
-            || die "pip install -r scripts/requirements-lake.txt failed"
-        touch "$venv/.complete"
-    fi
+    local venv
+    venv="$(cached_venv "${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-lake-$(sha256sum scripts/requirements-lake.txt | cut -c1-12)" \
+        scripts/requirements-lake.txt "pyarrow and pandas")" || exit 1
     export ANIMETL_TEST_PYARROW="$venv/bin/python"
 }
 
@@ -208,14 +201,22 @@ ensure_pgloader() {
 # the Python packages of scripts/requirements-bench.txt (pandas, psycopg2),
 # creating it when missing, as ensure_s3_server does for moto.
 ensure_bench_venv() {
-    local venv="${ANIMETL_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-bench-$(sha256sum scripts/requirements-bench.txt | cut -c1-12)}"
+    cached_venv "${ANIMETL_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-bench-$(sha256sum scripts/requirements-bench.txt | cut -c1-12)}" \
+        scripts/requirements-bench.txt "the benchmark's Python packages"
+}
+
+# cached_venv VENV REQUIREMENTS WHAT makes VENV a virtual environment with
+# the packages of REQUIREMENTS (name it after the file's hash, so a changed
+# file gets a new one), unless a complete one is there, and prints VENV.
+cached_venv() {
+    local venv="$1" req="$2" what="$3"
     if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
         command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
-        log "installing the benchmark's Python packages into $venv"
+        log "installing $what into $venv"
         rm -rf "$venv"
         python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
-        "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-bench.txt >&2 \
-            || die "pip install -r scripts/requirements-bench.txt failed"
+        "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2 \
+            || die "pip install -r $req failed"
         touch "$venv/.complete"
     fi
     echo "$venv"

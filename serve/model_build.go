@@ -74,8 +74,10 @@ func idOf(v any) (int64, error) {
 	return id, nil
 }
 
-func (m *model) readAnime(ctx context.Context, q animetl.Querier) error {
-	t, err := queryTable(ctx, q, sqlModelAnime)
+// eachAnimeRow reads a query with an anime_id column and calls fn with each
+// row's anime id and the row as an object.
+func eachAnimeRow(ctx context.Context, q animetl.Querier, sql string, fn func(id int64, o object)) error {
+	t, err := queryTable(ctx, q, sql)
 	if err != nil {
 		return err
 	}
@@ -88,13 +90,19 @@ func (m *model) readAnime(ctx context.Context, q animetl.Querier) error {
 		if err != nil {
 			return err
 		}
+		fn(id, o)
+	}
+	return nil
+}
+
+func (m *model) readAnime(ctx context.Context, q animetl.Querier) error {
+	return eachAnimeRow(ctx, q, sqlModelAnime, func(id int64, o object) {
 		d := &animeDetail{anime: o, tags: map[string][]string{}}
 		for _, tag := range schema.Tags {
 			d.tags[tag.Dim] = []string{}
 		}
 		m.animes[id] = d
-	}
-	return nil
+	})
 }
 
 func (m *model) readTags(ctx context.Context, q animetl.Querier) error {
@@ -157,24 +165,11 @@ func (m *model) readStatusCounts(ctx context.Context, q animetl.Querier) error {
 }
 
 func (m *model) readStats(ctx context.Context, q animetl.Querier) error {
-	t, err := queryTable(ctx, q, sqlModelAnimeStats)
-	if err != nil {
-		return err
-	}
-	ci, err := column(t, "anime_id")
-	if err != nil {
-		return err
-	}
-	for _, o := range t.objects() {
-		id, err := idOf(o.vals[ci])
-		if err != nil {
-			return err
-		}
+	return eachAnimeRow(ctx, q, sqlModelAnimeStats, func(id int64, o object) {
 		if d := m.animes[id]; d != nil && d.stats == nil {
 			d.stats = &o
 		}
-	}
-	return nil
+	})
 }
 
 // lowered reads a lower-cased name: "", false for NULL.
