@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"testing"
+
+	"github.com/animetl/animetl"
 )
 
 func mustBuild(tb testing.TB, ins ...Interaction) *Data {
@@ -90,15 +92,15 @@ func TestPopularityRecommendsUnseenInOrder(t *testing.T) {
 	if err := p.Fit(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
-	var got []UserRec
-	if err := RecommendAll(context.Background(), p, d, 2, func(r []UserRec) error { got = append(got, r...); return nil }); err != nil {
+	var got []animetl.UserRec
+	if err := RecommendAll(context.Background(), p, d, 2, func(r []animetl.UserRec) error { got = append(got, r...); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	want := []UserRec{
-		{1, 3, 2, 1}, {1, 4, 1, 2},
-		{2, 2, 1, 1}, {2, 4, 1, 2},
-		{3, 2, 1, 1}, {3, 4, 1, 2},
-		{4, 1, 3, 1}, {4, 3, 2, 2},
+	want := []animetl.UserRec{
+		{UserID: 1, AnimeID: 3, Score: 2, Rank: 1}, {UserID: 1, AnimeID: 4, Score: 1, Rank: 2},
+		{UserID: 2, AnimeID: 2, Score: 1, Rank: 1}, {UserID: 2, AnimeID: 4, Score: 1, Rank: 2},
+		{UserID: 3, AnimeID: 2, Score: 1, Rank: 1}, {UserID: 3, AnimeID: 4, Score: 1, Rank: 2},
+		{UserID: 4, AnimeID: 1, Score: 3, Rank: 1}, {UserID: 4, AnimeID: 3, Score: 2, Rank: 2},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v\nwant %v", got, want)

@@ -6,28 +6,14 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/animetl/animetl"
 )
 
 // Scored is one recommended or similar item: its column and score.
 type Scored struct {
 	Item  int32
 	Score float32
-}
-
-// UserRec is one row of rec_user: rank 1 is the best.
-type UserRec struct {
-	UserID  int32
-	AnimeID int32
-	Score   float32
-	Rank    int16
-}
-
-// SimilarRec is one row of rec_similar: rank 1 is the most alike.
-type SimilarRec struct {
-	AnimeID   int32
-	SimilarID int32
-	Score     float32
-	Rank      int16
 }
 
 // topK keeps the k best of scores, skipping the columns skip marks, best
@@ -101,11 +87,11 @@ func RecommendUser(m Model, d *Data, u, k int, scores []float32, out []Scored) [
 // RecommendAll computes every user's k best unseen items with every core and
 // hands them to emit in user order (emit is called from one goroutine). It
 // stops at the first error emit returns, or when ctx is done.
-func RecommendAll(ctx context.Context, m Model, d *Data, k int, emit func([]UserRec) error) error {
-	return parallelRows(ctx, len(d.Users), func(u int, scores []float32, top []Scored, out []UserRec) ([]Scored, []UserRec) {
+func RecommendAll(ctx context.Context, m Model, d *Data, k int, emit func([]animetl.UserRec) error) error {
+	return parallelRows(ctx, len(d.Users), func(u int, scores []float32, top []Scored, out []animetl.UserRec) ([]Scored, []animetl.UserRec) {
 		top = RecommendUser(m, d, u, k, scores, top)
 		for r, s := range top {
-			out = append(out, UserRec{UserID: d.Users[u], AnimeID: d.Items[s.Item], Score: s.Score, Rank: int16(r + 1)})
+			out = append(out, animetl.UserRec{UserID: d.Users[u], AnimeID: d.Items[s.Item], Score: s.Score, Rank: int16(r + 1)})
 		}
 		return top, out
 	}, len(d.Items), emit)
@@ -113,12 +99,12 @@ func RecommendAll(ctx context.Context, m Model, d *Data, k int, emit func([]User
 
 // SimilarAll computes every item's k most similar other items with every
 // core and hands them to emit in item order (from one goroutine).
-func SimilarAll(ctx context.Context, m Similarity, d *Data, k int, emit func([]SimilarRec) error) error {
-	return parallelRows(ctx, len(d.Items), func(i int, scores []float32, top []Scored, out []SimilarRec) ([]Scored, []SimilarRec) {
+func SimilarAll(ctx context.Context, m Similarity, d *Data, k int, emit func([]animetl.SimilarRec) error) error {
+	return parallelRows(ctx, len(d.Items), func(i int, scores []float32, top []Scored, out []animetl.SimilarRec) ([]Scored, []animetl.SimilarRec) {
 		m.Similar(i, scores)
 		top = topK(scores, k, func(c int32) bool { return int(c) == i || !(scores[c] > 0) }, top)
 		for r, s := range top {
-			out = append(out, SimilarRec{AnimeID: d.Items[i], SimilarID: d.Items[s.Item], Score: s.Score, Rank: int16(r + 1)})
+			out = append(out, animetl.SimilarRec{AnimeID: d.Items[i], SimilarID: d.Items[s.Item], Score: s.Score, Rank: int16(r + 1)})
 		}
 		return top, out
 	}, len(d.Items), emit)

@@ -130,6 +130,12 @@ func Repeats(p Params, table, tag string) []string {
 	return renderData("sql/repeats.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag})
 }
 
+// Recommendations is the DDL of the recommendation tables (RecTables).
+func Recommendations() []string { return render("sql/rec.sql", Params{}) }
+
+// RecTables are the recommendation tables, published with the model.
+var RecTables = []string{"rec_user", "rec_similar", "rec_model"}
+
 // Merge returns the statements that merge an incremental run's upserts and
 // deletes into user_anime.
 func Merge(p Params) []string { return render("sql/merge.sql", p) }
