@@ -50,12 +50,40 @@ func Parse(spec string, loc *time.Location) (Schedule, error) {
 	}
 	s, err := parser.Parse(spec)
 	if err != nil {
-		return nil, fmt.Errorf("schedule: cron %q: %v: %w", spec, err, animetl.ErrConfig)
+		return nil, fmt.Errorf("schedule: cron %q: %s: %w", spec, fieldError(spec, err), animetl.ErrConfig)
 	}
 	if s, ok := s.(*cron.SpecSchedule); ok {
-		return &wallSchedule{spec: s, loc: loc}, nil
+		w := &wallSchedule{spec: s, loc: loc}
+		if w.Next(time.Now()).IsZero() {
+			return nil, fmt.Errorf("schedule: cron %q: never due (no such day in the next %d years): %w", spec, searchYears, animetl.ErrConfig)
+		}
+		return w, nil
 	}
 	return nil, fmt.Errorf("schedule: cron %q: unsupported: %w", spec, animetl.ErrConfig)
+}
+
+// cronFields names the five fields of a spec, in order.
+var cronFields = [5]string{"minute", "hour", "day of month", "month", "day of week"}
+
+// fieldError says which field of a 5-field spec the parser refused, with the
+// field's allowed range: robfig/cron's own message names neither.
+func fieldError(spec string, err error) string {
+	fields := strings.Fields(spec)
+	if len(fields) != len(cronFields) {
+		if strings.HasPrefix(strings.TrimSpace(spec), "@") {
+			return "unknown descriptor: want @yearly, @monthly, @weekly, @daily, @hourly or @every DURATION"
+		}
+		return fmt.Sprintf("%d fields: want 5 (minute hour day-of-month month day-of-week) or a descriptor such as @daily", len(fields))
+	}
+	ranges := [5]string{"0-59", "0-23", "1-31", "1-12 or JAN-DEC", "0-6 or SUN-SAT"}
+	for i, f := range fields {
+		probe := []string{"*", "*", "*", "*", "*"}
+		probe[i] = f
+		if _, perr := parser.Parse(strings.Join(probe, " ")); perr != nil {
+			return fmt.Sprintf("%s field %q: want %s (%v)", cronFields[i], f, ranges[i], perr)
+		}
+	}
+	return err.Error()
 }
 
 // every is @every DURATION: due each interval after the previous moment.

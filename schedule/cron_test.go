@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,7 +99,26 @@ func TestParse(t *testing.T) {
 			t.Errorf("%q: err = %v, want ErrConfig", spec, err)
 		}
 	}
-	if got := mustParse(t, "0 0 30 2 *", time.UTC).Next(time.Now()); !got.IsZero() {
-		t.Errorf("30 February: next = %s, want never", got)
+}
+
+// TestParseErrorsNameTheField: a refused spec says which field and what it
+// allows, and a spec that is never due (30 February) is refused, not run
+// never.
+func TestParseErrorsNameTheField(t *testing.T) {
+	for _, tc := range []struct{ spec, want string }{
+		{"0 25 * * *", `hour field "25": want 0-23`},
+		{"61 * * * *", `minute field "61": want 0-59`},
+		{"0 5 32 * *", `day of month field "32": want 1-31`},
+		{"0 5 * 13 *", `month field "13": want 1-12`},
+		{"0 5 * * MON-XYZ", `day of week field "MON-XYZ": want 0-6`},
+		{"* * *", "3 fields: want 5"},
+		{"@sometimes", "unknown descriptor"},
+		{"0 0 30 2 *", "never due"},
+		{"0 0 31 4 *", "never due"},
+	} {
+		_, err := Parse(tc.spec, time.UTC)
+		if !errors.Is(err, animetl.ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want ErrConfig saying %q", tc.spec, err, tc.want)
+		}
 	}
 }
