@@ -96,6 +96,7 @@ func (s *Scheduler) succeeded(ctx context.Context, sum *animetl.RunSummary) {
 	s.mu.Lock()
 	recovered := s.alerting
 	s.alerting = false
+	s.failedAlert, s.failedAlertAt = "", time.Time{}
 	s.mu.Unlock()
 	s.checkLate(ctx, s.clock.Now(), false)
 	if recovered {
@@ -127,9 +128,21 @@ func (s *Scheduler) failed(sum *animetl.RunSummary, err error, attempts int, can
 	default:
 		s.log.Error("scheduled run failed", animetl.LogRun, runID, "attempts", attempts, "retryable", Retryable(err),
 			"reason", reason, animetl.LogError, err)
+		now := s.clock.Now()
 		s.mu.Lock()
 		s.alerting = true
+		repeat := s.failedAlert == err.Error() && now.Sub(s.failedAlertAt) < s.opts.AlertRepeat
+		if !repeat {
+			s.failedAlert, s.failedAlertAt = err.Error(), now
+		}
+		since := s.failedAlertAt
 		s.mu.Unlock()
+		if repeat {
+			s.metrics.alertsCollapsed.Inc()
+			s.log.Info("failed alert not sent: the same failure was alerted", "alerted_at", since.In(s.opts.Location).Format(time.RFC3339),
+				"alert_repeat", s.opts.AlertRepeat)
+			return
+		}
 		s.notify(Alert{Status: AlertFailed, RunID: runID, Error: err.Error(),
 			Text: fmt.Sprintf("animetl run %s failed after %d attempt(s): %s", runID, attempts, err)})
 	}

@@ -18,6 +18,8 @@ type metrics struct {
 	late         prometheus.Gauge
 	lateDays     prometheus.Counter
 	alerts       *prometheus.CounterVec
+	// alertsCollapsed counts failed alerts not sent (Options.AlertRepeat).
+	alertsCollapsed prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -46,6 +48,7 @@ func newMetrics() *metrics {
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "animetl_schedule_alerts_total", Help: "Alerts raised, by status: late, failed, recovered.",
 		}, []string{"status"}),
+		alertsCollapsed: c("animetl_schedule_alerts_collapsed_total", "Failed alerts not sent: the same failure was alerted less than --alert-repeat before."),
 	}
 	for _, k := range []string{"read", "loaded", "rejected", "duplicate"} {
 		m.lastRows.WithLabelValues(k)
@@ -58,7 +61,7 @@ func newMetrics() *metrics {
 
 func (m *metrics) register(r prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{m.lastSuccess, m.lastDuration, m.lastRows, m.runs, m.retries, m.skipped,
-		m.running, m.nextRun, m.deadline, m.late, m.lateDays, m.alerts} {
+		m.running, m.nextRun, m.deadline, m.late, m.lateDays, m.alerts, m.alertsCollapsed} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

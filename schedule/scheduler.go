@@ -55,6 +55,11 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// Alerts receives late, failed and recovered notices; nil sends none.
 	Alerts Alerter
+	// AlertRepeat collapses failed alerts: a failure with the same error as
+	// the last one alerted, less than AlertRepeat after it and with no
+	// success between, is logged and counted but not sent again. 0 sends
+	// every failure.
+	AlertRepeat time.Duration
 	// Registerer receives the scheduler's metrics; nil registers none.
 	Registerer prometheus.Registerer
 	// Clock is the scheduler's time; nil means the system clock.
@@ -69,6 +74,7 @@ const (
 	DefaultRetryDelay    = 2 * time.Minute
 	DefaultShutdownGrace = 5 * time.Minute
 	DefaultDeadline      = "07:00"
+	DefaultAlertRepeat   = 4 * time.Hour
 )
 
 // Scheduler runs the pipeline on a schedule, one run at a time.
@@ -84,6 +90,10 @@ type Scheduler struct {
 	// alerting says a late day or a failed run was alerted and no success
 	// came since: the next success sends the recovery notice.
 	alerting bool
+	// failedAlert is the error text of the last failed alert sent, and
+	// when; cleared by a success.
+	failedAlert   string
+	failedAlertAt time.Time
 	// lateDay is the day (YYYY-MM-DD in Location) last found late, so a
 	// day is alerted late once.
 	lateDay string
@@ -115,6 +125,8 @@ func New(opts Options) (*Scheduler, error) {
 		return nil, bad("retries", opts.Retries, "0 or more")
 	case opts.Retries > 0 && opts.RetryDelay <= 0:
 		return nil, bad("retry delay", opts.RetryDelay, "a duration above 0")
+	case opts.AlertRepeat < 0:
+		return nil, bad("alert repeat", opts.AlertRepeat, "0 or more")
 	case opts.ShutdownGrace < 0:
 		return nil, bad("shutdown grace", opts.ShutdownGrace, "0 or more")
 	}

@@ -486,3 +486,35 @@ func (w tbWriter) Write(p []byte) (int, error) {
 	w.tb.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// TestFailedAlertsCollapse: an hourly schedule failing the same way every
+// hour alerts once per AlertRepeat, a different failure alerts at once, and
+// after a success the same failure alerts again.
+func TestFailedAlertsCollapse(t *testing.T) {
+	loc := time.UTC
+	checks := fmt.Errorf("anime_pk: %w", animetl.ErrChecks)
+	header := fmt.Errorf("anime.csv: %w", animetl.ErrHeader)
+	runs := newFakeRuns(newFakeClock(at(loc, "2026-11-29", "04:59")), checks, checks, checks, header, nil, checks)
+	runs.last = at(loc, "2026-11-29", "04:10")
+	h := start(t, runs.clock.Now(), runs, func(o *Options) {
+		o.Schedule = mustParse(t, "0 * * * *", loc)
+		o.Deadline = "off"
+		o.AlertRepeat = 2 * time.Hour
+	})
+	h.clock.waitPending(t, 1)
+	want := []string{AlertFailed, "", AlertFailed, AlertFailed, AlertRecovered, AlertFailed}
+	for i, w := range want {
+		h.clock.set(at(loc, "2026-11-29", fmt.Sprintf("%02d:00", 5+i)))
+		runs.next(t)
+		h.idle(t)
+		h.clock.waitPending(t, 1)
+		if w == "" {
+			h.alerts.none(t)
+			continue
+		}
+		h.alerts.next(t, w)
+	}
+	if got := testutil.ToFloat64(h.s.metrics.alertsCollapsed); got != 1 {
+		t.Errorf("collapsed alerts = %v, want 1", got)
+	}
+}

@@ -31,6 +31,7 @@ type schedFlags struct {
 	retries       int
 	retryDelay    time.Duration
 	shutdownGrace time.Duration
+	alertRepeat   time.Duration
 	catchUp       bool
 }
 
@@ -58,7 +59,8 @@ each time --cron gives, in --tz:
   - when nothing was published on a day by --deadline, the day is late: an
     ERROR log line, animetl_schedule_deadline_late 1, and a POST to
     --alert-webhook ({"text": ...}, Slack-compatible). Failed runs alert the
-    same way, and the first success after either says so once.
+    same way (the same error again within --alert-repeat is logged and
+    counted, not sent), and the first success after either says so once.
 
 --addr serves /healthz and /metrics (Prometheus). SIGTERM or Ctrl-C stops
 the ticking; a run in progress gets --shutdown-grace to finish, then is
@@ -95,8 +97,9 @@ func addSchedulerFlags(fl *pflag.FlagSet, f *schedFlags) {
 	fl.DurationVar(&f.retryDelay, "retry-delay", schedule.DefaultRetryDelay, "wait before the first retry, doubled before each next")
 	fl.BoolVar(&f.catchUp, "catch-up", true, "at start, run at once when a scheduled time passed since the last succeeded run")
 	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "URL that late days, failed runs and recoveries are POSTed to as JSON with a text field (Slack-compatible)")
+	fl.DurationVar(&f.alertRepeat, "alert-repeat", schedule.DefaultAlertRepeat, "a failure with the same error as the last one alerted is not alerted again for this long (0: alert every failure)")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", schedule.DefaultShutdownGrace, "on SIGTERM, how long a run in progress may go on before it is cancelled")
-	bindEnv(fl, "retries", "retry-delay", "catch-up", "alert-webhook", "shutdown-grace")
+	bindEnv(fl, "retries", "retry-delay", "catch-up", "alert-webhook", "alert-repeat", "shutdown-grace")
 }
 
 // loadZone reads --tz; empty is the local zone.
@@ -131,6 +134,7 @@ func (a *app) scheduler(f schedFlags, loc *time.Location, reg prometheus.Registe
 		intIn("retries", f.retries, 0, maxRetries),
 		positiveDuration("retry-delay", f.retryDelay),
 		nonNegativeDuration("shutdown-grace", f.shutdownGrace),
+		nonNegativeDuration("alert-repeat", f.alertRepeat),
 	); err != nil {
 		return nil, nil, err
 	}
@@ -145,7 +149,7 @@ func (a *app) scheduler(f schedFlags, loc *time.Location, reg prometheus.Registe
 	s, err := schedule.New(schedule.Options{
 		Schedule: spec, Run: a.scheduledRun(f.run, bf), LastSuccess: a.lastSuccess,
 		Mode: animetl.Mode(f.run.mode), Retries: f.retries, RetryDelay: f.retryDelay, CatchUp: f.catchUp,
-		Deadline: f.deadline, Location: loc, ShutdownGrace: f.shutdownGrace, Alerts: alerts,
+		Deadline: f.deadline, Location: loc, ShutdownGrace: f.shutdownGrace, Alerts: alerts, AlertRepeat: f.alertRepeat,
 		Registerer: reg, Logger: a.log,
 	})
 	if err != nil {
