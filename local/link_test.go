@@ -167,3 +167,25 @@ func TestOpenReadsWhereTheListingsLinkLed(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderNamedLikeAFileIsRefused: a folder named anime.csv (an unpacked
+// archive, a mistaken mkdir) is named as a folder, not reported missing.
+func TestFolderNamedLikeAFileIsRefused(t *testing.T) {
+	for _, name := range []string{"anime.csv", "animelist/date=2026-11-28/part-0.CSV.gz"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "watching_status.csv"), "x")
+			if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			src, err := New(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = src.List(context.Background())
+			if !errors.Is(err, animetl.ErrSourceLayout) || !strings.Contains(err.Error(), name+" is a folder, not a file") {
+				t.Fatalf("err = %v, want ErrSourceLayout naming %s as a folder", err, name)
+			}
+		})
+	}
+}

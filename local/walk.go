@@ -44,6 +44,8 @@ func (w *walker) walk(dir, rel string) error {
 			return err
 		}
 		switch {
+		case st.IsDir() && looksLikeData(e.Name()):
+			return fmt.Errorf("%s is a folder, not a file: a source file must be a regular file: %w", name, animetl.ErrSourceLayout)
 		case st.IsDir():
 			if w.onPath[p] {
 				return fmt.Errorf("%s is a link to a folder that holds it, a loop: %w", name, animetl.ErrSourceLayout)
@@ -83,4 +85,15 @@ func (w *walker) follow(name, p string) (string, error) {
 			name, target, animetl.ErrSourceLayout)
 	}
 	return target, nil
+}
+
+// looksLikeData says a name is that of a source file (a folder of that name
+// would otherwise be walked and the file reported missing).
+func looksLikeData(name string) bool {
+	for _, ext := range []string{".csv", ".csv.gz", ".csv.zst"} {
+		if strings.HasSuffix(strings.ToLower(name), ext) {
+			return true
+		}
+	}
+	return false
 }
