@@ -165,3 +165,17 @@ func sqlWords(stmt string, max int) []string {
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
+
+// StatementKeyword is the first word of a statement, upper-cased and cut
+// to 20 bytes, to name a refused statement without echoing it.
+func StatementKeyword(q string) string {
+	f := strings.Fields(q)
+	if len(f) == 0 {
+		return "empty"
+	}
+	w := strings.ToUpper(f[0])
+	if len(w) > 20 {
+		w = w[:20]
+	}
+	return w
+}

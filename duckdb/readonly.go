@@ -64,7 +64,7 @@ func checkReadOnly(conn *sql.Conn, q string) error {
 			return fmt.Errorf("duckdb: query: %w", err)
 		}
 		if typ != duck.STATEMENT_TYPE_SELECT {
-			return fmt.Errorf("duckdb: query: %s statement refused: %w", statementName(q), animetl.ErrReadOnly)
+			return fmt.Errorf("duckdb: query: %s statement refused: %w", animetl.StatementKeyword(q), animetl.ErrReadOnly)
 		}
 		return nil
 	})
@@ -108,16 +108,3 @@ func (c *checkedSet) check(conn *sql.Conn, q string) error {
 
 // checkPrepares counts the statements checkReadOnly prepared, for tests.
 var checkPrepares atomic.Int64
-
-// statementName is the first word of q, for the error message.
-func statementName(q string) string {
-	f := strings.Fields(q)
-	if len(f) == 0 {
-		return "empty"
-	}
-	w := strings.ToUpper(f[0])
-	if len(w) > 20 {
-		w = w[:20]
-	}
-	return w
-}

@@ -17,6 +17,9 @@ type rows struct {
 	cols   []string
 	done   func()
 	closed bool
+	// q is the statement, to word a read-only refusal the server reports
+	// while the rows are read (readOnlyError); "" for internal queries.
+	q string
 }
 
 func (r *rows) Columns() []string {
@@ -29,7 +32,7 @@ func (r *rows) Columns() []string {
 }
 
 func (r *rows) Next() bool { return r.r.Next() }
-func (r *rows) Err() error { return r.r.Err() }
+func (r *rows) Err() error { return r.refusal(r.r.Err()) }
 
 func (r *rows) Close() error {
 	if r.closed {
@@ -40,7 +43,19 @@ func (r *rows) Close() error {
 	if r.done != nil {
 		r.done()
 	}
-	return r.r.Err()
+	return r.refusal(r.r.Err())
+}
+
+// refusal words a read-only refusal of a reader's statement as
+// animetl.ErrReadOnly; other errors are returned as they are.
+func (r *rows) refusal(err error) error {
+	if err == nil || r.q == "" {
+		return err
+	}
+	if ro := readOnlyError(r.q, err); ro != nil {
+		return ro
+	}
+	return err
 }
 
 // Values returns the current row: integers as int64, numerics as float64.

@@ -327,9 +327,9 @@ func (s *snapshot) Query(ctx context.Context, q string, args ...any) (animetl.Ro
 	}
 	r, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: query: %w", err)
+		return nil, queryError(q, err)
 	}
-	return &rows{r: r}, nil
+	return &rows{r: r, q: q}, nil
 }
 
 // Close rolls the transaction back, which releases its locks, and returns

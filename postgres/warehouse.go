@@ -175,9 +175,9 @@ func (w *Warehouse) Query(ctx context.Context, q string, args ...any) (animetl.R
 	r, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		tx.Rollback(ctx)
-		return nil, fmt.Errorf("postgres: %w", animetl.NewStatementError(q, err))
+		return nil, queryError(q, err)
 	}
-	return &rows{r: r, done: func() { tx.Rollback(context.WithoutCancel(ctx)) }}, nil
+	return &rows{r: r, q: q, done: func() { tx.Rollback(context.WithoutCancel(ctx)) }}, nil
 }
 
 func ident(parts ...string) string { return pgx.Identifier(parts).Sanitize() }
