@@ -211,15 +211,31 @@ ensure_bench_venv() {
 cached_venv() {
     local venv="$1" req="$2" what="$3"
     if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
-        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+        ensure_uv
         log "installing $what into $venv"
         rm -rf "$venv"
-        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
-        "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2 \
-            || die "pip install -r $req failed"
+        "$UV" venv -q --python "$(command -v python3)" "$venv" >&2 \
+            && "$UV" pip install -q --python "$venv/bin/python" --compile-bytecode -r "$req" >&2 \
+            || die "installing $req failed"
         touch "$venv/.complete"
     fi
     echo "$venv"
+}
+
+# ensure_uv sets UV to PyPI's uv (pinned: UV_VERSION), installed once into a
+# cached virtual environment; the virtual environments of the tests and
+# benchmarks are made by it (fast, and with bytecode compiled at install).
+ensure_uv() {
+    local boot="${XDG_CACHE_HOME:-$HOME/.cache}/animetl/uv-$UV_VERSION"
+    if [ ! -x "$boot/bin/uv" ]; then
+        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+        log "installing uv $UV_VERSION into $boot"
+        rm -rf "$boot"
+        python3 -m venv "$boot" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$boot"; }
+        "$boot/bin/pip" install -q --disable-pip-version-check "uv==$UV_VERSION" >&2 \
+            || die "pip install uv==$UV_VERSION failed"
+    fi
+    UV="$boot/bin/uv"
 }
 
 # ensure_chromium makes headless Chromium available for the dashboard's
@@ -255,23 +271,7 @@ ensure_airflow() {
     local lock=deploy/airflow/requirements.lock
     local cache="${XDG_CACHE_HOME:-$HOME/.cache}/animetl"
     local venv="$cache/airflow-$(sha256sum "$lock" | cut -c1-12)"
-    local boot="$cache/uv-$UV_VERSION"
-    if [ ! -f "$venv/.complete" ]; then
-        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
-        if [ ! -x "$boot/bin/uv" ]; then
-            log "installing uv $UV_VERSION into $boot"
-            rm -rf "$boot"
-            python3 -m venv "$boot" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$boot"; }
-            "$boot/bin/pip" install -q --disable-pip-version-check "uv==$UV_VERSION" >&2 \
-                || die "pip install uv==$UV_VERSION failed"
-        fi
-        log "installing Airflow ($lock) into $venv"
-        rm -rf "$venv"
-        "$boot/bin/uv" venv -q --python "$(command -v python3)" "$venv" >&2 \
-            && "$boot/bin/uv" pip install -q --python "$venv/bin/python" --compile-bytecode -r "$lock" >&2 \
-            || die "installing $lock failed"
-        touch "$venv/.complete"
-    fi
+    venv="$(cached_venv "$venv" "$lock" "Airflow")" || exit 1
     export ANIMETL_TEST_AIRFLOW="$venv/bin/airflow"
 }
 
