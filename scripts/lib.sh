@@ -151,6 +151,20 @@ ensure_pyarrow() {
     export ANIMETL_TEST_PYARROW="$venv/bin/python"
 }
 
+# ensure_sqlglot exports ANIMETL_TEST_SQLGLOT, the Python whose sqlglot
+# parses the Redshift statements in the tests (redshift/sqlglot_test.go),
+# from a virtual environment that scripts/requirements-redshift.txt describes
+# (cached by the file's hash), when it is not set.
+ensure_sqlglot() {
+    if [ -n "${ANIMETL_TEST_SQLGLOT:-}" ]; then
+        return 0
+    fi
+    local venv
+    venv="$(cached_venv "${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-redshift-$(sha256sum scripts/requirements-redshift.txt | cut -c1-12)" \
+        scripts/requirements-redshift.txt "sqlglot")" || exit 1
+    export ANIMETL_TEST_SQLGLOT="$venv/bin/python"
+}
+
 # start_postgres_cluster starts a throwaway cluster (stopped and removed on
 # exit) with the server's default settings plus the server options given as
 # arguments ("-c name=value" ...), and leaves its postgres:// URL in PG_URL.

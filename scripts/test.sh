@@ -19,6 +19,9 @@
 # ANIMETL_TEST_PYARROW (a python with pyarrow and pandas, which reads the
 # export's lake) likewise: else scripts/requirements-lake.txt is installed
 # into a cached virtual environment.
+# ANIMETL_TEST_SQLGLOT (a python with sqlglot, which parses the Redshift
+# statements) likewise: else scripts/requirements-redshift.txt is installed
+# into a cached virtual environment.
 # Extra arguments go to `go test` (e.g. -run TestContract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +35,7 @@ ensure_chromium
 ensure_airflow
 ensure_systemd_analyze
 ensure_pyarrow
+ensure_sqlglot
 
 log "go vet"
 go vet ./...

@@ -30,6 +30,9 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 	demo := func(args ...string) []string {
 		return append([]string{"demo", "--rows", "100", "--warehouse", duckWarehouse(t)}, args...)
 	}
+	rsCopy := func(args ...string) []string {
+		return append([]string{"redshift", "copy", "--lake", "s3://my-bucket/lake", "--iam-role", "arn:aws:iam::123456789012:role/r"}, args...)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -111,6 +114,17 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 		{"demo rows zero", demo("--rows", "0"), "rows"},
 		{"demo batch of warehouse flags", demo("--lock-timeout", "-1s"), "lock-timeout"},
 		{"demo duckdb-memory-limit", demo("--duckdb-memory-limit", "abc"), "duckdb-memory-limit"},
+		{"redshift ddl schema upper case", []string{"redshift", "ddl", "--schema", "Analytics"}, "schema"},
+		{"redshift ddl schema injection", []string{"redshift", "ddl", "--schema", "dw; DROP TABLE anime"}, "schema"},
+		{"redshift copy lake missing", rsCopy("--lake", ""), "lake"},
+		{"redshift copy lake local folder", rsCopy("--lake", t.TempDir()), "lake"},
+		{"redshift copy lake bad bucket", rsCopy("--lake", "s3://B/lake"), "lake"},
+		{"redshift copy lake quote", rsCopy("--lake", "s3://my-bucket/it's"), "lake"},
+		{"redshift copy iam-role missing", rsCopy("--iam-role", ""), "iam-role"},
+		{"redshift copy iam-role not an ARN", rsCopy("--iam-role", "redshift-copy"), "iam-role"},
+		{"redshift copy iam-role quote", rsCopy("--iam-role", "arn:aws:iam::123456789012:role/r' CREDENTIALS 'x"), "iam-role"},
+		{"redshift copy schema", rsCopy("--schema", "9lives"), "schema"},
+		{"redshift copy s3-endpoint", rsCopy("--s3-endpoint", "local host"), "s3-endpoint"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
