@@ -15,8 +15,8 @@ import (
 // 20 neighbours is 350k entries of 12 bytes. The names come from the
 // model's anime at answer time.
 type recModel struct {
-	recs    *recommend.Published // nil: the warehouse has no recommendation tables
-	maxUser int64
+	recs      *recommend.Published // nil: the warehouse has no recommendation tables
+	maxUser   int64
 	similarOf map[int64][]simEntry
 }
 
