@@ -83,6 +83,12 @@ WHERE r.anime_id = $1 ORDER BY r.rank LIMIT $2`
 	// holds them in memory; its columns are sqlSimilarRecs' plus the anime.
 	SQLAllSimilar = `SELECT r.anime_id AS of_anime, CAST(r.rank AS INTEGER) AS rank, r.similar_id AS anime_id, CAST(r.score AS DOUBLE PRECISION) AS score
 FROM rec_similar r ORDER BY r.anime_id, r.rank`
+	// SQLAllUsers reads every published per-user list, for a reader that
+	// holds them in memory.
+	SQLAllUsers = `SELECT r.user_id, r.anime_id, CAST(r.score AS DOUBLE PRECISION) AS score, CAST(r.rank AS INTEGER) AS rank
+FROM rec_user r ORDER BY r.user_id, r.rank`
+	// SQLListedUsers reads the users with list entries.
+	SQLListedUsers = `SELECT DISTINCT user_id FROM user_anime`
 	sqlAnimeExists = `SELECT count(*) FROM anime WHERE anime_id = $1`
 	sqlSeen        = `SELECT anime_id FROM user_anime WHERE user_id = $1`
 	// SQLMaxUser is the largest user id the published lists know.

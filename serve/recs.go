@@ -112,6 +112,11 @@ func (r sqlReads) similar(ctx context.Context, id int64, limit int) (*recommend.
 // the source reads (the per-user lists are not in the model); the
 // recommendation tables' state comes from the model when it answers.
 func (src *source) userRecs(ctx context.Context, user int64, limit int) (*recommend.Answer, error) {
+	if m, ok := src.reads.(*model); ok {
+		if a, done, err := m.userRecs(user, limit); done {
+			return a, err
+		}
+	}
 	q, err := src.ledger(ctx)
 	if err != nil {
 		return nil, err

@@ -207,7 +207,8 @@ func TestRecommendationEndpoints(t *testing.T) {
 
 			// The run's model answers the similar lists as SQL does.
 			diff, n, err := serve.CompareModelWithSQL(context.Background(), pub,
-				serve.ModelQuestions{AnimeIDs: []int64{r.Anime, r.Lonely, r.Similar[0], 999_999_999}})
+				serve.ModelQuestions{AnimeIDs: []int64{r.Anime, r.Lonely, r.Similar[0], 999_999_999},
+					UserIDs: []int64{r.User, r.NoHistory, r.NotModeled, r.Unknown, r.Unknown + 1000}})
 			if err != nil {
 				t.Fatal(err)
 			}
