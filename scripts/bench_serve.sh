@@ -28,6 +28,9 @@
 #   BENCH_PGBENCH_SECONDS  pgbench's duration (default 20; 0 skips pgbench)
 #   BENCH_SERVE_FLAGS      more flags of animetl serve (default none), such as
 #                          "--duckdb-threads 1"
+#   (the rec tables: runs with --recommend when `animetl run` has it, else
+#   scripts/recseed fills them after the load; servebench then also asks
+#   /anime/{id}/similar and /users/{id}/recommendations)
 #   BENCH_SERVE_CPUPROFILE 1: write a CPU profile of each serve process
 #                          (bench/work/serve/*.pprof; go tool pprof FILE)
 #   ANIMETL_BENCH_POSTGRES a postgres:// URL of a server to use (a role that
@@ -92,6 +95,12 @@ command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
 log "building animetl and the load generator from the current tree"
 go build -o "$WORK/animetl" ./cmd/animetl || die "go build ./cmd/animetl failed"
 go build -o "$WORK/servebench" ./scripts/servebench || die "go build ./scripts/servebench failed"
+go build -o "$WORK/recseed" ./scripts/recseed || die "go build ./scripts/recseed failed"
+# Runs that train the recommenders (--recommend) publish the rec tables; until
+# they do, recseed fills them with rows of the real shape after the load (a
+# publish during the load then drops them: the rec routes answer 503 after it).
+RUN_REC=()
+if "$ANIMETL" run --help 2>/dev/null | grep -q -- '--recommend'; then RUN_REC=(--recommend); fi
 ANIMETL="$WORK/animetl"
 
 # --- data (shared with scripts/bench.sh) ---------------------------------------
@@ -123,10 +132,14 @@ warehouse_of() { case "$1" in duckdb) echo "$DUCK" ;; postgres) echo "$PG_URL_DB
 for e in $ENGINES; do
     log "loading $ROWS rows into $e"
     [ "$e" != duckdb ] || rm -f "$WORK"/serve.duckdb*
-    "$ANIMETL" run --source "$DATA" --warehouse "$(warehouse_of "$e")" --mode full --progress never --json \
+    "$ANIMETL" run --source "$DATA" --warehouse "$(warehouse_of "$e")" --mode full --progress never --json ${RUN_REC[@]+"${RUN_REC[@]}"} \
         >"$OUT/load-$e.json" 2>"$OUT/load-$e.log" || { tail -5 "$OUT/load-$e.log" >&2; die "loading $e failed"; }
+    if [ ${#RUN_REC[@]} -eq 0 ]; then
+        "$WORK/recseed" -warehouse "$(warehouse_of "$e")" || die "seeding the recommendations of $e failed"
+    fi
 done
 first="${ENGINES%% *}"
+MAX_USER="$("$ANIMETL" query --warehouse "$(warehouse_of "$first")" --format csv --sql 'SELECT max(user_id) FROM user_anime' | tail -1)"
 "$ANIMETL" query --warehouse "$(warehouse_of "$first")" --format csv --sql 'SELECT anime_id, name FROM anime ORDER BY anime_id' >"$OUT/anime.csv" \
     || die "listing the anime failed"
 
@@ -152,11 +165,11 @@ trial() {
         || die "the warm-up failed"
     local load_start
     load_start="$(date +%s.%N)"
-    "$ANIMETL" run --source "$DATA" --warehouse "$wh" --mode full --progress never --json \
+    "$ANIMETL" run --source "$DATA" --warehouse "$wh" --mode full --progress never --json ${RUN_REC[@]+"${RUN_REC[@]}"} \
         >"$OUT/run-$name.json" 2>"$OUT/run-$name.log" &
     RUN_PID=$!
     "$WORK/servebench" -base "http://127.0.0.1:$port" -clients "$c" -duration "${LOAD_SECONDS}s" -publish-tail 5s \
-        -max-duration 240s -anime "$OUT/anime.csv" -label "$name" >"$OUT/load-$name.json" || die "the load generator failed"
+        -users "$MAX_USER" -max-duration 240s -anime "$OUT/anime.csv" -label "$name" >"$OUT/load-$name.json" || die "the load generator failed"
     local run_rc=0
     wait "$RUN_PID" || run_rc=$?
     RUN_PID=""
@@ -285,6 +298,14 @@ if pgb:
     l = pgb["latency_ms"]
     print(f"| pgbench (straight to PostgreSQL) | 100 | {pgb['tps']} tx/s | {l['p50']} | {l['p95']} | {l['p99']} | {l['max']} | "
           f"{pgb['failed']} failed | – | no run |")
+rec = [(t, r, t["routes"][r]) for t in trials for r in ("similar", "recommendations") if r in t.get("routes", {})]
+if rec:
+    print("\nRecommendation endpoints (goal: p99 <= 20 ms at 100 clients):\n")
+    print("| engine | clients | route | requests | p50 ms | p99 ms | max ms | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for t, r, s in rec:
+        l = s["latency_ms"]
+        print(f"| {t['engine']} | {t['clients']} | {r} | {s['requests']:,} | {l['p50']} | {l['p99']} | {l['max']} | {sum(s.get('errors', {}).values())} |")
 for t in trials:
     for n in t.get("notes", []):
         print(f"note ({t['engine']}, {t['clients']}): {n}")

@@ -50,6 +50,8 @@ func (s *Server) routes() {
 		{pattern: "/api/v1/top-rated", cached: true, list: true, parse: parseTopRated},
 		{pattern: "/api/v1/most-watched", cached: true, list: true, parse: parseMostWatched},
 		{pattern: "/api/v1/anime/{id}", cached: true, parse: parseAnime},
+		{pattern: "/api/v1/anime/{id}/similar", cached: true, list: true, parse: parseSimilar},
+		{pattern: "/api/v1/users/{id}/recommendations", cached: true, list: true, parse: parseUserRecs},
 		{pattern: "/api/v1/search", cached: true, list: true, parse: parseSearch},
 		{pattern: "/api/v1/genres", cached: true, list: true, parse: parseGenres},
 		{pattern: "/api/v1/runs", list: true, parse: parseRuns},

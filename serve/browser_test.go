@@ -222,12 +222,14 @@ func thousands(s string) string {
 func TestDashboardInBrowser(t *testing.T) {
 	browser := newBrowser(t)
 	shots := screenshotDir(t)
-	for _, e := range engines(t) {
-		t.Run(e.name, func(t *testing.T) {
-			wh, openPub, _ := e.open(t)
+	for name, open := range recStores(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			wh := st.wh
 			sum := published(t, wh)
+			recs := contract.PublishRecs(t, st.spec)
 			want := readExpected(t, wh, sum.RunID)
-			s, err := serve.New(serve.Options{Publication: openPub(t, "")})
+			s, err := serve.New(serve.Options{Publication: st.pub(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,15 +241,16 @@ func TestDashboardInBrowser(t *testing.T) {
 					ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
 					defer cancel()
 					tab, probs := newTab(t, ctx)
-					b := &browserRun{t: t, ctx: tab, probs: probs, base: ts.URL, vp: vp, shots: shots, engine: e.name}
+					b := &browserRun{t: t, ctx: tab, probs: probs, base: ts.URL, vp: vp, shots: shots, engine: name}
 					if err := chromedp.Run(tab, chromedp.EmulateViewport(vp.w, vp.h, vp.opts...)); err != nil {
 						t.Fatal(err)
 					}
 					b.home(want)
 					b.search(want)
+					b.similar(wh, recs)
 					b.run(want)
 					b.notFound()
-					t.Logf("%s %s: %v", e.name, vp.name, time.Since(start).Round(time.Millisecond))
+					t.Logf("%s %s: %v", name, vp.name, time.Since(start).Round(time.Millisecond))
 				})
 			}
 		})
@@ -462,4 +465,39 @@ func (b *browserRun) notFound() {
 	}
 	b.probs.take()
 	b.check("notfound")
+}
+
+// similar opens the anime page of an anime with similar anime: their
+// names link to their pages, in rank order with the score; then one
+// without: the section says so.
+func (b *browserRun) similar(wh animetl.Warehouse, r contract.Recs) {
+	b.t.Helper()
+	b.do("open an anime with similar anime", chromedp.Navigate(fmt.Sprintf("%s/anime/%d", b.base, r.Anime)),
+		chromedp.WaitVisible("#similar", chromedp.ByQuery))
+	var rows int
+	b.do("count the similar anime", chromedp.Evaluate(`document.querySelectorAll('#similar tbody tr').length`, &rows))
+	if rows != 10 {
+		b.t.Errorf("similar anime: %d rows, want 10", rows)
+	}
+	first := contract.QueryAll(b.t, wh, "SELECT name FROM anime WHERE anime_id = $1", r.Similar[0])[0][0]
+	link := fmt.Sprintf(`#similar tbody tr:first-child a[href="/anime/%d"]`, r.Similar[0])
+	if got := b.text(link); got != first {
+		b.t.Errorf("similar anime: first %q, want %q", got, first)
+	}
+	if got := b.text("#similar tbody tr:first-child td.score"); got != "0.900" {
+		b.t.Errorf("similar anime: first score %q, want 0.900", got)
+	}
+	if got := b.text("#similar .note"); !strings.Contains(got, contract.RecSimilarModel) {
+		b.t.Errorf("similar anime: note %q does not name the model", got)
+	}
+	b.check("anime-similar")
+	b.do("follow a similar anime", chromedp.Click(link, chromedp.ByQuery), chromedp.WaitVisible("#anime-name", chromedp.ByQuery))
+	if got := b.text("#anime-name"); got != first {
+		b.t.Errorf("the similar anime's page: %q, want %q", got, first)
+	}
+	b.do("open an anime without similar anime", chromedp.Navigate(fmt.Sprintf("%s/anime/%d", b.base, r.Lonely)),
+		chromedp.WaitVisible("#similar .empty", chromedp.ByQuery))
+	if got := b.text("#similar .empty"); got != "The model found no anime like this one." {
+		b.t.Errorf("similar anime, none: %q", got)
+	}
 }

@@ -7,11 +7,13 @@ import (
 	"fmt"
 
 	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/recommend"
 )
 
 // ModelQuestions are the questions CompareModelWithSQL asks both ways.
 type ModelQuestions struct {
 	AnimeIDs []int64
+	UserIDs  []int64
 	Terms    []string
 	Types    []string
 	Genres   []string
@@ -65,6 +67,45 @@ func CompareModelWithSQL(ctx context.Context, pub animetl.Publication, qs ModelQ
 			return d, n, nil
 		}
 	}
+	for _, id := range qs.AnimeIDs {
+		for _, limit := range []int{1, 10, 20} {
+			a, errA := m.similar(ctx, id, limit)
+			b, errB := sq.similar(ctx, id, limit)
+			var ja, jb any
+			if errA == nil {
+				ja = recReply(a, "anime_id", id, limit)
+			}
+			if errB == nil {
+				jb = recReply(b, "anime_id", id, limit)
+			}
+			if d := same(fmt.Sprintf("similar %d limit %d", id, limit), replyJSON(ja), replyJSON(jb), errA, errB); d != "" {
+				return d, n, nil
+			}
+		}
+	}
+	pubRecs, pubErr := recommend.ReadPublished(ctx, snap)
+	for _, id := range qs.UserIDs {
+		for _, limit := range []int{1, 10, 20} {
+			a, done, errA := m.userRecs(id, limit)
+			if !done {
+				continue // read through SQL by the server too
+			}
+			b, errB := pubRecs.UserRecs(ctx, snap, snap.Run(), id, limit, -1)
+			if pubErr != nil {
+				b, errB = nil, pubErr
+			}
+			var ja, jb any
+			if errA == nil {
+				ja = recReply(a, "user_id", id, limit)
+			}
+			if errB == nil {
+				jb = recReply(b, "user_id", id, limit)
+			}
+			if d := same(fmt.Sprintf("user %d limit %d", id, limit), replyJSON(ja), replyJSON(jb), errA, errB); d != "" {
+				return d, n, nil
+			}
+		}
+	}
 	for _, term := range qs.Terms {
 		for _, limit := range []int{1, 20, 100} {
 			a, errA := m.search(ctx, term, limit)
@@ -112,4 +153,17 @@ func CompareModelWithSQL(ctx context.Context, pub animetl.Publication, qs ModelQ
 		}
 	}
 	return "", n, nil
+}
+
+// replyJSON is what a reply's JSON holds beside the run.
+func replyJSON(r any) any {
+	rep, ok := r.(*reply)
+	if !ok || rep == nil {
+		return nil
+	}
+	out := map[string]any{"items": rep.items}
+	for k, v := range rep.fields {
+		out[k] = v
+	}
+	return out
 }

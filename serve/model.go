@@ -32,6 +32,8 @@ type model struct {
 
 	genreTable, typeTable, histogramTable *table
 
+	recModel
+
 	// asciiLower says the engine lower-cases ASCII text as Go does, so a
 	// needle of ASCII needs no round trip; engineLower lower-cases the
 	// others as the engine does.

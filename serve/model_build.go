@@ -46,7 +46,7 @@ func buildModel(ctx context.Context, q animetl.Snapshot, engineLower func(contex
 		engineLower: engineLower, lowered: map[string]string{}}
 	steps := []func(context.Context, animetl.Querier) error{
 		m.readAnime, m.readTags, m.readScoreVotes, m.readStats, m.readStatusCounts, m.readSearch,
-		m.readLists, m.readTables, m.readLowering,
+		m.readLists, m.readTables, m.readLowering, m.readRecs,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q); err != nil {

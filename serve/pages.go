@@ -241,6 +241,7 @@ type animeData struct {
 	Statuses  []row
 	VoteChart chart
 	Votes     []row
+	Similar   similarView
 }
 
 type tagList struct {
@@ -275,6 +276,9 @@ func parseAnimePage(r *http.Request, p *params) pageFunc {
 		a.VoteChart = chart{ID: "votes", Title: "Catalogue votes per score", Desc: "Votes per score from 1 to 10."}
 		for _, v := range a.Votes {
 			a.VoteChart.Bars = append(a.VoteChart.Bars, bar{Label: str(v["score"]), Value: float(v["votes"])})
+		}
+		if a.Similar, err = animeSimilar(ctx, src, id); err != nil {
+			return nil, err
 		}
 		return &view{Title: str(a.Anime["name"]), Data: a}, nil
 	}

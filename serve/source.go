@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/recommend"
 )
 
 // reads answers the questions about the published data. Two answer them
@@ -17,6 +18,7 @@ type reads interface {
 	mostWatched(ctx context.Context, limit int, f listFilter) (*table, error)
 	typeCounts(ctx context.Context) (*table, error)
 	scoreHistogram(ctx context.Context) (*table, error)
+	similar(ctx context.Context, id int64, limit int) (*recommend.Answer, error)
 }
 
 var (

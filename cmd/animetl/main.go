@@ -22,6 +22,9 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // the run or a check of error severity failed
 	exitUsage  = 2 // bad usage or configuration
+	// exitNotFound: the user or anime asked for is not in the published
+	// warehouse (recommend, similar).
+	exitNotFound = 3
 )
 
 // usageError marks errors of usage or configuration (exit 2).
@@ -127,7 +130,8 @@ Settings come from flags, then ANIMETL_* environment variables, then the
 file named by --config (KEY=VALUE lines using the same ANIMETL_* names).
 
 Exit codes: 0 success; 1 the run or a check of error severity failed;
-2 bad usage or configuration.`,
+2 bad usage or configuration; 3 the id asked for (recommend, similar) is not
+in the published warehouse.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -137,7 +141,8 @@ Exit codes: 0 success; 1 the run or a check of error severity failed;
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
 	a.persistentFlags(root)
 	root.AddCommand(a.runCommand(), a.checkCommand(), a.queryCommand(), a.genCommand(), a.demoCommand(), a.serveCommand(),
-		a.grantCommand(), a.scheduleCommand(), a.versionCommand(), a.runsCommand(), a.exportCommand(), a.redshiftCommand())
+		a.grantCommand(), a.scheduleCommand(), a.versionCommand(), a.runsCommand(), a.exportCommand(),
+		a.recommendCommand(), a.similarCommand(), a.redshiftCommand())
 	// --version prints what `animetl version` does.
 	showVersion := root.Flags().Bool("version", false, "print the version and exit, as animetl version")
 	root.Args = cobra.NoArgs

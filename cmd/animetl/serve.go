@@ -34,6 +34,7 @@ func (a *app) serveCommand() *cobra.Command {
 		Long: `serve answers HTTP requests from the published warehouse, read-only:
 
   /api/v1/top-rated, /most-watched, /anime/{id}, /search, /genres,
+  /anime/{id}/similar, /users/{id}/recommendations,
   /runs, /runs/{run_id}, /runs/{run_id}/rejects, /freshness
   /healthz, /readyz, /metrics (Prometheus)
 

@@ -49,6 +49,8 @@ type config struct {
 	animeCSV    string
 	seed        uint64
 	label       string
+	users       int64
+	only        string
 }
 
 func main() {
@@ -63,6 +65,8 @@ func main() {
 	flag.StringVar(&c.animeCSV, "anime", "", "CSV of anime_id,name (header first): the random ids and search terms")
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
 	flag.StringVar(&c.label, "label", "", "a label copied into the output")
+	flag.Int64Var(&c.users, "users", 0, "largest user id: random users for /users/{id}/recommendations (0: leave the route out)")
+	flag.StringVar(&c.only, "only", "", "comma-separated routes: load only these (e.g. similar,recommendations)")
 	flag.Parse()
 	if err := c.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "servebench:", err)
@@ -146,6 +150,10 @@ func run(ctx context.Context, c config) (*report, error) {
 	rep := &report{Label: c.label, Base: c.base, Clients: c.clients}
 	mix, notes, err := buildMix(ctx, client, c.base, ids, terms)
 	if err != nil {
+		return nil, err
+	}
+	mix, notes = addRecTargets(ctx, client, c.base, mix, notes, ids, c.users)
+	if mix, err = onlyRoutes(mix, c.only); err != nil {
 		return nil, err
 	}
 	rep.Notes = notes
