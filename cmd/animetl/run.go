@@ -28,6 +28,10 @@ type runFlags struct {
 	batchSize     int
 	parseWorkers  int
 	priorRatings  int
+	recommend     bool
+	recUserModel  string
+	recSimilar    string
+	recSeed       int64
 	json          bool
 	progress      string
 	verbose       bool
@@ -84,9 +88,14 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
-	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (begin, plan, load per file, finalize, checks, publish) and its seconds")
+	fl.BoolVar(&f.recommend, "recommend", false, "train the recommenders after the load and publish rec_user and rec_similar with the data (without it, the published ones are kept)")
+	fl.StringVar(&f.recUserModel, "rec-user-model", pipeline.DefaultRecommendUserModel, "with --recommend: the model that fills rec_user (empty keeps the published rec_user)")
+	fl.StringVar(&f.recSimilar, "rec-similar-model", pipeline.DefaultRecommendSimilarModel, "with --recommend: the model that fills rec_similar (empty keeps the published rec_similar)")
+	fl.Int64Var(&f.recSeed, "rec-seed", 0, "with --recommend: seed of the models that draw random numbers, 0 or more")
+	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (begin, plan, load per file, finalize, recommend, checks, publish) and its seconds")
 	f.progress = "never"
-	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings")
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings",
+		"recommend", "rec-user-model", "rec-similar-model", "rec-seed")
 }
 
 // runConfig maps the run flags onto a pipeline configuration, without
@@ -97,6 +106,8 @@ func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
 	cfg.MaxRejectRate, cfg.MaxDrift, cfg.MaxDeltaAgeDays = f.maxRejectRate, f.maxDrift, f.maxDeltaAge
 	cfg.MaxShrink = f.maxShrink
 	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
+	cfg.Recommend, cfg.RecommendUserModel, cfg.RecommendSimilarModel = f.recommend, f.recUserModel, f.recSimilar
+	cfg.RecSeed, cfg.NewModel = f.recSeed, newRecModel
 	cfg.Logger = a.log
 	return cfg
 }
@@ -115,6 +126,10 @@ func (a *app) validateRun(f runFlags) (pipeline.Backfill, error) {
 		intIn("parse-workers", f.parseWorkers, 0, maxWorkers),
 		intIn("prior-ratings", f.priorRatings, 1, maxPriorRatings),
 		oneOf("progress", f.progress, "auto", "always", "never"),
+		validateRecModel("rec-user-model", f.recUserModel, false),
+		validateRecModel("rec-similar-model", f.recSimilar, true),
+		atLeast("rec-seed", f.recSeed, 0),
+		recommendSomething(f),
 		a.validateWarehouse(true),
 		a.validateSource(),
 	)
