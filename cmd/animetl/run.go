@@ -51,9 +51,17 @@ warehouse exactly as it was and is recorded in etl_run.
 
 Every source line is accounted for: read = loaded + rejected + duplicates, per
 file, in the summary and in etl_file; each rejected line is kept in etl_reject
-with its file, line number, reason and raw text.`,
+with its file, line number, reason and raw text.
+
+--recommend also trains the recommenders on the stage's user_anime after the
+load and publishes, with the data, rec_user (each user's top 20 anime not on
+their list, from --rec-user-model) and rec_similar (each anime's 20 most
+similar, from --rec-similar-model), and rec_model (which model and run filled
+each table); the recommendation checks run on them before the publish. A run
+without --recommend keeps the published recommendations as they were.`,
 		Example: `  animetl run --source ./data
-  animetl run --source ./data --warehouse postgres://etl@db/warehouse --json`,
+  animetl run --source ./data --warehouse postgres://etl@db/warehouse --json
+  animetl run --source ./data --recommend`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.run(cmd, f)
