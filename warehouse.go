@@ -94,9 +94,17 @@ type Stage interface {
 	// file; a later file wins over an earlier one), applies the deletes and,
 	// in incremental runs, merges the deltas into the published user_anime;
 	// then builds dimensions,
-	// bridges, inferred catalogue entries, marts, views and keys, and returns
-	// the per-file counts as the database measured them.
+	// bridges, inferred catalogue entries, marts, views and keys, creates the
+	// recommendation tables (carrying the published ones over, see
+	// FinalizeOptions.Recommend), and returns the per-file counts as the
+	// database measured them.
 	Finalize(ctx context.Context, opts FinalizeOptions) ([]FileSummary, error)
+	// LoadUserRecs replaces the stage's rec_user with the batches of in,
+	// consumed until in is closed or ctx is done, and records m as the
+	// table's rec_model row. LoadSimilarRecs does the same for rec_similar.
+	// Both stream in bulk (DuckDB's appender, PostgreSQL's binary COPY).
+	LoadUserRecs(ctx context.Context, m RecModel, in <-chan []UserRec) error
+	LoadSimilarRecs(ctx context.Context, m RecModel, in <-chan []SimilarRec) error
 	// RecordChecks stores check results in the run's ledger.
 	RecordChecks(ctx context.Context, results []CheckResult) error
 	// Publish makes the stage the published state in one atomic step and
@@ -121,6 +129,11 @@ type FinalizeOptions struct {
 	// scan user_anime to build the marts (the mart checks compare the
 	// result with the fact table).
 	BaseCounts []StatusCount
+	// Recommend names the recommendation tables (RecUserTable,
+	// RecSimilarTable) the run refills after Finalize. Finalize carries
+	// the other ones over from the published state, rows and rec_model row
+	// unchanged, so a run that does not train keeps what was published.
+	Recommend []string
 }
 
 // StatusCount is the number of list entries of one anime with one status,

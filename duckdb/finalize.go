@@ -12,8 +12,8 @@ import (
 
 // Finalize resolves repeated keys of the base list (in user_anime) and
 // drops its lineage columns, merges the daily deltas into user_anime, then
-// builds the model, marts and views, and measures every file's counts.
-// user_anime gets no PRIMARY KEY constraint on DuckDB: an ART index costs
+// builds the model, marts and views, prepares the recommendation tables
+// (rec.go), and measures every file's counts. user_anime gets no PRIMARY KEY constraint on DuckDB: an ART index costs
 // more than the whole load (about 2 s per 8M rows, and memory that grows
 // with the table) and serves no analytic query; the key is guaranteed by
 // the repeat resolution and the merge, and checked before every publish.
@@ -92,6 +92,9 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	steps = append(steps, schema.Views()...)
 	steps = append(steps, tableCounts())
 	if err := s.execAll(ctx, steps, s.run.ID); err != nil {
+		return nil, err
+	}
+	if err := s.finalizeRecs(ctx, opts.Recommend); err != nil {
 		return nil, err
 	}
 	small, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.anime_load GROUP BY file_id

@@ -13,8 +13,8 @@ import (
 	"github.com/animetl/animetl/quality"
 )
 
-// build plans, loads, finalizes and checks the stage, timing each phase
-// into the summary.
+// build plans, loads, finalizes, recommends (with Config.Recommend) and
+// checks the stage, timing each phase into the summary.
 func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) error {
 	end := startPhase(sum, "plan")
 	loads, err := plan(ctx, cfg, log, stage, sum)
@@ -31,6 +31,14 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	end()
 	if err != nil {
 		return err
+	}
+	if cfg.Recommend {
+		end = startPhase(sum, "recommend")
+		err = recommendAll(ctx, cfg, log, stage, sum.RunID)
+		end()
+		if err != nil {
+			return err
+		}
 	}
 	end = startPhase(sum, "checks")
 	err = check(ctx, cfg, log, stage, sum)
@@ -132,7 +140,7 @@ func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 // PostgreSQL alongside the key index), so they are one phase.
 func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter) error {
 	t0 := time.Now()
-	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings}
+	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained()}
 	if cfg.Mode == animetl.ModeFull && probe.clean {
 		// Every entry of the base is in user_anime as it streamed by: the
 		// counts are exact (the warehouse updates them by the deltas).

@@ -57,6 +57,21 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress, when set, is called as bytes of each file are read.
 	Progress func(Progress)
+	// Recommend trains the recommenders after Finalize (the "recommend"
+	// phase) and publishes their top lists with the data: rec_user from
+	// RecommendUserModel, rec_similar from RecommendSimilarModel (a
+	// recommend.Similarity). An empty model name, or Recommend unset,
+	// carries that table over from the published state unchanged.
+	Recommend             bool
+	RecommendUserModel    string
+	RecommendSimilarModel string
+	// RecommendTop is how many anime a user's list and an anime's similar
+	// list keep, 1 to 1000.
+	RecommendTop int
+	// RecSeed seeds the models that draw random numbers.
+	RecSeed int64
+	// NewModel builds the models by name; nil knows only "popularity".
+	NewModel ModelFactory
 	// AbortTimeout bounds the recording of a failed run after ctx ended;
 	// it must be above 0.
 	AbortTimeout time.Duration
@@ -74,6 +89,10 @@ func DefaultConfig() Config {
 		PriorRatings:    animetl.DefaultPriorRatings,
 		BatchSize:       DefaultBatchSize,
 		AbortTimeout:    DefaultAbortTimeout,
+
+		RecommendUserModel:    DefaultRecommendUserModel,
+		RecommendSimilarModel: DefaultRecommendSimilarModel,
+		RecommendTop:          DefaultRecommendTop,
 	}
 }
 
@@ -117,6 +136,9 @@ func (c *Config) validate() error {
 		return bad("ParseWorkers", c.ParseWorkers, "0 (one per core) or more")
 	case c.AbortTimeout <= 0:
 		return bad("AbortTimeout", c.AbortTimeout, "a duration above 0")
+	}
+	if err := c.validateRecommend(); err != nil {
+		return err
 	}
 	if c.Checks == nil {
 		c.Checks = quality.Defaults(quality.Limits{MaxRejectRate: c.MaxRejectRate, MaxDrift: c.MaxDrift,

@@ -17,7 +17,8 @@ import (
 
 // Finalize keys the base list in user_anime (resolving repeated keys only
 // when the unique index finds some), merges the daily deltas into it, builds
-// the model, marts and views, and measures every file's counts. In an
+// the model, marts and views, prepares the recommendation tables (rec.go),
+// and measures every file's counts. In an
 // incremental run the merge and the model happen inside the transaction
 // that Publish commits. When the pipeline's counts make the marts
 // independent of user_anime and there are no deltas, the model is built on
@@ -105,6 +106,9 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		for id, n := range r {
 			loaded[id] -= n
 		}
+	}
+	if err := s.finalizeRecs(ctx, opts.Recommend); err != nil {
+		return nil, err
 	}
 	steps := []string{tableCounts()}
 	if full {

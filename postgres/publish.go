@@ -141,6 +141,7 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 			tables = append(tables, t)
 		}
 	}
+	tables = append(tables, schema.RecTables...) // Finalize made them in the stage, in every mode
 	// The grants of the relations about to be replaced, read before the
 	// savepoint's locks so that a retried attempt reads them again.
 	grants, err := grantsOf(ctx, tx, w.target, append(append([]string{}, tables...), schema.ModelViews...))

@@ -162,7 +162,7 @@ func Defaults(l Limits) []Check {
 			Op: OpEQ, Threshold: 0,
 		},
 	}
-	return checks
+	return append(checks, recChecks()...)
 }
 
 // userAnimeProfile measures the fact table in one scan, grouped by anime

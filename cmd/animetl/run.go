@@ -28,6 +28,10 @@ type runFlags struct {
 	batchSize     int
 	parseWorkers  int
 	priorRatings  int
+	recommend     bool
+	recUserModel  string
+	recSimilar    string
+	recSeed       int64
 	json          bool
 	progress      string
 	verbose       bool
@@ -47,9 +51,17 @@ warehouse exactly as it was and is recorded in etl_run.
 
 Every source line is accounted for: read = loaded + rejected + duplicates, per
 file, in the summary and in etl_file; each rejected line is kept in etl_reject
-with its file, line number, reason and raw text.`,
+with its file, line number, reason and raw text.
+
+--recommend also trains the recommenders on the stage's user_anime after the
+load and publishes, with the data, rec_user (each user's top 20 anime not on
+their list, from --rec-user-model) and rec_similar (each anime's 20 most
+similar, from --rec-similar-model), and rec_model (which model and run filled
+each table); the recommendation checks run on them before the publish. A run
+without --recommend keeps the published recommendations as they were.`,
 		Example: `  animetl run --source ./data
-  animetl run --source ./data --warehouse postgres://etl@db/warehouse --json`,
+  animetl run --source ./data --warehouse postgres://etl@db/warehouse --json
+  animetl run --source ./data --recommend`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.run(cmd, f)
@@ -84,9 +96,14 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
-	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (begin, plan, load per file, finalize, checks, publish) and its seconds")
+	fl.BoolVar(&f.recommend, "recommend", false, "train the recommenders after the load and publish rec_user and rec_similar with the data (without it, the published ones are kept)")
+	fl.StringVar(&f.recUserModel, "rec-user-model", pipeline.DefaultRecommendUserModel, "with --recommend: the model that fills rec_user (empty keeps the published rec_user)")
+	fl.StringVar(&f.recSimilar, "rec-similar-model", pipeline.DefaultRecommendSimilarModel, "with --recommend: the model that fills rec_similar (empty keeps the published rec_similar)")
+	fl.Int64Var(&f.recSeed, "rec-seed", 0, "with --recommend: seed of the models that draw random numbers, 0 or more")
+	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (begin, plan, load per file, finalize, recommend, checks, publish) and its seconds")
 	f.progress = "never"
-	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings")
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings",
+		"recommend", "rec-user-model", "rec-similar-model", "rec-seed")
 }
 
 // runConfig maps the run flags onto a pipeline configuration, without
@@ -97,6 +114,8 @@ func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
 	cfg.MaxRejectRate, cfg.MaxDrift, cfg.MaxDeltaAgeDays = f.maxRejectRate, f.maxDrift, f.maxDeltaAge
 	cfg.MaxShrink = f.maxShrink
 	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
+	cfg.Recommend, cfg.RecommendUserModel, cfg.RecommendSimilarModel = f.recommend, f.recUserModel, f.recSimilar
+	cfg.RecSeed, cfg.NewModel = f.recSeed, newRecModel
 	cfg.Logger = a.log
 	return cfg
 }
@@ -115,6 +134,10 @@ func (a *app) validateRun(f runFlags) (pipeline.Backfill, error) {
 		intIn("parse-workers", f.parseWorkers, 0, maxWorkers),
 		intIn("prior-ratings", f.priorRatings, 1, maxPriorRatings),
 		oneOf("progress", f.progress, "auto", "always", "never"),
+		validateRecModel("rec-user-model", f.recUserModel, false),
+		validateRecModel("rec-similar-model", f.recSimilar, true),
+		atLeast("rec-seed", f.recSeed, 0),
+		recommendSomething(f),
 		a.validateWarehouse(true),
 		a.validateSource(),
 	)

@@ -173,7 +173,7 @@ func TestScheduleFlagsAreValidated(t *testing.T) {
 	for _, c := range []struct{ flag, value string }{
 		{"cron", "61 * * * *"}, {"cron", "@every -1s"}, {"tz", "Mars/Olympus"}, {"deadline", "7am"},
 		{"retries", "-1"}, {"retry-delay", "0s"}, {"alert-webhook", "ftp://x/y"}, {"mode", "sometimes"},
-		{"shutdown-grace", "-1s"}, {"alert-repeat", "-1h"},
+		{"shutdown-grace", "-1s"}, {"alert-repeat", "-1h"}, {"rec-user-model", "magic"}, {"rec-seed", "-1"},
 	} {
 		code, _, stderr := cli(t, "schedule", "--source", dir, "--warehouse", wh, "--addr", "off", "--"+c.flag, c.value)
 		if code != exitUsage || !strings.Contains(stderr, c.flag) {
