@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -290,15 +291,18 @@ func (r *Reader) Snapshot(ctx context.Context) (animetl.Snapshot, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	s := &snapshot{conn: conn}
-	tables := make([]string, len(schema.ModelTables))
-	for i, t := range schema.ModelTables {
-		tables[i] = ident(target, t)
+	// The recommendation tables are locked with the rest; a warehouse
+	// published before they existed has none, and is locked without them.
+	for _, withRecs := range []bool{true, false} {
+		err = r.lockTables(ctx, conn, target, withRecs)
+		if err == nil || !isUndefinedTable(err) {
+			break
+		}
+		if _, rerr := conn.Conn().PgConn().Exec(ctx, "ROLLBACK").ReadAll(); rerr != nil {
+			break
+		}
 	}
-	// One round trip, simple protocol; the locks come before any statement
-	// that takes the transaction's snapshot.
-	setup := fmt.Sprintf("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = %d; LOCK TABLE %s IN ACCESS SHARE MODE",
-		r.opts.StatementTimeout.Milliseconds(), strings.Join(tables, ", "))
-	if _, err := conn.Conn().PgConn().Exec(ctx, setup).ReadAll(); err != nil {
+	if err != nil {
 		s.Close()
 		if isUndefinedTable(err) {
 			return nil, fmt.Errorf("postgres: nothing published yet (run `animetl run` first): %w", animetl.ErrNotFound)
@@ -310,6 +314,25 @@ func (r *Reader) Snapshot(ctx context.Context) (animetl.Snapshot, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// lockTables begins the snapshot's transaction and locks the published
+// tables (and the recommendation tables when withRecs) in one round trip,
+// simple protocol: the locks come before any statement that takes the
+// transaction's snapshot.
+func (r *Reader) lockTables(ctx context.Context, conn *pgxpool.Conn, target string, withRecs bool) error {
+	names := schema.ModelTables
+	if withRecs {
+		names = append(slices.Clip(names), schema.RecTables...)
+	}
+	tables := make([]string, len(names))
+	for i, t := range names {
+		tables[i] = ident(target, t)
+	}
+	setup := fmt.Sprintf("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = %d; LOCK TABLE %s IN ACCESS SHARE MODE",
+		r.opts.StatementTimeout.Milliseconds(), strings.Join(tables, ", "))
+	_, err := conn.Conn().PgConn().Exec(ctx, setup).ReadAll()
+	return err
 }
 
 // snapshot is one read-only transaction on one connection.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -127,4 +128,56 @@ func dbURL(t *testing.T, wh animetl.Warehouse) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// TestSnapshotLocksTheRecommendations: the recommendation tables are locked
+// with the rest (a publish swaps them too), and a warehouse published before
+// they existed still opens snapshots.
+func TestSnapshotLocksTheRecommendations(t *testing.T) {
+	serverURL(t)
+	ctx := context.Background()
+	wh := newStore(t)(t, time.Second)
+	dir, _ := contract.Gen(t, synth.Config{Rows: 2_000, Anime: 100, Seed: 5})
+	contract.MustRun(t, wh, dir, 0)
+	r, err := postgres.OpenReader(postgres.ReaderOptions{URL: dbURL(t, wh), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	admin, err := pgx.Connect(ctx, dbURL(t, wh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	locked := func() []string {
+		rows, err := admin.Query(ctx, `SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE l.mode = 'AccessShareLock' AND l.granted AND c.relname LIKE 'rec\_%' ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	snap, err := r.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := locked(); !slices.Equal(got, []string{"rec_model", "rec_similar", "rec_user"}) {
+		t.Errorf("a snapshot locks %v of the recommendation tables", got)
+	}
+	snap.Close()
+	if _, err := admin.Exec(ctx, "DROP TABLE rec_user, rec_similar, rec_model"); err != nil {
+		t.Fatal(err)
+	}
+	snap, err = r.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("a warehouse without recommendation tables: %v", err)
+	}
+	defer snap.Close()
+	if got := contract.QueryAll(t, snap, "SELECT count(*) FROM anime"); got[0][0] == "0" {
+		t.Error("the snapshot reads no anime")
+	}
 }
