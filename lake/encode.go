@@ -69,29 +69,17 @@ func (e *encoder) close() {
 // table writes table as read from q into dir (the staged run folder, whose
 // path from the lake's root is rel) and describes what it wrote.
 func (e *encoder) table(ctx context.Context, q animetl.Querier, dir, rel, table string, buckets int) (TableManifest, error) {
-	cols, err := columns(ctx, q, table)
+	tm := TableManifest{Name: table}
+	defer e.conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+stageTable)
+	cols, casts, err := e.stage(ctx, q, table)
 	if err != nil {
 		return TableManifest{}, err
 	}
-	tm := TableManifest{Name: table}
-	defs := make([]string, len(cols))
-	names := make([]string, len(cols))
-	casts := make([]string, len(cols))
-	for i, c := range cols {
+	for _, c := range cols {
 		tm.Columns = append(tm.Columns, Column{Name: c.name, Type: c.lake})
-		defs[i] = ident(c.name) + " " + c.stage
-		names[i] = ident(c.name)
-		casts[i] = ident(c.name)
-		if c.stage != c.lake {
-			casts[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", ident(c.name), c.lake, ident(c.name))
-		}
 	}
-	if _, err := e.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s)", stageTable, strings.Join(defs, ", "))); err != nil {
-		return TableManifest{}, fmt.Errorf("lake: stage %s: %w", table, err)
-	}
-	defer e.conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+stageTable)
-	if tm.Rows, err = e.append(ctx, q, table, names); err != nil {
-		return TableManifest{}, err
+	if tm.Rows, err = e.count(ctx, "SELECT count(*) FROM "+stageTable); err != nil {
+		return TableManifest{}, fmt.Errorf("lake: %s: %w", table, err)
 	}
 
 	sel := "SELECT " + strings.Join(casts, ", ") + " FROM " + stageTable
@@ -125,55 +113,89 @@ func (e *encoder) table(ctx context.Context, q animetl.Querier, dir, rel, table 
 	return tm, nil
 }
 
-// append streams table's rows from q into the stage table.
-func (e *encoder) append(ctx context.Context, q animetl.Querier, table string, names []string) (int64, error) {
+// stage copies table as read from q into the encoder's stage table and
+// returns its columns and the select list that casts them to their lake
+// types. The caller drops the stage table.
+func (e *encoder) stage(ctx context.Context, q animetl.Querier, table string) ([]column, []string, error) {
+	cols, err := columns(ctx, q, table)
+	if err != nil {
+		return nil, nil, err
+	}
+	defs := make([]string, len(cols))
+	names := make([]string, len(cols))
+	casts := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = ident(c.name) + " " + c.stage
+		names[i] = ident(c.name)
+		casts[i] = ident(c.name)
+		if c.stage != c.lake {
+			casts[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", ident(c.name), c.lake, ident(c.name))
+		}
+	}
+	if _, err := e.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s)", stageTable, strings.Join(defs, ", "))); err != nil {
+		return nil, nil, fmt.Errorf("lake: stage %s: %w", table, err)
+	}
 	rows, err := q.Query(ctx, "SELECT "+strings.Join(names, ", ")+" FROM "+ident(table))
 	if err != nil {
-		return 0, fmt.Errorf("lake: read %s: %w", table, err)
+		return nil, nil, fmt.Errorf("lake: read %s: %w", table, err)
 	}
 	defer rows.Close()
+	if _, err := e.append(ctx, rows, stageTable, len(names)); err != nil {
+		return nil, nil, fmt.Errorf("lake: copy %s into the encoder: %w", table, err)
+	}
+	return cols, casts, nil
+}
+
+// append streams rows, width columns each, into the encoder table into,
+// and returns how many it appended.
+func (e *encoder) append(ctx context.Context, rows animetl.Rows, into string, width int) (int64, error) {
 	var n int64
-	err = e.conn.Raw(func(dc any) error {
-		conn, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("encoder connection is %T", dc)
-		}
-		ap, err := duck.NewAppenderFromConn(conn, "", stageTable)
-		if err != nil {
-			return err
-		}
-		row := make([]driver.Value, len(names))
+	err := e.appender(into, func(add func(...driver.Value) error) error {
+		buf := make([]driver.Value, width)
 		for rows.Next() {
 			v, err := rows.Values()
 			if err != nil {
-				ap.Close()
 				return err
 			}
-			for i := range row {
-				row[i] = v[i]
+			for i := range buf {
+				buf[i] = v[i]
 			}
-			if err := ap.AppendRow(row...); err != nil {
-				ap.Close()
+			if err := add(buf...); err != nil {
 				return err
 			}
 			n++
 			if n%65536 == 0 {
 				if err := ctx.Err(); err != nil {
-					ap.Close()
 					return err
 				}
 			}
 		}
-		if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, rows.Close()
+}
+
+// appender opens a DuckDB Appender on the encoder table into, lets fill add
+// rows through it, and flushes them when fill succeeds.
+func (e *encoder) appender(into string, fill func(add func(...driver.Value) error) error) error {
+	return e.conn.Raw(func(dc any) error {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("encoder connection is %T", dc)
+		}
+		ap, err := duck.NewAppenderFromConn(conn, "", into)
+		if err != nil {
+			return err
+		}
+		if err := fill(func(v ...driver.Value) error { return ap.AppendRow(v...) }); err != nil {
 			ap.Close()
 			return err
 		}
 		return ap.Close()
 	})
-	if err != nil {
-		return 0, fmt.Errorf("lake: copy %s into the encoder: %w", table, err)
-	}
-	return n, rows.Close()
 }
 
 // copy writes the result of sel to the Parquet file name under dir.

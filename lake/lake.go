@@ -7,7 +7,15 @@
 // published state even while a run publishes. They are encoded by an
 // in-memory DuckDB (its Parquet writer is built in), which spills to a
 // temporary folder past its memory limit, so the 8M-row fact table needs
-// bounded memory. Where the files go is a Store: a local folder for now.
+// bounded memory. Options.ML adds two tables for recommenders:
+// interactions (the list with a seeded train/test split per user) and
+// items (the anime's features, genres as a list).
+//
+// Where the files go is a Store: a local folder (Dir) or, in package s3, a
+// bucket prefix. The Store interface names only standard types, so an
+// adapter implements it without importing this package (adapters never
+// import each other); cmd/animetl wires one to the other. Old runs are
+// removed after the pointer moved (Options.Keep, Prune).
 package lake
 
 import (
@@ -18,6 +26,7 @@ import (
 	"time"
 
 	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/recommend"
 	"github.com/animetl/animetl/schema"
 )
 
@@ -50,16 +59,28 @@ type Options struct {
 	TempDir string
 	// Tables are the tables exported; nil means schema.ModelTables.
 	Tables []string
+	// ML adds the tables InteractionsTable (every list entry with its
+	// train/test split) and ItemsTable (the anime's features).
+	ML bool
+	// Seed draws the split of interactions (recommend.SplitUser); the
+	// caller sets it, recommend.DefaultSeed being the usual choice.
+	Seed uint64
+	// Keep is how many runs the lake keeps: after the pointer moved, the
+	// runs past the newest Keep (by published_at) are removed, never the
+	// one the pointer names. 0 keeps every run.
+	Keep int
 }
 
 // Manifest describes one exported run: what a reader needs without listing
 // folders.
 type Manifest struct {
-	RunID       string          `json:"run_id"`
-	PublishedAt time.Time       `json:"published_at"`
-	Engine      string          `json:"engine"`
-	Buckets     int             `json:"buckets"`
-	Tables      []TableManifest `json:"tables"`
+	RunID       string    `json:"run_id"`
+	PublishedAt time.Time `json:"published_at"`
+	Engine      string    `json:"engine"`
+	Buckets     int       `json:"buckets"`
+	// Split says how interactions.split was drawn; nil without ML tables.
+	Split  *SplitInfo      `json:"split,omitempty"`
+	Tables []TableManifest `json:"tables"`
 }
 
 // TableManifest describes one table's files.
@@ -94,6 +115,12 @@ type Result struct {
 	// Reused is true when the run was already in the lake and only the
 	// pointer was written.
 	Reused bool
+	// Removed are the runs removed after the pointer moved (Options.Keep).
+	Removed []string
+	// PruneErr is why removing old runs stopped, if it did. The export
+	// itself succeeded: the pointer names the new run, and the next
+	// export removes what this one left.
+	PruneErr error
 }
 
 // RunDir is the run's folder relative to the lake's root.
@@ -115,6 +142,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Tables == nil {
 		o.Tables = schema.ModelTables
 	}
+	if o.Keep < 0 {
+		return o, fmt.Errorf("lake: keep %d: want 0 (every run) or more: %w", o.Keep, animetl.ErrConfig)
+	}
 	return o, nil
 }
 
@@ -122,7 +152,9 @@ func (o Options) withDefaults() (Options, error) {
 // then its manifest, then the pointer. A run already in the store with the
 // same bucket count is not written again; the pointer is. It fails with
 // animetl.ErrNotFound when nothing is published, and leaves the pointer as
-// it was on any error.
+// it was on any error. After the pointer moved, runs past opts.Keep are
+// removed (Result.Removed); a failure there is Result.PruneErr, not an
+// error of the export.
 func Export(ctx context.Context, pub animetl.Publication, store Store, opts Options) (Result, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -137,19 +169,27 @@ func Export(ctx context.Context, pub animetl.Publication, store Store, opts Opti
 	if run.RunID == "" {
 		return Result{}, fmt.Errorf("lake: the published run has no id: %w", animetl.ErrNotFound)
 	}
+	if err := checkRunID(run.RunID); err != nil {
+		return Result{}, err
+	}
+	var split *SplitInfo
+	if opts.ML {
+		split = &SplitInfo{Seed: opts.Seed, MinEntries: recommend.MinSplitEntries, TestShare: recommend.TestShare}
+	}
 	if old, err := store.Manifest(ctx, run.RunID); err == nil {
 		var m Manifest
 		if err := json.Unmarshal(old, &m); err != nil {
 			return Result{}, fmt.Errorf("lake: read %s: %w", ManifestPath(run.RunID), err)
 		}
-		if m.Buckets != opts.Buckets {
-			return Result{}, fmt.Errorf("lake: run %s is in the lake with %d buckets, not %d: %w",
-				run.RunID, m.Buckets, opts.Buckets, animetl.ErrConfig)
+		if err := sameExport(m, opts.Buckets, split); err != nil {
+			return Result{}, err
 		}
 		if err := publish(ctx, store, run.RunID); err != nil {
 			return Result{}, err
 		}
-		return Result{Manifest: m, Reused: true}, nil
+		res := Result{Manifest: m, Reused: true}
+		res.Removed, res.PruneErr = prune(ctx, store, opts.Keep)
+		return res, nil
 	} else if !errors.Is(err, animetl.ErrNotFound) {
 		return Result{}, err
 	}
@@ -164,7 +204,7 @@ func Export(ctx context.Context, pub animetl.Publication, store Store, opts Opti
 			store.Discard(dir)
 		}
 	}()
-	m := Manifest{RunID: run.RunID, PublishedAt: run.At.UTC(), Engine: pub.Dialect(), Buckets: opts.Buckets}
+	m := Manifest{RunID: run.RunID, PublishedAt: run.At.UTC(), Engine: pub.Dialect(), Buckets: opts.Buckets, Split: split}
 	enc, err := newEncoder(ctx, opts)
 	if err != nil {
 		return Result{}, err
@@ -176,6 +216,17 @@ func Export(ctx context.Context, pub animetl.Publication, store Store, opts Opti
 			return Result{}, err
 		}
 		m.Tables = append(m.Tables, tm)
+	}
+	if opts.ML {
+		tm, err := enc.interactions(ctx, snap, dir, RunDir(run.RunID), opts.Seed)
+		if err != nil {
+			return Result{}, err
+		}
+		items, err := enc.items(ctx, snap, dir, RunDir(run.RunID))
+		if err != nil {
+			return Result{}, err
+		}
+		m.Tables = append(m.Tables, tm, items)
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -191,7 +242,28 @@ func Export(ctx context.Context, pub animetl.Publication, store Store, opts Opti
 	if err := publish(ctx, store, run.RunID); err != nil {
 		return Result{}, err
 	}
-	return Result{Manifest: m}, nil
+	res := Result{Manifest: m}
+	res.Removed, res.PruneErr = prune(ctx, store, opts.Keep)
+	return res, nil
+}
+
+// sameExport refuses to point at a run already in the lake that was
+// exported otherwise than asked: its files would not be what the caller
+// wants, and a run's folder is never rewritten (a reader may be in it).
+func sameExport(m Manifest, buckets int, split *SplitInfo) error {
+	if m.Buckets != buckets {
+		return fmt.Errorf("lake: run %s is in the lake with %d buckets, not %d: %w",
+			m.RunID, m.Buckets, buckets, animetl.ErrConfig)
+	}
+	switch {
+	case split == nil:
+	case m.Split == nil:
+		return fmt.Errorf("lake: run %s is in the lake without the ML tables: %w", m.RunID, animetl.ErrConfig)
+	case *m.Split != *split:
+		return fmt.Errorf("lake: run %s is in the lake with split seed %d, not %d: %w",
+			m.RunID, m.Split.Seed, split.Seed, animetl.ErrConfig)
+	}
+	return nil
 }
 
 func publish(ctx context.Context, store Store, runID string) error {

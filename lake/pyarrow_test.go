@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/animetl/animetl/internal/contract"
 	"github.com/animetl/animetl/lake"
+	"github.com/animetl/animetl/recommend"
 )
 
 // TestPyarrowReadsTheLake reads an export with pyarrow and pandas
@@ -29,7 +31,8 @@ func TestPyarrowReadsTheLake(t *testing.T) {
 		t.Fatal(err)
 	}
 	const buckets = 16
-	res, err := lake.Export(context.Background(), pub, store, lake.Options{Buckets: buckets, MemoryLimit: "256MB", TempDir: t.TempDir()})
+	res, err := lake.Export(context.Background(), pub, store, lake.Options{Buckets: buckets, MemoryLimit: "256MB", TempDir: t.TempDir(),
+		ML: true, Seed: recommend.DefaultSeed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +52,17 @@ func TestPyarrowReadsTheLake(t *testing.T) {
 		WrongBucket    int64   `json:"wrong_bucket"`
 		PandasRows     int64   `json:"pandas_rows"`
 		PandasScoreMax float64 `json:"pandas_score_max"`
+		ML             struct {
+			InteractionsRows  int64    `json:"interactions_rows"`
+			Splits            []string `json:"splits"`
+			TestShareBigUsers float64  `json:"test_share_big_users"`
+			BigUsersWithout   int64    `json:"big_users_without_test"`
+			TestInSmallUsers  int64    `json:"test_in_small_users"`
+			GenresType        string   `json:"genres_type"`
+			ItemsRows         int64    `json:"items_rows"`
+			GenresAllLists    bool     `json:"genres_all_lists"`
+			ItemsWithGenres   int64    `json:"items_with_genres"`
+		} `json:"ml"`
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("read_lake.py printed %s: %v", b, err)
@@ -78,6 +92,27 @@ func TestPyarrowReadsTheLake(t *testing.T) {
 	if got.DatasetRows != fact || got.PandasRows != fact || got.WrongBucket != 0 {
 		t.Errorf("user_anime: dataset %d rows, pandas %d, %d in a wrong bucket; want %d and 0", got.DatasetRows, got.PandasRows, got.WrongBucket, fact)
 	}
+	// The ML tables: a list of strings for genres, and about TestShare of
+	// the entries of users with at least MinSplitEntries as test (each such
+	// user at least one; floor(n*share) per user keeps the share at or a
+	// little under it), none for the others.
+	ml := got.ML
+	if ml.InteractionsRows != fact || len(ml.Splits) != 2 || ml.Splits[0] != lake.SplitTest || ml.Splits[1] != lake.SplitTrain {
+		t.Errorf("interactions: pandas read %d rows with splits %v; want %d, test and train", ml.InteractionsRows, ml.Splits, fact)
+	}
+	if ml.TestShareBigUsers < recommend.TestShare-0.05 || ml.TestShareBigUsers > recommend.TestShare+0.01 ||
+		ml.BigUsersWithout != 0 || ml.TestInSmallUsers != 0 {
+		t.Errorf("split: test share %.3f of users with >= %d entries (%d of them without test), %d test entries of smaller users; want about %.2f, 0, 0",
+			ml.TestShareBigUsers, recommend.MinSplitEntries, ml.BigUsersWithout, ml.TestInSmallUsers, recommend.TestShare)
+	}
+	items := res.Manifest.Tables[indexOf(t, res.Manifest, lake.ItemsTable)].Rows
+	if !strings.HasPrefix(ml.GenresType, "list<") || !strings.HasSuffix(ml.GenresType, ": string>") || !ml.GenresAllLists ||
+		ml.ItemsRows != items || ml.ItemsWithGenres == 0 {
+		t.Errorf("items: genres type %q (all lists %v), %d rows (%d with genres); want a list of strings, %d rows", ml.GenresType,
+			ml.GenresAllLists, ml.ItemsRows, ml.ItemsWithGenres, items)
+	}
+	t.Logf("pyarrow: test share %.4f of users with >= %d entries; genres %s", ml.TestShareBigUsers, recommend.MinSplitEntries, ml.GenresType)
+
 	snap, err := pub.Snapshot(context.Background())
 	if err != nil {
 		t.Fatal(err)

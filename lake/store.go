@@ -13,8 +13,8 @@ import (
 
 // Store is where a lake lives. Files are encoded into a local staging
 // folder; the store then makes it the run's folder and moves the pointer.
-// A local folder (Dir) is the only Store for now; S3 comes next, as one
-// PUT per file and one for the pointer.
+// Dir is a local folder; package s3's Lake is a bucket prefix (one PUT per
+// file, the manifest last, then one PUT for the pointer).
 type Store interface {
 	// Stage returns a new, empty local folder for the run's files.
 	Stage(ctx context.Context, runID string) (string, error)
@@ -29,6 +29,16 @@ type Store interface {
 	// Publish replaces _published.json with pointer atomically: a reader
 	// sees the old pointer or the new one, never a part.
 	Publish(ctx context.Context, pointer []byte) error
+	// Pointer returns _published.json, or an error wrapping
+	// animetl.ErrNotFound when there is none.
+	Pointer(ctx context.Context) ([]byte, error)
+	// Runs lists the ids of the run folders under runs/, in no order
+	// (staging folders are not runs).
+	Runs(ctx context.Context) ([]string, error)
+	// RemoveRun removes the run's folder. A removal cut short leaves the
+	// manifest for last (or nothing, where the store can rename), so that
+	// the next prune finds the run again.
+	RemoveRun(ctx context.Context, runID string) error
 }
 
 // Dir is a lake in a local folder.
@@ -127,6 +137,53 @@ func (d *Dir) Publish(_ context.Context, pointer []byte) error {
 		return fmt.Errorf("lake: publish: %w", err)
 	}
 	return syncDir(d.root)
+}
+
+// Pointer reads _published.json.
+func (d *Dir) Pointer(_ context.Context) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(d.root, PointerName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("lake: %s: %w", PointerName, animetl.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	return b, nil
+}
+
+// Runs lists the folders of runs/ that are named like a run.
+func (d *Dir) Runs(_ context.Context) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(d.root, "runs"))
+	if err != nil {
+		return nil, fmt.Errorf("lake: list runs: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && checkRunID(e.Name()) == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// RemoveRun renames the run's folder to a hidden name, so that it leaves
+// runs/ at once, then removes it.
+func (d *Dir) RemoveRun(_ context.Context, runID string) error {
+	if err := checkRunID(runID); err != nil {
+		return err
+	}
+	trash, err := os.MkdirTemp(filepath.Join(d.root, "runs"), "."+runID+".removed-")
+	if err != nil {
+		return fmt.Errorf("lake: remove run %s: %w", runID, err)
+	}
+	if err := os.Rename(filepath.Join(d.root, filepath.FromSlash(RunDir(runID))), filepath.Join(trash, runID)); err != nil {
+		os.Remove(trash)
+		return fmt.Errorf("lake: remove run %s: %w", runID, err)
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("lake: remove run %s: %w", runID, err)
+	}
+	return nil
 }
 
 // writeFile writes name in dir and syncs it.

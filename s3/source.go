@@ -9,7 +9,8 @@
 // is used automatically for IP and localhost endpoints. Objects stream in
 // parallel byte ranges pinned to the ETag the listing saw (and the version
 // id, in versioned buckets), with retries that resume a broken range where
-// it broke.
+// it broke. Lake is the same bucket access as a Parquet lake's store
+// (`animetl export --out s3://...`, `run --lake s3://...`).
 package s3
 
 import (

@@ -50,6 +50,7 @@ type app struct {
 	finished bool
 	summary  *animetl.RunSummary // of run
 	checked  *checkReport        // of check
+	lake     *lakeReport         // of run --lake
 }
 
 // srcSettings are the remote source settings of run and gen.
@@ -71,11 +72,18 @@ func (a *app) sourceFlags(cmd *cobra.Command) {
 	f.StringVar(&a.src.partSize, "part-size", "8MiB", "S3/HTTP: bytes per range request (KiB, MiB suffixes)")
 	f.IntVar(&a.src.concurrency, "concurrency", ranged.DefaultConcurrency, "S3/HTTP: ranges fetched in parallel per file")
 	f.DurationVar(&a.src.requestTimeout, "request-timeout", ranged.DefaultAttemptTimeout, "S3/HTTP: time bound of one request, its body included")
+	bindEnv(f, "max-attempts", "part-size", "concurrency", "request-timeout")
+	a.s3Flags(cmd)
+}
+
+// s3Flags adds the settings of the S3 client, which sources and lakes share.
+func (a *app) s3Flags(cmd *cobra.Command) {
+	f := cmd.Flags()
 	f.StringVar(&a.src.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
 	f.StringVar(&a.src.s3Region, "s3-region", "", "bucket region (default: the AWS chain, else asked of S3)")
 	f.BoolVar(&a.src.s3PathStyle, "s3-path-style", false, "path-style addressing (automatic for IP and localhost endpoints)")
 	f.BoolVar(&a.src.s3Anonymous, "s3-anonymous", false, "unsigned requests for public buckets (automatic when no credentials exist)")
-	bindEnv(f, "max-attempts", "part-size", "concurrency", "request-timeout", "s3-endpoint", "s3-region", "s3-path-style", "s3-anonymous")
+	bindEnv(f, "s3-endpoint", "s3-region", "s3-path-style", "s3-anonymous")
 }
 
 // parseSize reads 8388608, 8MiB, 512KiB, 1GiB (also MB/KB as binary units).

@@ -29,8 +29,8 @@ func TestExportWritesTheLake(t *testing.T) {
 				t.Fatalf("run: %s", stderr)
 			}
 			for _, bad := range [][]string{
-				{"--buckets", "0"}, {"--buckets", "101"}, {"--out", ""}, {"--out", "s3://bucket/lake"},
-				{"--export-memory-limit", "lots"},
+				{"--buckets", "0"}, {"--buckets", "101"}, {"--out", ""}, {"--out", "ftp://host/lake"},
+				{"--export-memory-limit", "lots"}, {"--lake-keep", "-1"},
 			} {
 				args := append([]string{"export", "--warehouse", wh, "--out", out}, bad...)
 				if code, _, _ := cli(t, args...); code != exitUsage {

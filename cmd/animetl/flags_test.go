@@ -27,6 +27,9 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 	gen := func(args ...string) []string {
 		return append([]string{"gen", "--out", filepath.Join(t.TempDir(), "g"), "--rows", "10"}, args...)
 	}
+	export := func(args ...string) []string {
+		return append([]string{"export", "--warehouse", duckWarehouse(t), "--out", filepath.Join(t.TempDir(), "lake")}, args...)
+	}
 	demo := func(args ...string) []string {
 		return append([]string{"demo", "--rows", "100", "--warehouse", duckWarehouse(t)}, args...)
 	}
@@ -121,6 +124,23 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 		{"gen changed-share zero", gen("--delta", "2024-01-01", "--changed-share", "0"), "changed-share"},
 		{"gen max-attempts", gen("--max-attempts", "-1"), "max-attempts"},
 		{"gen part-size", gen("--part-size", "-8MiB"), "part-size"},
+		{"run lake scheme", run("--lake", "ftp://host/lake"), "lake"},
+		{"run lake s3 without bucket", run("--lake", "s3://"), "lake"},
+		{"run lake-keep negative", run("--lake", t.TempDir(), "--lake-keep", "-1"), "lake-keep"},
+		{"run lake-keep negative without lake", run("--lake-keep", "-1"), "lake-keep"},
+		{"run lake-buckets zero", run("--lake", t.TempDir(), "--lake-buckets", "0"), "lake-buckets"},
+		{"run lake-buckets huge", run("--lake", t.TempDir(), "--lake-buckets", "101"), "lake-buckets"},
+		{"run lake-ml without lake", run("--lake-ml"), "lake-ml"},
+		{"run lake-seed not a number", run("--lake", t.TempDir(), "--lake-seed", "-1"), "lake-seed"},
+		{"export out missing", []string{"export", "--warehouse", duckWarehouse(t)}, "out"},
+		{"export out scheme", export("--out", "https://host/lake"), "out"},
+		{"export out s3 without bucket", export("--out", "s3:///prefix"), "out"},
+		{"export buckets zero", export("--buckets", "0"), "buckets"},
+		{"export lake-keep negative", export("--lake-keep", "-1"), "lake-keep"},
+		{"export seed negative", export("--seed", "-3"), "seed"},
+		{"export ml not a bool", export("--ml=maybe"), "ml"},
+		{"export s3-endpoint not a URL", export("--s3-endpoint", "local host:9000"), "s3-endpoint"},
+		{"export memory limit", export("--export-memory-limit", "lots"), "export-memory-limit"},
 		{"demo rows zero", demo("--rows", "0"), "rows"},
 		{"demo batch of warehouse flags", demo("--lock-timeout", "-1s"), "lock-timeout"},
 		{"demo duckdb-memory-limit", demo("--duckdb-memory-limit", "abc"), "duckdb-memory-limit"},

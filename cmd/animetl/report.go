@@ -14,7 +14,9 @@ import (
 // exit code of the command.
 type runReport struct {
 	*animetl.RunSummary
-	ExitCode int `json:"exit_code"`
+	// Lake is the export of --lake; absent without it.
+	Lake     *lakeReport `json:"lake,omitempty"`
+	ExitCode int         `json:"exit_code"`
 }
 
 // checkReport is the `animetl check --json` object.
@@ -72,5 +74,5 @@ func (a *app) runFailure(f *runFlags, code int, err error) any {
 	if err != nil {
 		sum.Error = err.Error()
 	}
-	return runReport{RunSummary: sum, ExitCode: code}
+	return runReport{RunSummary: sum, ExitCode: code, Lake: a.lakeReport(f.lake)}
 }

@@ -35,6 +35,7 @@ type runFlags struct {
 	json          bool
 	progress      string
 	verbose       bool
+	lake          lakeFlags
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -58,10 +59,19 @@ load and publishes, with the data, rec_user (each user's top 20 anime not on
 their list, from --rec-user-model) and rec_similar (each anime's 20 most
 similar, from --rec-similar-model), and rec_model (which model and run filled
 each table); the recommendation checks run on them before the publish. A run
-without --recommend keeps the published recommendations as they were.`,
+without --recommend keeps the published recommendations as they were.
+
+--lake URI (a folder or s3://bucket/prefix) exports the published run to a
+Parquet lake after a successful publish, as animetl export does (--lake-ml,
+--lake-buckets, --lake-seed, --lake-keep). When that export fails, the
+publish stands (readers of the warehouse see the new run) but the command
+exits 1, and --json's "lake" says why: a pipeline that trains on the lake
+must not go on with yesterday's files unawares. animetl export catches the
+lake up.`,
 		Example: `  animetl run --source ./data
   animetl run --source ./data --warehouse postgres://etl@db/warehouse --json
-  animetl run --source ./data --recommend`,
+  animetl run --source ./data --recommend
+  animetl run --source s3://bucket/anime --lake s3://ml-bucket/anime-lake --lake-ml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.run(cmd, f)
@@ -78,7 +88,7 @@ without --recommend keeps the published recommendations as they were.`,
 		if a.summary == nil {
 			return a.runFailure(&f, code, err)
 		}
-		return runReport{RunSummary: a.summary, ExitCode: code}
+		return runReport{RunSummary: a.summary, ExitCode: code, Lake: a.lakeReport(f.lake)}
 	}
 	return cmd
 }
@@ -102,6 +112,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.Int64Var(&f.recSeed, "rec-seed", 0, "with --recommend: seed of the models that draw random numbers, 0 or more")
 	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (begin, plan, load per file, finalize, recommend, checks, publish) and its seconds")
 	f.progress = "never"
+	addLakeFlags(fl, &f.lake)
 	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings",
 		"recommend", "rec-user-model", "rec-similar-model", "rec-seed")
 }
@@ -140,6 +151,7 @@ func (a *app) validateRun(f runFlags) (pipeline.Backfill, error) {
 		recommendSomething(f),
 		a.validateWarehouse(true),
 		a.validateSource(),
+		f.lake.validate(),
 	)
 	if err == nil && f.backfill != "" {
 		if bf, err = pipeline.ParseBackfill(f.backfill); err != nil {
@@ -186,7 +198,34 @@ func (a *app) run(cmd *cobra.Command, f runFlags) error {
 		}
 		return exitError{code: exitFailed, err: err}
 	}
+	if f.lake.uri == "" {
+		return nil
+	}
+	ro, _ := a.rangedOptions()
+	rep, err := a.runLake(ctx, f.lake, ro, sum.RunID)
+	a.lake = rep
+	if !f.json {
+		fmt.Fprintln(a.stdout)
+		if err == nil {
+			printLake(a.stdout, rep)
+		}
+	}
+	if err != nil {
+		return exitError{code: exitFailed, err: err}
+	}
 	return nil
+}
+
+// lakeReport is the "lake" of run --json: nil without --lake, skipped when
+// the run did not publish.
+func (a *app) lakeReport(f lakeFlags) *lakeReport {
+	switch {
+	case f.uri == "":
+		return nil
+	case a.lake != nil:
+		return a.lake
+	}
+	return &lakeReport{Status: "skipped", URI: animetl.RedactLocation(f.uri), Keep: f.keep, ML: f.ml, Removed: []string{}}
 }
 
 // writeJSON prints v indented, with & < > as they are (URLs stay readable).

@@ -62,6 +62,10 @@ each time --cron gives, in --tz:
     same way (the same error again within --alert-repeat is logged and
     counted, not sent), and the first success after either says so once.
 
+--lake exports each published run to a Parquet lake, as animetl run --lake
+does; a failed export is alerted as a failed run and not retried (the
+publish stands, and the next run's export catches the lake up).
+
 --addr serves /healthz and /metrics (Prometheus). SIGTERM or Ctrl-C stops
 the ticking; a run in progress gets --shutdown-grace to finish, then is
 cancelled (the published state is left as it was, the run recorded as
@@ -227,7 +231,18 @@ func (a *app) scheduledRun(f runFlags, bf pipeline.Backfill) schedule.RunFunc {
 		if f.verbose && sum != nil {
 			a.log.Info("run phases", animetl.LogRun, sum.RunID, "phases", sum.PhasesJSON())
 		}
-		return sum, err
+		if err != nil || f.lake.uri == "" {
+			return sum, err
+		}
+		ro, _ := a.rangedOptions()
+		if _, err := a.runLake(ctx, f.lake, ro, sum.RunID); err != nil {
+			// The run published: retrying it would publish again only to
+			// reach the lake. The error is not wrapped, so the scheduler
+			// does not retry it; it alerts, and the next run's export
+			// catches the lake up (it exports the published state).
+			return sum, errors.New(err.Error())
+		}
+		return sum, nil
 	}
 }
 

@@ -157,6 +157,11 @@ func (a *app) validateSource() error {
 	if err != nil {
 		return err
 	}
+	return a.validateS3()
+}
+
+// validateS3 checks the S3 client's flags.
+func (a *app) validateS3() error {
 	if e := a.src.s3Endpoint; e != "" {
 		u, err := url.Parse(e)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -40,7 +40,33 @@ def main(root):
     out["wrong_bucket"] = wrong
     out["pandas_rows"] = len(frame)
     out["pandas_score_max"] = float(anime["score"].dropna().max())
+    names = [t["name"] for t in manifest["tables"]]
+    if "interactions" in names:
+        out["ml"] = read_ml(root, manifest)
     json.dump(out, sys.stdout)
+
+
+def read_ml(root, manifest):
+    """The ML tables as a training script would see them: the split's
+    shares per user, and the genres as Python lists."""
+    run = os.path.join(root, "runs", manifest["run_id"])
+    inter = pd.read_parquet(os.path.join(run, "interactions"))
+    per_user = inter.groupby("user_id")["split"].agg(entries="size", test=lambda s: int((s == "test").sum()))
+    big = per_user[per_user["entries"] >= manifest["split"]["min_entries"]]
+    small = per_user[per_user["entries"] < manifest["split"]["min_entries"]]
+    items = pq.read_table(os.path.join(run, "items"))
+    genres = items.column("genres").to_pylist()
+    return {
+        "interactions_rows": len(inter),
+        "splits": sorted(inter["split"].unique().tolist()),
+        "test_share_big_users": float(big["test"].sum() / big["entries"].sum()),
+        "big_users_without_test": int((big["test"] == 0).sum()),
+        "test_in_small_users": int(small["test"].sum()),
+        "genres_type": str(items.schema.field("genres").type),
+        "items_rows": items.num_rows,
+        "genres_all_lists": all(isinstance(g, list) for g in genres),
+        "items_with_genres": sum(1 for g in genres if g),
+    }
 
 
 if __name__ == "__main__":
