@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/animetl/animetl"
@@ -57,7 +58,8 @@ type Options struct {
 	Threads int
 	// TempDir is where the encoder spills; "" means the system's.
 	TempDir string
-	// Tables are the tables exported; nil means schema.ModelTables.
+	// Tables are the tables exported; nil means schema.ModelTables and,
+	// when the warehouse has them, schema.RecTables.
 	Tables []string
 	// ML adds the tables InteractionsTable (every list entry with its
 	// train/test split) and ItemsTable (the anime's features).
@@ -139,9 +141,6 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MemoryLimit == "" {
 		o.MemoryLimit = DefaultMemoryLimit
 	}
-	if o.Tables == nil {
-		o.Tables = schema.ModelTables
-	}
 	if o.Keep < 0 {
 		return o, fmt.Errorf("lake: keep %d: want 0 (every run) or more: %w", o.Keep, animetl.ErrConfig)
 	}
@@ -210,7 +209,18 @@ func Export(ctx context.Context, pub animetl.Publication, store Store, opts Opti
 		return Result{}, err
 	}
 	defer enc.close()
-	for _, table := range opts.Tables {
+	tables := opts.Tables
+	if tables == nil {
+		tables = schema.ModelTables
+		// A warehouse published before the recommendation tables existed
+		// has none; every later one has them (empty until trained).
+		if _, err := recommend.ReadPublished(ctx, snap); err == nil {
+			tables = append(slices.Clip(tables), schema.RecTables...)
+		} else if !errors.Is(err, recommend.ErrNotPublished) {
+			return Result{}, fmt.Errorf("lake: %w", err)
+		}
+	}
+	for _, table := range tables {
 		tm, err := enc.table(ctx, snap, dir, RunDir(run.RunID), table, opts.Buckets)
 		if err != nil {
 			return Result{}, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,8 +135,9 @@ func TestExport(t *testing.T) {
 			if m.RunID != run.RunID || m.Engine != e.name || m.Buckets != buckets || !m.PublishedAt.Equal(run.At) {
 				t.Fatalf("manifest head = %s %s %d %s, want %s %s %d %s", m.RunID, m.Engine, m.Buckets, m.PublishedAt, run.RunID, e.name, buckets, run.At)
 			}
-			if len(m.Tables) != len(schema.ModelTables) || len(res.Manifest.Tables) != len(m.Tables) {
-				t.Fatalf("manifest has %d tables, want %d", len(m.Tables), len(schema.ModelTables))
+			wantTables := append(slices.Clip(schema.ModelTables), schema.RecTables...)
+			if len(m.Tables) != len(wantTables) || len(res.Manifest.Tables) != len(m.Tables) {
+				t.Fatalf("manifest has %d tables, want %d", len(m.Tables), len(wantTables))
 			}
 			leftovers, _ := filepath.Glob(filepath.Join(out, "runs", ".*"))
 			leftovers2, _ := filepath.Glob(filepath.Join(out, ".*"))
@@ -150,7 +152,7 @@ func TestExport(t *testing.T) {
 			defer db.Close()
 			pq := parquetDB{db}
 			for i, tm := range m.Tables {
-				table := schema.ModelTables[i]
+				table := wantTables[i]
 				if tm.Name != table {
 					t.Fatalf("manifest table %d = %s, want %s", i, tm.Name, table)
 				}

@@ -30,6 +30,9 @@ var TableKeys = map[string]string{
 	"anime_producer":     "anime_id, producer_id",
 	"licensor":           "licensor_id",
 	"anime_licensor":     "anime_id, licensor_id",
+	"rec_user":           "user_id, rank",
+	"rec_similar":        "anime_id, rank",
+	"rec_model":          "table_name",
 }
 
 // Fingerprint is a table's row count and a hash of its ordered rows, with
