@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	tmpRoot = dir
-	code := m.Run()
+	code := contract.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -3,6 +3,8 @@ package redshift_test
 import (
 	"os"
 	"testing"
+
+	"github.com/animetl/animetl/internal/contract"
 )
 
 // root holds the warehouse and the lake the tests share.
@@ -14,7 +16,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	root = d
-	code := m.Run()
+	code := contract.Main(m)
 	os.RemoveAll(d)
 	os.Exit(code)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/animetl/animetl/internal/contract"
 )
 
 // TestMain lets the test binary act as the animetl command when
@@ -13,5 +15,5 @@ func TestMain(m *testing.M) {
 	if os.Getenv("ANIMETL_TEST_AS_CLI") == "1" {
 		os.Exit(execute(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	os.Exit(contract.Main(m))
 }

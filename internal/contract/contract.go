@@ -52,6 +52,21 @@ type genResult struct {
 	stats synth.Stats
 }
 
+// Main runs a package's tests and then removes what Gen generated: call it
+// from TestMain as os.Exit(contract.Main(m)) in every package that uses Gen
+// (or the suite, which does).
+func Main(m *testing.M) int {
+	code := m.Run()
+	genMu.Lock()
+	defer genMu.Unlock()
+	if genRoot != "" {
+		os.RemoveAll(genRoot)
+		genRoot = ""
+		clear(genCache)
+	}
+	return code
+}
+
 // Gen generates cfg once per test binary and returns its folder and stats.
 // Tests must not modify the folder; CopyDir it first.
 func Gen(t testing.TB, cfg synth.Config) (string, synth.Stats) {
