@@ -17,6 +17,8 @@ type rows struct {
 	cols []string
 	vals []any
 	ptrs []any
+	// intPtrs point into the last slice ScanInts was given.
+	intPtrs []any
 }
 
 // newRows wraps r; done, when not nil, runs once r is closed.
@@ -64,6 +66,20 @@ func (r *rows) Values() ([]any, error) {
 	return out, nil
 }
 
+// ScanInts implements animetl.IntRows.
+func (r *rows) ScanInts(dst []int64) error {
+	if len(r.intPtrs) != len(dst) || (len(dst) > 0 && r.intPtrs[0] != &dst[0]) {
+		r.intPtrs = r.intPtrs[:0]
+		for i := range dst {
+			r.intPtrs = append(r.intPtrs, &dst[i])
+		}
+	}
+	if err := r.r.Scan(r.intPtrs...); err != nil {
+		return fmt.Errorf("duckdb: scan: %w", err)
+	}
+	return nil
+}
+
 func normalize(v any) any {
 	switch x := v.(type) {
 	case int8:
@@ -96,4 +112,7 @@ func normalize(v any) any {
 	return v
 }
 
-var _ animetl.Rows = (*rows)(nil)
+var (
+	_ animetl.Rows    = (*rows)(nil)
+	_ animetl.IntRows = (*rows)(nil)
+)

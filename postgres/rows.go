@@ -9,7 +9,10 @@ import (
 	"github.com/animetl/animetl"
 )
 
-var _ animetl.Rows = (*rows)(nil)
+var (
+	_ animetl.Rows    = (*rows)(nil)
+	_ animetl.IntRows = (*rows)(nil)
+)
 
 // rows adapts pgx.Rows to animetl.Rows with driver-neutral values.
 type rows struct {
@@ -20,6 +23,8 @@ type rows struct {
 	// q is the statement, to word a read-only refusal the server reports
 	// while the rows are read (readOnlyError); "" for internal queries.
 	q string
+	// intPtrs point into the last slice ScanInts was given.
+	intPtrs []any
 }
 
 func (r *rows) Columns() []string {
@@ -56,6 +61,21 @@ func (r *rows) refusal(err error) error {
 		return ro
 	}
 	return err
+}
+
+// ScanInts implements animetl.IntRows: pgx decodes each integer straight
+// into dst.
+func (r *rows) ScanInts(dst []int64) error {
+	if len(r.intPtrs) != len(dst) || (len(dst) > 0 && r.intPtrs[0] != &dst[0]) {
+		r.intPtrs = r.intPtrs[:0]
+		for i := range dst {
+			r.intPtrs = append(r.intPtrs, &dst[i])
+		}
+	}
+	if err := r.r.Scan(r.intPtrs...); err != nil {
+		return fmt.Errorf("postgres: scan: %w", err)
+	}
+	return nil
 }
 
 // Values returns the current row: integers as int64, numerics as float64.

@@ -19,14 +19,23 @@ func Load(ctx context.Context, q animetl.Querier, w WeightFunc) (*Data, error) {
 	}
 	defer rows.Close()
 	b := NewBuilder(w)
+	ints, fast := rows.(animetl.IntRows)
+	var n [4]int64
 	for rows.Next() {
-		v, err := rows.Values()
-		if err != nil {
-			return nil, fmt.Errorf("recommend: read user_anime: %w", err)
-		}
-		in, err := interaction(v)
-		if err != nil {
-			return nil, err
+		var in Interaction
+		if fast {
+			if err := ints.ScanInts(n[:]); err != nil {
+				return nil, fmt.Errorf("recommend: read user_anime: %w", err)
+			}
+			in = Interaction{UserID: int32(n[0]), AnimeID: int32(n[1]), Status: int16(n[2]), Rating: int16(n[3])}
+		} else {
+			v, err := rows.Values()
+			if err != nil {
+				return nil, fmt.Errorf("recommend: read user_anime: %w", err)
+			}
+			if in, err = interaction(v); err != nil {
+				return nil, err
+			}
 		}
 		b.Add(in)
 		if b.Len()&0xffff == 0 {
