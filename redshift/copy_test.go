@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,14 +52,15 @@ func TestCopyLoadsThePublishedRun(t *testing.T) {
 			copies[table] = body
 		}
 	}
-	for _, table := range schema.ModelTables {
+	tables := append(slices.Clip(schema.ModelTables), schema.RecTables...)
+	for _, table := range tables {
 		want := "COPY dw." + table + " FROM 's3://animetl-lake/prod/runs/" + m.RunID + "/" + table + "/' IAM_ROLE '" + role + "' FORMAT AS PARQUET"
 		if copies[table] != want {
 			t.Errorf("%s:\n got %q\nwant %q", table, copies[table], want)
 		}
 	}
-	if len(copies) != len(schema.ModelTables) {
-		t.Errorf("%d COPY statements, want %d (the run's tables)", len(copies), len(schema.ModelTables))
+	if len(copies) != len(tables) {
+		t.Errorf("%d COPY statements, want %d (the run's tables)", len(copies), len(tables))
 	}
 	for _, tm := range m.Tables {
 		for _, f := range tm.Files {

@@ -80,8 +80,8 @@ func TestRedshiftCopyReadsTheLakeOnS3(t *testing.T) {
 			t.Errorf("copy output lacks %q:\n%s", want, stdout)
 		}
 	}
-	if n := strings.Count(stdout, "\nCOPY "); n != 14 {
-		t.Errorf("%d COPY statements, want 14 (the model tables)", n)
+	if n := strings.Count(stdout, "\nCOPY "); n != 17 {
+		t.Errorf("%d COPY statements, want 17 (14 model tables, 3 recommendation tables)", n)
 	}
 }
 

@@ -11,21 +11,15 @@ import (
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/local"
 	"github.com/animetl/animetl/pipeline"
+	"github.com/animetl/animetl/schema"
 )
-
-// recKeys order the recommendation tables for a fingerprint.
-var recKeys = map[string]string{
-	"rec_user":    "user_id, rank",
-	"rec_similar": "anime_id, rank",
-	"rec_model":   "table_name",
-}
 
 // RecFingerprints hashes the published recommendation tables.
 func RecFingerprints(t testing.TB, q animetl.Querier) map[string]Fingerprint {
 	t.Helper()
 	out := map[string]Fingerprint{}
-	for table, key := range recKeys {
-		out[table] = TableFingerprint(t, q, table, key)
+	for _, table := range schema.RecTables {
+		out[table] = TableFingerprint(t, q, table, TableKeys[table])
 	}
 	return out
 }
@@ -92,7 +86,7 @@ func testRecommend(t *testing.T, newStore NewStore) {
 	dir := sourceWith(t)
 
 	mustRecommend(t, wh, dir, animetl.ModeFull, "", "")
-	for table := range recKeys {
+	for _, table := range schema.RecTables {
 		if n := QueryInt(t, wh, "SELECT count(*) FROM "+table); n != 0 {
 			t.Errorf("%s holds %d rows before any run trained it, want 0", table, n)
 		}
