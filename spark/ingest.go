@@ -157,7 +157,7 @@ func (o *output) readEntries(ctx context.Context, db *sql.DB, f *animetl.FileLoa
 	}
 	rows, err := db.QueryContext(ctx, `SELECT t.user_id, t.anime_id, t.rating, t.watching_status, t.watched_episodes, `+lineExpr+`
 		FROM `+src+` t JOIN offs o ON o.file_id = t.file_id AND o.block = t.block
-		WHERE t.file_id = ?`, f.ID)
+		WHERE t.file_id = ? ORDER BY 6`, f.ID) // in line order, as the decoder emits them
 	if err != nil {
 		return 0, fmt.Errorf("spark: read %s entries: %w", f.Info.Name, err)
 	}
