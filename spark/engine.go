@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -183,18 +184,26 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 	return nil
 }
 
+// runFolder matches the name of a run's stage folder: a run id.
+var runFolder = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$`)
+
 // removeLeftovers removes the stage folders of earlier runs that did not
-// remove their own (a killed process); only folders holding stageMark.
-// Runs of one warehouse never overlap (its run lock), so a stage location
-// must not be shared by two warehouses.
+// remove their own (a killed process): folders holding stageMark, or named
+// as a run id (a Spark job still writing after its run gave up recreates
+// its folder without the mark). Other entries are left alone. Runs of one
+// warehouse never overlap (its run lock), so a stage location must not be
+// shared by two warehouses.
 func removeLeftovers(root string) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
 	for _, en := range entries {
+		if !en.IsDir() {
+			continue
+		}
 		p := filepath.Join(root, en.Name())
-		if _, err := os.Stat(filepath.Join(p, stageMark)); en.IsDir() && err == nil {
+		if _, err := os.Stat(filepath.Join(p, stageMark)); err == nil || runFolder.MatchString(en.Name()) {
 			_ = os.RemoveAll(p)
 		}
 	}

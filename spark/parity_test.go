@@ -184,6 +184,13 @@ func TestSparkDown(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(leftover, "_animetl_stage"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	unmarked := filepath.Join(stage, "20200101T000001Z-dead01", "lists") // a Spark job that wrote on
+	foreign := filepath.Join(stage, "keep-me")
+	for _, d := range []string{unmarked, foreign} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sum, err := run(t, wh, dir, &spark.Engine{Remote: "sc://" + addr, Stage: stage, DialTimeout: time.Second})
 	if !errors.Is(err, spark.ErrUnavailable) || sum.Status != animetl.StatusFailed {
 		t.Fatalf("err = %v, status %v; want ErrUnavailable, failed", err, sum.Status)
@@ -197,8 +204,13 @@ func TestSparkDown(t *testing.T) {
 	if got := contract.QueryAll(t, wh, `SELECT status FROM etl_run WHERE run_id = $1`, sum.RunID); fmt.Sprint(got) != "[[failed]]" {
 		t.Errorf("etl_run status %v, want failed", got)
 	}
-	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
-		t.Errorf("leftover stage folder not removed: %v", err)
+	for _, d := range []string{leftover, filepath.Dir(unmarked)} {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("leftover stage folder %s not removed: %v", d, err)
+		}
+	}
+	if _, err := os.Stat(foreign); err != nil {
+		t.Errorf("a folder that is not a run's was removed: %v", err)
 	}
 }
 
