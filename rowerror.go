@@ -55,9 +55,16 @@ func (e *RowError) Error() string {
 // and with invalid UTF-8 and NUL bytes replaced by U+FFFD so every warehouse
 // accepts it as text.
 func ClipRaw(raw []byte) string {
+	return ClipRawHead(raw, len(raw))
+}
+
+// ClipRawHead is ClipRaw of a raw record of whole bytes of which only the
+// head is at hand: at least its first MaxRawBytes+1 bytes when it is
+// longer than MaxRawBytes (an engine that ships only the start of a long
+// rejected line gives the same text as ClipRaw of the whole line).
+func ClipRawHead(raw []byte, whole int) string {
 	cut := false
-	whole := len(raw)
-	if len(raw) > MaxRawBytes {
+	if whole > MaxRawBytes && len(raw) > MaxRawBytes {
 		n := MaxRawBytes
 		for n > 0 && !utf8.RuneStart(raw[n]) {
 			n-- // back to the start of the rune that straddles the limit

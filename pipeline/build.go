@@ -22,10 +22,22 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	if err != nil {
 		return err
 	}
-	probe, counter, err := loadAll(ctx, cfg, log, stage, sum, loads)
+	var eng *engineRun
+	if cfg.ListEngine != nil {
+		end = startPhase(sum, "transform")
+		eng, err = transform(ctx, cfg, log, sum.RunID, loads)
+		end()
+		if err != nil {
+			return err
+		}
+		defer func() { eng.close(log) }() // also when the load fails
+	}
+	probe, counter, err := loadAll(ctx, cfg, log, stage, sum, loads, eng)
 	if err != nil {
 		return err
 	}
+	eng.close(log) // the stage holds the rows now
+	eng = nil
 	end = startPhase(sum, "finalize")
 	err = finalize(ctx, cfg, log, stage, sum, probe, counter)
 	end()
@@ -86,7 +98,7 @@ func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage
 
 // loadAll loads the files one after the other, each its own phase, while
 // the stage stores the rejects alongside.
-func loadAll(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, loads []*animetl.FileLoad) (*keyProbe, *listCounter, error) {
+func loadAll(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, loads []*animetl.FileLoad, eng *engineRun) (*keyProbe, *listCounter, error) {
 	rejects := make(chan []animetl.RowError, 4)
 	probe := newKeyProbe()
 	counter := newListCounter()
@@ -97,7 +109,7 @@ func loadAll(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 		rs := &rejectSink{ctx: gctx, out: rejects, size: 1024}
 		for _, fl := range loads {
 			end := startPhase(sum, loadPhase(fl.Info.Name))
-			err := loadOne(gctx, cfg, log, stage, sum, fl, rs, probe, counter)
+			err := loadOne(gctx, cfg, log, stage, sum, fl, rs, probe, counter, eng)
 			end()
 			if err != nil {
 				return err
@@ -113,9 +125,15 @@ func loadAll(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 
 // loadOne loads one file, stores its rejects and records what was read.
 func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary,
-	fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter) error {
+	fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter, eng *engineRun) error {
 	t0 := time.Now()
-	cols, err := loadFile(ctx, cfg, stage, fl, rs, probe, counter)
+	var cols []string
+	var err error
+	if eng.has(fl) {
+		cols, err = ingestFile(ctx, cfg, stage, fl, rs, probe, counter, eng)
+	} else {
+		cols, err = loadFile(ctx, cfg, stage, fl, rs, probe, counter)
+	}
 	if err != nil {
 		return err
 	}

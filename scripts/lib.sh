@@ -57,6 +57,7 @@ PG_TMP=""
 PG_BIN=""
 MOTO_PID=""
 cleanup() {
+    stop_spark_connect
     stop_postgres
     if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; fi
 }
@@ -135,6 +136,45 @@ ensure_s3_server() {
     log "S3 test server (moto) on port $port"
     export ANIMETL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
     export PATH="$venv/bin:$PATH"
+}
+
+# ensure_spark_connect starts, in the background, a local Spark Connect
+# server (scripts/spark-connect.sh, pyspark from PyPI and Java 17) on a free
+# port for the Spark engine's tests, when ANIMETL_TEST_SPARK_REMOTE is not
+# set; wait_spark_connect waits for it and exports ANIMETL_TEST_SPARK_REMOTE,
+# and cleanup stops it. ANIMETL_TEST_SPARK_REMOTE=none skips those tests.
+SPARK_PORT=""
+SPARK_START_PID=""
+SPARK_START_LOG=""
+ensure_spark_connect() {
+    if [ -n "${ANIMETL_TEST_SPARK_REMOTE:-}" ]; then
+        [ "$ANIMETL_TEST_SPARK_REMOTE" != none ] || export ANIMETL_TEST_SPARK_REMOTE=""
+        return 0
+    fi
+    SPARK_PORT="$(free_port)"
+    SPARK_START_LOG="$(mktemp /tmp/animetl-spark-start.XXXXXX)"
+    log "starting Spark Connect on port $SPARK_PORT in the background"
+    SPARK_CONNECT_PORT="$SPARK_PORT" bash scripts/spark-connect.sh start >"$SPARK_START_LOG" 2>&1 &
+    SPARK_START_PID=$!
+}
+
+wait_spark_connect() {
+    [ -n "$SPARK_START_PID" ] || return 0
+    if ! wait "$SPARK_START_PID"; then
+        cat "$SPARK_START_LOG" >&2
+        die "Spark Connect did not start"
+    fi
+    SPARK_START_PID=""
+    ANIMETL_TEST_SPARK_REMOTE="$(tail -n 1 "$SPARK_START_LOG")"
+    export ANIMETL_TEST_SPARK_REMOTE
+    rm -f "$SPARK_START_LOG"
+}
+
+stop_spark_connect() {
+    [ -n "$SPARK_PORT" ] || return 0
+    if [ -n "$SPARK_START_PID" ]; then wait "$SPARK_START_PID" 2>/dev/null || true; fi
+    SPARK_CONNECT_PORT="$SPARK_PORT" bash scripts/spark-connect.sh stop >/dev/null 2>&1 || true
+    SPARK_PORT=""
 }
 
 # ensure_pyarrow exports ANIMETL_TEST_PYARROW, the Python that reads the

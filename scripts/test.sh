@@ -22,6 +22,10 @@
 # ANIMETL_TEST_SQLGLOT (a python with sqlglot, which parses the Redshift
 # statements) likewise: else scripts/requirements-redshift.txt is installed
 # into a cached virtual environment.
+# ANIMETL_TEST_SPARK_REMOTE (sc://HOST:PORT of a Spark Connect server for
+# the Spark engine's tests) likewise: else scripts/spark-connect.sh starts
+# one on a free port, in the background while the rest gets ready, and stops
+# it at the end (ANIMETL_TEST_SPARK_REMOTE=none skips those tests).
 # Extra arguments go to `go test` (e.g. -run TestContract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +33,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_go
+ensure_spark_connect
 ensure_postgres_url
 ensure_s3_server
 ensure_chromium
@@ -53,13 +58,14 @@ RACE_PKGS=()
 PLAIN_PKGS=()
 for pkg in $(go list ./...); do
     case "$pkg" in
-        */cmd/animetl | */deploy | */synth | */quality | */internal/contract | */internal/faultproxy) PLAIN_PKGS+=("$pkg") ;;
+        */cmd/animetl | */deploy | */synth | */quality | */internal/contract | */internal/faultproxy | */spark) PLAIN_PKGS+=("$pkg") ;;
         *) RACE_PKGS+=("$pkg") ;;
     esac
 done
 [ "${TEST_RACE:-1}" = 0 ] && { PLAIN_PKGS+=("${RACE_PKGS[@]}"); RACE_PKGS=(); }
+wait_spark_connect
 
-log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT, Airflow: ${ANIMETL_TEST_AIRFLOW:-skipped})"
+log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT, Airflow: ${ANIMETL_TEST_AIRFLOW:-skipped}, Spark: ${ANIMETL_TEST_SPARK_REMOTE:-skipped})"
 if [ "${#RACE_PKGS[@]}" -gt 0 ]; then
     log "go test -race: ${RACE_PKGS[*]##*/animetl/}"
     go test -count=1 -race -timeout 25m "$@" "${RACE_PKGS[@]}"

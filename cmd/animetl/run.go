@@ -36,6 +36,7 @@ type runFlags struct {
 	progress      string
 	verbose       bool
 	lake          lakeFlags
+	engine        engineFlags
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -67,11 +68,22 @@ Parquet lake after a successful publish, as animetl export does (--lake-ml,
 publish stands (readers of the warehouse see the new run) but the command
 exits 1, and --json's "lake" says why: a pipeline that trains on the lake
 must not go on with yesterday's files unawares. animetl export catches the
-lake up.`,
+lake up.
+
+--engine spark cleans the list files (animelist.csv and the delta days'
+upserts and deletes) on Apache Spark over Spark Connect (--spark-remote):
+Spark reads them from the source folder, applies the same rules and writes
+clean rows and rejects as Parquet to a folder of --spark-stage, which animetl
+streams into the warehouse's stage and removes. The catalogue files
+(anime.csv, anime_with_synopsis.csv, watching_status.csv), compressed list
+files and UTF-16 or CR-only list files are cleaned here as ever. Ledger,
+checks and publish are the same; a Spark server that is down fails the run
+and leaves the published warehouse as it was.`,
 		Example: `  animetl run --source ./data
   animetl run --source ./data --warehouse postgres://etl@db/warehouse --json
   animetl run --source ./data --recommend
-  animetl run --source s3://bucket/anime --lake s3://ml-bucket/anime-lake --lake-ml`,
+  animetl run --source s3://bucket/anime --lake s3://ml-bucket/anime-lake --lake-ml
+  animetl run --source /shared/anime --engine spark --spark-remote sc://spark-master:15002 --spark-stage file:///shared/animetl-stage`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.run(cmd, f)
@@ -113,6 +125,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (begin, plan, load per file, finalize, recommend, checks, publish) and its seconds")
 	f.progress = "never"
 	addLakeFlags(fl, &f.lake)
+	addEngineFlags(fl, &f.engine)
 	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings",
 		"recommend", "rec-user-model", "rec-similar-model", "rec-seed")
 }
@@ -127,6 +140,7 @@ func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
 	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
 	cfg.Recommend, cfg.RecommendUserModel, cfg.RecommendSimilarModel = f.recommend, f.recUserModel, f.recSimilar
 	cfg.RecSeed, cfg.NewModel = f.recSeed, newRecModel
+	cfg.ListEngine = f.engine.listEngine()
 	cfg.Logger = a.log
 	return cfg
 }
@@ -152,6 +166,7 @@ func (a *app) validateRun(f runFlags) (pipeline.Backfill, error) {
 		a.validateWarehouse(true),
 		a.validateSource(),
 		f.lake.validate(),
+		f.engine.validate(f.source),
 	)
 	if err == nil && f.backfill != "" {
 		if bf, err = pipeline.ParseBackfill(f.backfill); err != nil {

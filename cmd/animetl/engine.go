@@ -1,0 +1,66 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/spark"
+)
+
+// engineFlags choose where the list files are cleaned: here (local) or on
+// a Spark cluster over Spark Connect.
+type engineFlags struct {
+	engine string
+	remote string
+	stage  string
+}
+
+func addEngineFlags(fl *pflag.FlagSet, f *engineFlags) {
+	fl.StringVar(&f.engine, "engine", "local", "where the list files (animelist.csv, the delta days' upserts and deletes) are cleaned: local, or spark (Spark SQL over Spark Connect, see --spark-remote; the catalogue files are always cleaned here)")
+	fl.StringVar(&f.remote, "spark-remote", "", "with --engine spark: the Spark Connect server, sc://HOST:PORT")
+	fl.StringVar(&f.stage, "spark-stage", "", "with --engine spark: a folder (file:///PATH or an absolute path) on storage Spark and animetl share, where Spark writes a run's Parquet; removed after the run")
+	bindEnv(fl, "engine", "spark-remote", "spark-stage")
+}
+
+// validate checks the engine flags and that Spark can read the source.
+func (f engineFlags) validate(source string) error {
+	if err := oneOf("engine", f.engine, "local", "spark"); err != nil {
+		return err
+	}
+	if f.engine == "local" {
+		switch {
+		case f.remote != "":
+			return usagef("--spark-remote: only with --engine spark")
+		case f.stage != "":
+			return usagef("--spark-stage: only with --engine spark")
+		}
+		return nil
+	}
+	u, err := url.Parse(f.remote)
+	switch {
+	case f.remote == "":
+		return usagef("--spark-remote: none given; --engine spark needs sc://HOST:PORT")
+	case err != nil || u.Scheme != "sc" || u.Hostname() == "" || u.Path != "" && u.Path != "/":
+		return usagef("--spark-remote %q: want sc://HOST:PORT", animetl.RedactLocation(f.remote))
+	case f.stage == "":
+		return usagef("--spark-stage: none given; --engine spark needs a folder Spark and animetl share")
+	}
+	if _, err := spark.StagePath(f.stage); err != nil {
+		return usagef("--spark-stage %q: want file:///PATH or an absolute path (s3a:// is not supported yet)", animetl.RedactLocation(f.stage))
+	}
+	if strings.Contains(source, "://") {
+		return usagef("--source %q: --engine spark reads a folder source for now (Spark reads its files through file://)", animetl.RedactLocation(source))
+	}
+	return nil
+}
+
+// listEngine returns the engine of the flags, nil for local.
+func (f engineFlags) listEngine() animetl.ListEngine {
+	if f.engine != "spark" {
+		return nil
+	}
+	return &spark.Engine{Remote: f.remote, Stage: f.stage}
+}

@@ -1,0 +1,40 @@
+package animetl
+
+import "context"
+
+// ListEngine transforms the list files of a run, the heavy part (the base
+// animelist.csv and the delta days' upserts and deletes), somewhere other
+// than in this process: a Spark cluster, say. It reads the files itself,
+// applies the cleaning rules of the dataset package and hands back, per
+// file, the clean rows and the rejects, which the pipeline streams into the
+// warehouse's stage as it does the Go decoders' output. A nil ListEngine
+// is the local engine: the Go decoders.
+type ListEngine interface {
+	// Name names the engine in logs and phases ("spark").
+	Name() string
+	// Transform cleans files, all in one go. Errors say what failed in one
+	// line; an engine that cannot be reached wraps its own sentinel.
+	Transform(ctx context.Context, runID string, files []ListFile) (ListOutput, error)
+}
+
+// ListFile is a list or deletes file given to a ListEngine, with its
+// header as the Go decoders mapped it (the pipeline reads the header, so a
+// bad one fails the run the same way whatever the engine).
+type ListFile struct {
+	Load *FileLoad
+	// Fields is the header's field count, which every record must have.
+	Fields int
+	// Pos maps each column of the layout to its field index from 0.
+	Pos map[string]int
+}
+
+// ListOutput is what a ListEngine made of a run's files.
+type ListOutput interface {
+	// Read streams f's clean rows, entries for a list file and deletes for
+	// a deletes file, in batches the callee owns, and its rejects and
+	// duplicates, and returns the number of records read after the header.
+	Read(ctx context.Context, f *FileLoad, entries func([]ListEntry) error,
+		deletes func([]ListDelete) error, reject func(*RowError) error) (int64, error)
+	// Close removes what Transform left behind (its stage folder).
+	Close() error
+}

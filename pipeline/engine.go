@@ -1,0 +1,136 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/dataset"
+)
+
+// engineRun is what a run's ListEngine made of the list files it took, and
+// the header columns each of them ignored.
+type engineRun struct {
+	out     animetl.ListOutput
+	ignored map[*animetl.FileLoad][]string
+}
+
+// has reports whether the engine transformed fl; a nil engineRun (the
+// local engine) has no file.
+func (e *engineRun) has(fl *animetl.FileLoad) bool {
+	if e == nil {
+		return false
+	}
+	_, ok := e.ignored[fl]
+	return ok
+}
+
+// close removes the engine's stage; a failure to is logged, not fatal:
+// the next run removes what is left.
+func (e *engineRun) close(log *slog.Logger) {
+	if e == nil {
+		return
+	}
+	if err := e.out.Close(); err != nil {
+		log.Warn("engine stage not removed", animetl.LogError, err)
+	}
+}
+
+// transform has cfg.ListEngine clean the run's list and deletes files.
+// The pipeline reads each file's header itself, so a bad header fails the
+// run as it does with the local engine. Files the engine cannot read as
+// they are stored stay with the Go decoders: compressed ones, and UTF-16
+// or CR-only text (the decoders transcode it). It returns nil when the run
+// has no engine or no file for it.
+func transform(ctx context.Context, cfg Config, log *slog.Logger, runID string, loads []*animetl.FileLoad) (*engineRun, error) {
+	if cfg.ListEngine == nil {
+		return nil, nil
+	}
+	e := &engineRun{ignored: map[*animetl.FileLoad][]string{}}
+	var files []animetl.ListFile
+	for _, fl := range loads {
+		if fl.Kind != animetl.KindAnimeList && fl.Kind != animetl.KindListDelete {
+			continue
+		}
+		name := fl.Info.Name
+		if _, c := splitCodec(name); c != codecNone {
+			log.Info("file decoded locally", animetl.LogFile, name, "reason", "compressed")
+			continue
+		}
+		lay, err := readLayout(ctx, cfg, fl)
+		if err != nil {
+			return nil, err
+		}
+		if !lay.Plain {
+			log.Info("file decoded locally", animetl.LogFile, name, "reason", "UTF-16 or CR-only text")
+			continue
+		}
+		files = append(files, animetl.ListFile{Load: fl, Fields: lay.Fields, Pos: lay.Pos})
+		e.ignored[fl] = lay.Ignored
+	}
+	if len(files) == 0 {
+		return nil, nil
+	}
+	out, err := cfg.ListEngine.Transform(ctx, runID, files)
+	if err != nil {
+		return nil, fmt.Errorf("%s engine: %w", cfg.ListEngine.Name(), err)
+	}
+	e.out = out
+	return e, nil
+}
+
+// readLayout reads the header of a list or deletes file.
+func readLayout(ctx context.Context, cfg Config, fl *animetl.FileLoad) (dataset.ListLayout, error) {
+	rc, err := cfg.Source.Open(ctx, fl.Info)
+	if err != nil {
+		return dataset.ListLayout{}, fmt.Errorf("open %s: %w", fl.Info.Name, err)
+	}
+	defer rc.Close()
+	return dataset.ReadListLayout(rc, fl.Info.Name, fl.Kind)
+}
+
+// ingestFile streams what the engine made of fl into the stage, as
+// loadFile streams the decoders' output, and returns the columns its
+// header ignored. The engine read the file, so no checksum is recorded.
+func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter, e *engineRun) ([]string, error) {
+	var rows int64
+	var err error
+	switch fl.Kind {
+	case animetl.KindAnimeList:
+		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListEntry) error {
+			return stage.LoadList(ctx, fl, in)
+		}, func(send func([]animetl.ListEntry) error) (int64, error) {
+			rows, err = e.out.Read(ctx, fl, func(es []animetl.ListEntry) error {
+				if fl.Date == "" {
+					probe.observe(es)
+					if probe.clean {
+						counter.add(es)
+					}
+				}
+				return send(es)
+			}, nil, rs.add)
+			return rows, err
+		})
+	case animetl.KindListDelete:
+		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListDelete) error {
+			return stage.LoadDeletes(ctx, fl, in)
+		}, func(send func([]animetl.ListDelete) error) (int64, error) {
+			rows, err = e.out.Read(ctx, fl, nil, send, rs.add)
+			return rows, err
+		})
+	default:
+		return nil, fmt.Errorf("%s: the engine does not read kind %v", fl.Info.Name, fl.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rows == 0 && needsRows(fl) {
+		return nil, fmt.Errorf("%s: %w", fl.Info.Name, animetl.ErrNoRows)
+	}
+	fl.RowsRead = rows
+	if cfg.Progress != nil {
+		cfg.Progress(Progress{File: fl.Info.Name, Bytes: fl.Info.Size, Size: fl.Info.Size, Done: true})
+	}
+	return e.ignored[fl], nil
+}

@@ -1,0 +1,50 @@
+package spark
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/animetl/animetl"
+)
+
+func TestConnectDown(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing answers there now
+	_, err = Connect(context.Background(), "sc://"+addr, time.Second)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Errorf("err = %v, want ErrUnavailable", err)
+	}
+	for _, bad := range []string{"http://x:1", "sc://", "x"} {
+		if _, err := Connect(context.Background(), bad, time.Second); !errors.Is(err, animetl.ErrConfig) {
+			t.Errorf("%s: err = %v, want ErrConfig", bad, err)
+		}
+	}
+}
+
+func TestConvert(t *testing.T) {
+	st, _ := status.New(codes.Internal, "[PATH_NOT_FOUND] Path does not exist: file:/x.\n== Plan ==\nProject [...]").WithDetails(&errdetails.ErrorInfo{
+		Reason:   "org.apache.spark.sql.AnalysisException",
+		Metadata: map[string]string{"errorClass": "PATH_NOT_FOUND", "sqlState": "42K03"},
+	})
+	err := convert(st.Err())
+	var se *Error
+	if !errors.As(err, &se) || se.Class != "PATH_NOT_FOUND" || err.Error() != "spark: [PATH_NOT_FOUND] Path does not exist: file:/x." {
+		t.Errorf("err = %v (%#v)", err, se)
+	}
+	err = convert(status.Error(codes.Unavailable, "connection refused\nmore"))
+	if !errors.Is(err, ErrUnavailable) || strings.Contains(err.Error(), "more") {
+		t.Errorf("err = %v", err)
+	}
+}
