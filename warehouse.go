@@ -131,14 +131,20 @@ type FinalizeOptions struct {
 	// anime_stats: (sum + m*C) / (ratings + m), C the mean of all ratings.
 	PriorRatings int
 	// BaseCounts, when not nil, are the per-anime, per-status counts of the
-	// base list file's entries, counted by the pipeline as they streamed by.
-	// It gives them only when it saw every entry of the base list file
-	// (animelist.csv) go by and no (user_id, anime_id) twice, so not nil
-	// also says the base's keys are unique: a warehouse may skip its own
-	// search for repeats (the primary-key check still runs) and need not
-	// scan user_anime to build the marts (the mart checks compare the
-	// result with the fact table).
+	// base list file's entries, counted by the pipeline as they streamed by,
+	// repeated keys included. It gives them only when it saw every entry of
+	// the base list file (animelist.csv) go by and knows every
+	// (user_id, anime_id) it saw twice: they are BaseRepeats. So not nil
+	// also says a warehouse may skip its own search for repeats and resolve
+	// only BaseRepeats (none: the keys are unique; the primary-key check
+	// still runs), and need not scan user_anime to build the marts: the
+	// counts less the rows it removes resolving BaseRepeats (SubtractCounts)
+	// are exact (the mart checks compare the result with the fact table).
 	BaseCounts []StatusCount
+	// BaseRepeats are the keys the base list repeats, each once, sorted,
+	// when BaseCounts is not nil. They are few: the pipeline gives up past
+	// a few thousand and passes neither.
+	BaseRepeats []ListKey
 	// Recommend names the recommendation tables (RecUserTable,
 	// RecSimilarTable) the run refills after Finalize. Finalize carries
 	// the other ones over from the published state, rows and rec_model row
@@ -154,6 +160,44 @@ type StatusCount struct {
 	Entries   int64
 	Ratings   int64
 	RatingSum int64
+}
+
+// ListKey is the key of a list entry, and of user_anime.
+type ListKey struct {
+	UserID  int32
+	AnimeID int32
+}
+
+// SubtractCounts returns counts less gone, cell by cell (AnimeID, Status),
+// without the cells left with no entries; counts is not modified. A
+// warehouse uses it to take the rows it removes out of the pipeline's
+// FinalizeOptions.BaseCounts.
+func SubtractCounts(counts, gone []StatusCount) []StatusCount {
+	type cell struct {
+		anime  int32
+		status int16
+	}
+	less := make(map[cell]StatusCount, len(gone))
+	for _, g := range gone {
+		k := cell{g.AnimeID, g.Status}
+		c := less[k]
+		c.Entries += g.Entries
+		c.Ratings += g.Ratings
+		c.RatingSum += g.RatingSum
+		less[k] = c
+	}
+	out := make([]StatusCount, 0, len(counts))
+	for _, c := range counts {
+		if g, ok := less[cell{c.AnimeID, c.Status}]; ok {
+			c.Entries -= g.Entries
+			c.Ratings -= g.Ratings
+			c.RatingSum -= g.RatingSum
+		}
+		if c.Entries > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // DefaultPriorRatings is the default FinalizeOptions.PriorRatings.

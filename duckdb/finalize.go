@@ -10,7 +10,8 @@ import (
 	"github.com/animetl/animetl/schema"
 )
 
-// Finalize resolves repeated keys of the base list (in user_anime) and
+// Finalize resolves repeated keys of the base list (in user_anime: only
+// those the pipeline saw when it knows them, else all it finds) and
 // drops its lineage columns, merges the daily deltas into user_anime, then
 // builds the model, marts and views, prepares the recommendation tables
 // (rec.go), and measures every file's counts. user_anime gets no PRIMARY KEY constraint on DuckDB: an ART index costs
@@ -33,16 +34,22 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	if err != nil {
 		return nil, err
 	}
-	resolve := func(table, tag string) error {
-		var repeats int64
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+`
-			GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
-			return fmt.Errorf("duckdb: find repeats: %w", err)
+	// resolve resolves the repeated keys of table: keys when not nil, else
+	// those a search of the whole table finds.
+	resolve := func(table, tag string, keys []animetl.ListKey) error {
+		stmts := schema.RepeatsOf(p, table, tag, keys)
+		if keys == nil {
+			var repeats int64
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+`
+				GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
+				return fmt.Errorf("duckdb: find repeats: %w", err)
+			}
+			if repeats == 0 {
+				return nil
+			}
+			stmts = schema.Repeats(p, table, tag)
 		}
-		if repeats == 0 {
-			return nil
-		}
-		if err := s.execAll(ctx, schema.Repeats(p, table, tag), s.run.ID); err != nil {
+		if err := s.execAll(ctx, stmts, s.run.ID); err != nil {
 			return err
 		}
 		gone, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.`+tag+`_repeat_rows WHERE rn > 1 GROUP BY file_id`)
@@ -51,17 +58,28 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 		return err
 	}
+	baseCounts := opts.BaseCounts
 	if full {
-		if opts.BaseCounts == nil { // nil: the base may repeat keys
-			if err := resolve("user_anime", "base"); err != nil {
+		switch {
+		case baseCounts == nil: // nil: the base may repeat any keys
+			if err := resolve("user_anime", "base", nil); err != nil {
 				return nil, err
 			}
+		case len(opts.BaseRepeats) > 0: // the pipeline saw which ones
+			if err := resolve("user_anime", "base", opts.BaseRepeats); err != nil {
+				return nil, err
+			}
+			gone, err := s.removedCounts(ctx, p, "base")
+			if err != nil {
+				return nil, err
+			}
+			baseCounts = animetl.SubtractCounts(baseCounts, gone)
 		}
 		if err := s.execAll(ctx, []string{"ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line"}); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.fillBase(ctx, p, full, opts.BaseCounts); err != nil {
+	if err := s.fillBase(ctx, p, full, baseCounts); err != nil {
 		return nil, err
 	}
 	var pending int64
@@ -69,7 +87,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
 	if pending > 0 {
-		if err := resolve("scratch.list_load", "delta"); err != nil {
+		if err := resolve("scratch.list_load", "delta", nil); err != nil {
 			return nil, err
 		}
 		if err := s.execAll(ctx, schema.Merge(p), s.run.ID); err != nil {
@@ -157,6 +175,28 @@ func (s *stage) fillBase(ctx context.Context, p schema.Params, full bool, counts
 		}
 	}
 	return s.execAll(ctx, schema.Aggregate(p))
+}
+
+// removedCounts counts the rows the repeats' resolution (tag) removed per
+// anime and status.
+func (s *stage) removedCounts(ctx context.Context, p schema.Params, tag string) ([]animetl.StatusCount, error) {
+	rows, err := s.db.QueryContext(ctx, schema.RepeatsRemoved(p, tag))
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: count removed repeats: %w", err)
+	}
+	defer rows.Close()
+	var out []animetl.StatusCount
+	for rows.Next() {
+		var c animetl.StatusCount
+		if err := rows.Scan(&c.AnimeID, &c.Status, &c.Entries, &c.Ratings, &c.RatingSum); err != nil {
+			return nil, fmt.Errorf("duckdb: count removed repeats: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("duckdb: count removed repeats: %w", err)
+	}
+	return out, nil
 }
 
 func (s *stage) countByFile(ctx context.Context, q string) (map[int16]int64, error) {

@@ -159,10 +159,12 @@ func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter) error {
 	t0 := time.Now()
 	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained()}
-	if cfg.Mode == animetl.ModeFull && probe.clean {
+	if cfg.Mode == animetl.ModeFull && probe.known {
 		// Every entry of the base is in user_anime as it streamed by: the
-		// counts are exact (the warehouse updates them by the deltas).
+		// counts are exact once the warehouse takes out the repeats it
+		// removes (and updates them by the deltas).
 		opts.BaseCounts = counter.counts()
+		opts.BaseRepeats = probe.repeated()
 	}
 	animetl.Failpoint("finalize")
 	files, err := stage.Finalize(ctx, opts)

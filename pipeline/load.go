@@ -86,7 +86,7 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 				func(es []animetl.ListEntry) error {
 					if fl.Date == "" { // the base list: deltas are merged by the warehouse
 						probe.observe(es)
-						if probe.clean { // the counts are used only when the keys are unique
+						if probe.known { // the counts are used only when the probe knows the repeats
 							counter.add(es)
 						}
 					}

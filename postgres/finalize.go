@@ -15,7 +15,8 @@ import (
 	"github.com/animetl/animetl/schema"
 )
 
-// Finalize keys the base list in user_anime (resolving repeated keys only
+// Finalize keys the base list in user_anime (resolving the repeated keys
+// the pipeline saw, or, when it could not tell, searching for them only
 // when the unique index finds some), merges the daily deltas into it, builds
 // the model, marts and views, prepares the recommendation tables (rec.go),
 // and measures every file's counts. In an
@@ -49,6 +50,21 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	full := s.run.Mode == animetl.ModeFull
 	var q execer = conn
 	var removed []map[int16]int64
+	baseCounts := opts.BaseCounts
+	if full && baseCounts != nil && len(opts.BaseRepeats) > 0 {
+		// The pipeline saw the few repeated keys go by: resolve only
+		// those, so that the unique index builds at the first attempt.
+		r, err := s.resolveRepeats(ctx, conn, p, "user_anime", "known", opts.BaseRepeats)
+		if err != nil {
+			return nil, err
+		}
+		removed = append(removed, r)
+		gone, err := s.removedCounts(ctx, conn, p, "known")
+		if err != nil {
+			return nil, err
+		}
+		baseCounts = animetl.SubtractCounts(baseCounts, gone)
+	}
 	switch {
 	case !full:
 		tx, err := s.beginTx(ctx)
@@ -59,7 +75,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		if err := s.fillBase(ctx, tx, p, false, nil); err != nil {
 			return nil, err
 		}
-	case opts.BaseCounts != nil && pending == 0:
+	case baseCounts != nil && pending == 0:
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error {
 			r, err := s.keyUserAnime(gctx, conn, p)
@@ -72,7 +88,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 				return fmt.Errorf("postgres: %w", err)
 			}
 			defer c2.Release()
-			if err := s.fillBase(gctx, c2, p, true, opts.BaseCounts); err != nil {
+			if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
 				return err
 			}
 			return s.buildModel(gctx, c2, p)
@@ -86,11 +102,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return nil, err
 		}
 		removed = append(removed, r)
-		if err := s.fillBase(ctx, conn, p, true, opts.BaseCounts); err != nil {
+		if err := s.fillBase(ctx, conn, p, true, baseCounts); err != nil {
 			return nil, err
 		}
 	}
-	if !(full && opts.BaseCounts != nil && pending == 0) {
+	if !(full && baseCounts != nil && pending == 0) {
 		if pending > 0 {
 			r, err := s.mergeDeltas(ctx, q, p)
 			if err != nil {
@@ -161,26 +177,53 @@ func (s *stage) beginTx(ctx context.Context) (pgx.Tx, error) {
 	return tx, nil
 }
 
-// resolveRepeats finds repeated keys in table and, when there are some,
-// resolves them (work tables prefixed tag); it returns the rows removed per file.
-func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string) (map[int16]int64, error) {
-	var repeats int64
-	if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
-		return nil, fmt.Errorf("postgres: find repeats: %w", err)
+// resolveRepeats resolves the repeated keys of table (work tables prefixed
+// tag): keys when not nil, else those a search of the whole table finds. It
+// returns the rows removed per file.
+func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string, keys []animetl.ListKey) (map[int16]int64, error) {
+	stmts := schema.RepeatsOf(p, table, tag, keys)
+	if keys == nil {
+		var repeats int64
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
+			return nil, fmt.Errorf("postgres: find repeats: %w", err)
+		}
+		if repeats == 0 {
+			return nil, nil
+		}
+		stmts = schema.Repeats(p, table, tag)
 	}
-	if repeats == 0 {
-		return nil, nil
-	}
-	if err := execAll(ctx, q, schema.Repeats(p, table, tag), s.run.ID); err != nil {
+	if err := execAll(ctx, q, stmts, s.run.ID); err != nil {
 		return nil, err
 	}
 	return countByFile(ctx, q, `SELECT file_id, count(*) FROM `+tag+`_repeat_rows WHERE rn > 1 GROUP BY file_id`)
 }
 
+// removedCounts counts the rows resolveRepeats (tag) removed per anime and
+// status.
+func (s *stage) removedCounts(ctx context.Context, q execer, p schema.Params, tag string) ([]animetl.StatusCount, error) {
+	rows, err := q.Query(ctx, schema.RepeatsRemoved(p, tag))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: count removed repeats: %w", err)
+	}
+	defer rows.Close()
+	var out []animetl.StatusCount
+	for rows.Next() {
+		var c animetl.StatusCount
+		if err := rows.Scan(&c.AnimeID, &c.Status, &c.Entries, &c.Ratings, &c.RatingSum); err != nil {
+			return nil, fmt.Errorf("postgres: count removed repeats: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: count removed repeats: %w", err)
+	}
+	return out, nil
+}
+
 // mergeDeltas resolves repeats among the deltas and merges them (and the
 // deletes) into user_anime, looking keys up in its primary key.
 func (s *stage) mergeDeltas(ctx context.Context, q execer, p schema.Params) (map[int16]int64, error) {
-	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta")
+	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +232,9 @@ func (s *stage) mergeDeltas(ctx context.Context, q execer, p schema.Params) (map
 }
 
 // keyUserAnime builds the unique index on (user_id, anime_id) of the base
-// list, resolving repeated keys first when the build finds some, drops the
+// list, resolving repeated keys first when the build finds some (with
+// known repeats resolved before, it never does: it is the safety net of a
+// wrong hint, whose marts the checks would then refuse), drops the
 // lineage columns and makes the index the primary key. It returns the rows
 // removed per file.
 func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.Params) (map[int16]int64, error) {
@@ -201,7 +246,7 @@ func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.P
 		if _, err := conn.Exec(ctx, "ANALYZE "+ident(s.w.stage, "user_anime")); err != nil {
 			return nil, fmt.Errorf("postgres: %w", err)
 		}
-		if removed, err = s.resolveRepeats(ctx, conn, p, "user_anime", "base"); err != nil {
+		if removed, err = s.resolveRepeats(ctx, conn, p, "user_anime", "base", nil); err != nil {
 			return nil, err
 		}
 		if _, err = conn.Exec(ctx, keyIndex); err != nil {

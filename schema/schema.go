@@ -71,8 +71,9 @@ var OpsTables = []string{"etl_run", "etl_file", "etl_reject", "etl_check", "etl_
 type data struct {
 	Params
 	Tags  []Tag
-	Table string // repeats.sql: the table searched
-	Tag   string // repeats.sql: prefix of its work tables
+	Table string            // repeats.sql: the table searched
+	Tag   string            // repeats.sql: prefix of its work tables
+	Keys  []animetl.ListKey // repeats.sql: the repeated keys when known
 }
 
 func render(name string, p Params) []string {
@@ -128,6 +129,21 @@ func Model() []string { return render("sql/model.sql", Params{}) }
 // (work tables prefixed tag); $1 is the run id.
 func Repeats(p Params, table, tag string) []string {
 	return renderData("sql/repeats.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag})
+}
+
+// RepeatsOf returns the statements that resolve the repeated list keys
+// keys (not empty) in table, the same way Repeats does, without searching
+// table for them: one scan joined to the keys finds their rows.
+func RepeatsOf(p Params, table, tag string, keys []animetl.ListKey) []string {
+	return renderData("sql/repeats.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag, Keys: keys})
+}
+
+// RepeatsRemoved returns the query that counts, per anime and status, the
+// rows the statements of Repeats or RepeatsOf (tag) removed, as
+// animetl.StatusCount's columns, for animetl.SubtractCounts.
+func RepeatsRemoved(p Params, tag string) string {
+	return `SELECT anime_id, watching_status, count(*), count(rating), CAST(COALESCE(sum(rating), 0) AS BIGINT)
+		FROM ` + p.Scratch + tag + `_repeat_rows WHERE gone GROUP BY anime_id, watching_status`
 }
 
 // Recommendations is the DDL of the recommendation tables (RecTables).

@@ -3,6 +3,8 @@ package schema
 import (
 	"strings"
 	"testing"
+
+	"github.com/animetl/animetl"
 )
 
 func TestSplit(t *testing.T) {
@@ -30,7 +32,9 @@ func TestRenderAll(t *testing.T) {
 	sets := map[string][]string{
 		"ops": Ops(p), "ops on postgres": Ops(Params{Postgres: true}), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
 		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "merge": Merge(p), "aggregate delta": AggregateDelta(p),
-		"merge on postgres": Merge(Params{Postgres: true}),
+		"merge on postgres":   Merge(Params{Postgres: true}),
+		"repeats of keys":     RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}, {UserID: 3, AnimeID: 4}}),
+		"repeats on postgres": RepeatsOf(Params{Postgres: true}, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}}),
 	}
 	for name, stmts := range sets {
 		if len(stmts) == 0 {
@@ -40,6 +44,20 @@ func TestRenderAll(t *testing.T) {
 			if strings.Contains(s, "{{") || strings.Contains(s, "<no value>") {
 				t.Errorf("%s: unrendered template in %q", name, s)
 			}
+		}
+	}
+	// The repeats resolve the same way whether the keys are searched or
+	// given: the statements differ only in how the keys table is filled.
+	searched, known := Repeats(p, "user_anime", "base"), RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}})
+	if len(searched) != len(known) || len(known) != 4 {
+		t.Fatalf("repeats: %d statements searched, %d known, want 4", len(searched), len(known))
+	}
+	if !strings.Contains(known[0], "VALUES (1, 2)") || strings.Contains(known[0], "GROUP BY") {
+		t.Errorf("repeats of known keys: %q", known[0])
+	}
+	for i := 1; i < len(known); i++ {
+		if searched[i] != known[i] {
+			t.Errorf("repeats statement %d differs: %q vs %q", i, searched[i], known[i])
 		}
 	}
 	model := strings.Join(Model(), "\n")

@@ -194,6 +194,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("CutUploadDoesNotPublish", func(t *testing.T) { testShrink(t, newStore) })
 	t.Run("PhasesAreTimedAndRecorded", func(t *testing.T) { testPhases(t, newStore) })
 	t.Run("RecommendationsPublishWithTheData", func(t *testing.T) { testRecommend(t, newStore) })
+	t.Run("KnownRepeatsEqualFullSearch", func(t *testing.T) { testKnownRepeats(t, newStore) })
 }
 
 func fileByName(t testing.TB, sum *animetl.RunSummary, name string) animetl.FileSummary {

@@ -2,18 +2,31 @@
 -- carry their file and line. Within a file the first line wins: an identical
 -- repeat is a duplicate, a different one a conflicting repeat (rejected).
 -- Across files the later file wins (a delta updates the base).
+{{- if .Keys}}
+-- The keys are known (the pipeline saw them go by): one scan of the table
+-- joined to them finds the rows.
+CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_keys AS
+SELECT * FROM (VALUES {{range $i, $k := .Keys}}{{if $i}}, {{end}}({{$k.UserID}}, {{$k.AnimeID}}){{end}}) AS k (user_id, anime_id);
+{{- else}}
 CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_keys AS
 SELECT user_id, anime_id
 FROM {{.Table}}
 GROUP BY user_id, anime_id
 HAVING count(*) > 1;
+{{- end}}
 
+-- row_ref locates the row for the DELETE (ctid, rowid: no second scan);
+-- gone marks the rows it removes.
 CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_rows AS
-SELECT l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes,
-       row_number() OVER (PARTITION BY l.user_id, l.anime_id, l.file_id ORDER BY l.line) AS rn,
-       max(l.file_id) OVER (PARTITION BY l.user_id, l.anime_id) AS last_file
-FROM {{.Table}} l
-JOIN {{.Scratch}}{{.Tag}}_repeat_keys k ON k.user_id = l.user_id AND k.anime_id = l.anime_id;
+SELECT r.*, (r.rn > 1 OR r.last_file > r.file_id) AS gone
+FROM (
+    SELECT l.{{if .Postgres}}ctid{{else}}rowid{{end}} AS row_ref,
+           l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes,
+           row_number() OVER (PARTITION BY l.user_id, l.anime_id, l.file_id ORDER BY l.line) AS rn,
+           max(l.file_id) OVER (PARTITION BY l.user_id, l.anime_id) AS last_file
+    FROM {{.Table}} l
+    JOIN {{.Scratch}}{{.Tag}}_repeat_keys k ON k.user_id = l.user_id AND k.anime_id = l.anime_id
+) r;
 
 INSERT INTO etl_reject (run_id, file, line, kind, field, reason, raw)
 SELECT $1, f.name, r.line,
@@ -37,10 +50,10 @@ FROM (
 ) r
 JOIN etl_file f ON f.run_id = $1 AND f.file_id = r.file_id;
 
-DELETE FROM {{.Table}} AS l
-WHERE EXISTS (
-    SELECT 1 FROM {{.Scratch}}{{.Tag}}_repeat_rows r
-    WHERE r.user_id = l.user_id AND r.anime_id = l.anime_id
-      AND (r.last_file > l.file_id
-           OR (r.file_id = l.file_id AND r.line = l.line AND r.rn > 1))
-);
+{{if .Postgres -}}
+DELETE FROM {{.Table}}
+WHERE ctid = ANY (ARRAY(SELECT row_ref FROM {{.Scratch}}{{.Tag}}_repeat_rows WHERE gone));
+{{- else -}}
+DELETE FROM {{.Table}}
+WHERE rowid IN (SELECT row_ref FROM {{.Scratch}}{{.Tag}}_repeat_rows WHERE gone);
+{{- end}}
