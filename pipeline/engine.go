@@ -104,7 +104,7 @@ func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animet
 			rows, err = e.out.Read(ctx, fl, func(es []animetl.ListEntry) error {
 				if fl.Date == "" {
 					probe.observe(es)
-					if probe.clean {
+					if probe.known { // the counts are used only when the probe knows the repeats
 						counter.add(es)
 					}
 				}
