@@ -172,7 +172,7 @@ func TestALSFitsTheListed(t *testing.T) {
 		}
 	}
 	d := mustBuild(t, ins...)
-	m := mustFit(t, "als", Params{Factors: 2, Iterations: 10, Seed: 1}, d)
+	m := mustFit(t, "als", Params{Factors: 2, Iterations: 10, Regularization: 0.1, Seed: 1}, d)
 	scores := make([]float32, len(d.Items))
 	for u := range d.Users {
 		m.Score(u, scores)

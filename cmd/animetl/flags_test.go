@@ -30,6 +30,9 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 	demo := func(args ...string) []string {
 		return append([]string{"demo", "--rows", "100", "--warehouse", duckWarehouse(t)}, args...)
 	}
+	evaluate := func(args ...string) []string {
+		return append([]string{"evaluate", "--warehouse", duckWarehouse(t)}, args...)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -111,6 +114,23 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 		{"demo rows zero", demo("--rows", "0"), "rows"},
 		{"demo batch of warehouse flags", demo("--lock-timeout", "-1s"), "lock-timeout"},
 		{"demo duckdb-memory-limit", demo("--duckdb-memory-limit", "abc"), "duckdb-memory-limit"},
+		{"evaluate models unknown", evaluate("--models", "svd"), "models"},
+		{"evaluate models empty", evaluate("--models", ""), "models"},
+		{"evaluate models twice", evaluate("--models", "als,als"), "models"},
+		{"evaluate k zero", evaluate("--k", "0"), "k"},
+		{"evaluate k huge", evaluate("--k", "100000"), "k"},
+		{"evaluate seed negative", evaluate("--seed", "-1"), "seed"},
+		{"evaluate factors zero", evaluate("--factors", "0"), "factors"},
+		{"evaluate factors huge", evaluate("--factors", "100000"), "factors"},
+		{"evaluate iterations zero", evaluate("--iterations", "0"), "iterations"},
+		{"evaluate neighbours zero", evaluate("--neighbours", "0"), "neighbours"},
+		{"evaluate regularization NaN", evaluate("--regularization", "NaN"), "regularization"},
+		{"evaluate regularization negative", evaluate("--regularization", "-1"), "regularization"},
+		{"evaluate alpha zero", evaluate("--alpha", "0"), "alpha"},
+		{"evaluate alpha infinite", evaluate("--alpha", "+Inf"), "alpha"},
+		{"evaluate shrink negative", evaluate("--shrink", "-1"), "shrink"},
+		{"evaluate statement-timeout zero", evaluate("--statement-timeout", "0s"), "statement-timeout"},
+		{"evaluate warehouse scheme", []string{"evaluate", "--warehouse", "mysql://x/y"}, "warehouse"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -137,7 +137,7 @@ Exit codes: 0 success; 1 the run or a check of error severity failed;
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
 	a.persistentFlags(root)
 	root.AddCommand(a.runCommand(), a.checkCommand(), a.queryCommand(), a.genCommand(), a.demoCommand(), a.serveCommand(),
-		a.grantCommand(), a.scheduleCommand(), a.versionCommand(), a.runsCommand(), a.exportCommand())
+		a.grantCommand(), a.scheduleCommand(), a.versionCommand(), a.runsCommand(), a.exportCommand(), a.evaluateCommand())
 	// --version prints what `animetl version` does.
 	showVersion := root.Flags().Bool("version", false, "print the version and exit, as animetl version")
 	root.Args = cobra.NoArgs
