@@ -8,7 +8,8 @@ score with animetl's metrics.
 Reads WORKDIR/shape.json, indptr.i64, indices.i32 and conf.f32 (a CSR
 users x anime matrix of confidences 1 + alpha*weight, which implicit takes
 as they are: its own alpha stays 1); writes WORKDIR/users.f32, items.f32
-(row-major float32) and implicit.json.
+(row-major float32) and implicit.json, and appends the training time to
+WORKDIR/implicit-times.txt.
 """
 
 import json
@@ -73,6 +74,8 @@ def main(work):
             },
             f,
         )
+    with open(os.path.join(work, "implicit-times.txt"), "a") as f:
+        f.write("%f\n" % seconds)
     print("implicit ALS: %.1fs" % seconds, file=sys.stderr)
 
 

@@ -14,17 +14,21 @@
 #      /usr/bin/time for the process's peak RSS;
 #   2. scripts/recbench prepare: the train half of the seeded split with its
 #      confidences (1 + alpha·weight) as raw CSR arrays;
-#   3. scripts/bench_rec.py: implicit's ALS on that matrix with the same
-#      factors, regularization, iterations, confidences and seed (from a
-#      cached virtual environment of scripts/requirements-rec.txt);
-#   4. scripts/recbench compare: animetl's ALS on the same split, both
-#      scored by the same Go metric code (recommend.Metrics);
+#   3. BENCH_RUNS times, alternating: scripts/bench_rec.py, implicit's ALS
+#      on that matrix with the same factors, regularization, iterations,
+#      confidences and seed (from a cached virtual environment of
+#      scripts/requirements-rec.txt), then scripts/recbench fit, animetl's
+#      ALS on the same split; the training times are compared as medians;
+#   4. scripts/recbench compare: both models (implicit's last fit, and
+#      animetl's fitted again) scored by the same Go metric code
+#      (recommend.Metrics);
 # and writes bench/rec.json (meant to be committed) with both NDCG@10 and
 # training times, their ratios against the goals (NDCG@10 at least 95% of
 # implicit's, training at most 2x its time), the machine, the date and the
 # evaluate report.
 #
-# Settings (environment): BENCH_ROWS (default 8000000); BENCH_REC_FACTORS,
+# Settings (environment): BENCH_ROWS (default 8000000); BENCH_RUNS (fits of
+# each library, default 3); BENCH_REC_FACTORS,
 # BENCH_REC_ITERATIONS, BENCH_REC_REGULARIZATION, BENCH_REC_ALPHA (default:
 # animetl's defaults).
 set -euo pipefail
@@ -33,7 +37,9 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ROWS="${BENCH_ROWS:-8000000}"
+RUNS="${BENCH_RUNS:-3}"
 [[ "$ROWS" =~ ^[0-9]+$ ]] && [ "$ROWS" -ge 1 ] || die "BENCH_ROWS must be a whole number above 0, not '$ROWS'"
+[[ "$RUNS" =~ ^[0-9]+$ ]] && [ "$RUNS" -ge 1 ] || die "BENCH_RUNS must be a whole number above 0, not '$RUNS'"
 ALS_FLAGS=()
 for v in FACTORS ITERATIONS REGULARIZATION ALPHA; do
     n="BENCH_REC_$v"
@@ -75,19 +81,27 @@ VENV="$(cached_venv "${XDG_CACHE_HOME:-$HOME/.cache}/animetl/venv-rec-$(sha256su
 
 log "the train split for implicit"
 "$WORK/recbench" prepare -warehouse "$WH" -work "$REC/split" "${ALS_FLAGS[@]}" || die "recbench prepare failed"
-log "implicit's ALS"
-OPENBLAS_NUM_THREADS=1 "$VENV/bin/python" scripts/bench_rec.py "$REC/split" || die "implicit's ALS failed"
-log "animetl's ALS and both scored"
+rm -f "$REC/split/implicit-times.txt" "$REC/split/go-times.txt"
+for run in $(seq 1 "$RUNS"); do
+    log "run $run of $RUNS: implicit's ALS, then animetl's"
+    OPENBLAS_NUM_THREADS=1 "$VENV/bin/python" scripts/bench_rec.py "$REC/split" || die "implicit's ALS failed"
+    "$WORK/recbench" fit -warehouse "$WH" -work "$REC/split" -go-times "$REC/split/go-times.txt" "${ALS_FLAGS[@]}" \
+        || die "recbench fit failed"
+done
+log "both scored"
 "$WORK/recbench" compare -warehouse "$WH" -work "$REC/split" -out bench/rec.json \
-    -evaluate "$REC/evaluate.json" -evaluate-time "$REC/evaluate.time" "${ALS_FLAGS[@]}" >/dev/null \
+    -evaluate "$REC/evaluate.json" -evaluate-time "$REC/evaluate.time" \
+    -go-times "$REC/split/go-times.txt" -implicit-times "$REC/split/implicit-times.txt" "${ALS_FLAGS[@]}" >/dev/null \
     || die "recbench compare failed"
 "$VENV/bin/python" - bench/rec.json <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print("\n| model | NDCG@10 | training |")
+print("\n| model | NDCG@10 | training (median; each fit) |")
 print("|---|---:|---:|")
-print("| animetl ALS (Go) | %.4f | %.1f s |" % (r["animetl"]["ndcg_at_10"], r["animetl"]["train_seconds"]))
-print("| %s ALS | %.4f | %.1f s |" % (r["implicit"]["version"], r["implicit"]["ndcg_at_10"], r["implicit"]["train_seconds"]))
+def fits(side):
+    return ", ".join("%.1f" % x for x in side.get("train_samples", []))
+print("| animetl ALS (Go) | %.4f | %.1f s (%s) |" % (r["animetl"]["ndcg_at_10"], r["animetl"]["train_seconds"], fits(r["animetl"])))
+print("| %s ALS | %.4f | %.1f s (%s) |" % (r["implicit"]["version"], r["implicit"]["ndcg_at_10"], r["implicit"]["train_seconds"], fits(r["implicit"])))
 print("\nNDCG ratio %.3f (goal >= 0.95), time ratio %.2f (goal <= 2): %s" % (r["ndcg_ratio"], r["time_ratio"], "met" if r["goals_met"] else "NOT met"))
 e = r.get("evaluate") or {}
 print("\n| model | NDCG@10 | precision@10 | recall@10 | MAP@10 | coverage | train s | score s | fit heap MiB |")

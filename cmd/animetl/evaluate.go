@@ -65,7 +65,8 @@ its top --k unseen anime per user against the user's test anime:
   fit_heap   the Go heap the fit adds at its peak (runtime/metrics, sampled)
 
 Means are over the users with test anime. The models: popularity (the
-baseline), itemknn (cosine with shrinkage, --neighbours per anime) and als
+baseline), itemknn (cosine with shrinkage over each user's weights divided
+by the square root of the list's length, --neighbours per anime) and als
 (implicit ALS, confidence 1 + alpha·weight, weights by status and rating).`,
 		Example: `  animetl evaluate --warehouse duckdb:animetl.duckdb
   animetl evaluate --warehouse postgres://reader@db/dw --models als --factors 128 --json`,

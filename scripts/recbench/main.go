@@ -2,6 +2,7 @@
 // it compares animetl's ALS with the implicit library's on one train split.
 //
 //	go run ./scripts/recbench prepare -warehouse W.duckdb -work DIR [-seed 42] [-alpha 10]
+//	go run ./scripts/recbench fit -warehouse W.duckdb -work DIR -go-times FILE [ALS flags]
 //	go run ./scripts/recbench compare -warehouse W.duckdb -work DIR -out bench/rec.json [ALS flags]
 //
 // prepare loads the published user_anime, splits it (recommend.Split) and
@@ -11,7 +12,9 @@
 // trains implicit's ALS on them and writes DIR/users.f32, DIR/items.f32 and
 // DIR/implicit.json (its training time). compare loads and splits the same
 // data again, trains recommend.ALS with the same settings, scores both
-// models with recommend.Metrics and writes the comparison.
+// models with recommend.Metrics and writes the comparison. fit only trains
+// recommend.ALS and appends its training time to a file, so that the script
+// can alternate the two libraries' fits and compare median times.
 package main
 
 import (
@@ -24,6 +27,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/animetl/animetl/duckdb"
@@ -46,6 +52,8 @@ func main() {
 	alpha := fs.Float64("alpha", def.Alpha, "confidence = 1 + alpha·weight")
 	evalPath := fs.String("evaluate", "", "compare: animetl evaluate --json output to embed")
 	evalTime := fs.String("evaluate-time", "", "compare: /usr/bin/time -f '%e %M' output of that evaluate")
+	goTimes := fs.String("go-times", "", "fit: the file to append the training time to; compare: its samples")
+	implicitTimes := fs.String("implicit-times", "", "compare: implicit's training times, one a line (bench_rec.py appends them)")
 	fs.Parse(os.Args[2:])
 	if *wh == "" || *work == "" {
 		usage()
@@ -56,15 +64,17 @@ func main() {
 	switch os.Args[1] {
 	case "prepare":
 		check(prepare(train, *work, p))
+	case "fit":
+		check(fit(ctx, train, p, *goTimes))
 	case "compare":
-		check(compare(ctx, train, test, *work, *out, p, *evalPath, *evalTime))
+		check(compare(ctx, train, test, *work, *out, p, *evalPath, *evalTime, *goTimes, *implicitTimes))
 	default:
 		usage()
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: recbench prepare|compare -warehouse W.duckdb -work DIR [flags]")
+	fmt.Fprintln(os.Stderr, "usage: recbench prepare|fit|compare -warehouse W.duckdb -work DIR [flags]")
 	os.Exit(2)
 }
 
@@ -143,9 +153,12 @@ func readF32(path string) ([]float32, error) {
 
 // side is one model's line of the report.
 type side struct {
-	NDCG         float64 `json:"ndcg_at_10"`
-	Precision    float64 `json:"precision_at_10"`
-	TrainSeconds float64 `json:"train_seconds"`
+	NDCG      float64 `json:"ndcg_at_10"`
+	Precision float64 `json:"precision_at_10"`
+	// TrainSeconds is the median of TrainSamples, the alternated fits'
+	// times (or the one fit's).
+	TrainSeconds float64   `json:"train_seconds"`
+	TrainSamples []float64 `json:"train_samples,omitempty"`
 	// PeakHeapBytes (Go) is the heap the fit adds at its peak;
 	// PeakRSSBytes (implicit) the Python process's peak RSS.
 	PeakHeapBytes uint64 `json:"fit_peak_heap_bytes,omitempty"`
@@ -180,7 +193,55 @@ type report struct {
 	EvaluatePeakRSSBytes int64           `json:"evaluate_peak_rss_bytes,omitempty"`
 }
 
-func compare(ctx context.Context, train, test *recommend.Data, work, out string, p recommend.Params, evalPath, evalTime string) error {
+func fit(ctx context.Context, train *recommend.Data, p recommend.Params, times string) error {
+	m, err := recommend.New("als", p)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := m.Fit(ctx, train); err != nil {
+		return err
+	}
+	sec := time.Since(start).Seconds()
+	fmt.Fprintf(os.Stderr, "animetl ALS: %.1fs\n", sec)
+	f, err := os.OpenFile(times, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f, "%f\n", sec)
+	return f.Close()
+}
+
+// samples reads one number a line.
+func samples(path string) ([]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []float64
+	for _, l := range strings.Fields(string(b)) {
+		v, err := strconv.ParseFloat(l, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no samples", path)
+	}
+	return out, nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func compare(ctx context.Context, train, test *recommend.Data, work, out string, p recommend.Params, evalPath, evalTime, goTimes, implicitTimes string) error {
 	var imp struct {
 		TrainSeconds float64 `json:"train_seconds"`
 		PeakRSSBytes int64   `json:"peak_rss_bytes"`
@@ -223,11 +284,20 @@ func compare(ctx context.Context, train, test *recommend.Data, work, out string,
 		Regularization: p.Regularization, Iterations: p.Iterations, Alpha: p.Alpha, CGSteps: recommend.DefaultCGSteps,
 		Go:       side{NDCG: gr.NDCG, Precision: gr.Precision, TrainSeconds: gr.TrainSeconds, PeakHeapBytes: gr.FitPeakHeapBytes, Version: runtime.Version()},
 		Implicit: side{NDCG: ir.NDCG, Precision: ir.Precision, TrainSeconds: imp.TrainSeconds, PeakRSSBytes: imp.PeakRSSBytes, Version: imp.Version}}
+	if goTimes != "" && implicitTimes != "" {
+		if rep.Go.TrainSamples, err = samples(goTimes); err != nil {
+			return err
+		}
+		if rep.Implicit.TrainSamples, err = samples(implicitTimes); err != nil {
+			return err
+		}
+		rep.Go.TrainSeconds, rep.Implicit.TrainSeconds = median(rep.Go.TrainSamples), median(rep.Implicit.TrainSamples)
+	}
 	if ir.NDCG > 0 {
 		rep.NDCGRatio = gr.NDCG / ir.NDCG
 	}
-	if imp.TrainSeconds > 0 {
-		rep.TimeRatio = gr.TrainSeconds / imp.TrainSeconds
+	if rep.Implicit.TrainSeconds > 0 {
+		rep.TimeRatio = rep.Go.TrainSeconds / rep.Implicit.TrainSeconds
 	}
 	rep.Met = rep.NDCGRatio >= 0.95 && rep.TimeRatio <= 2
 	if evalPath != "" {
