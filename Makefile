@@ -1,4 +1,4 @@
-.PHONY: test bench bench-serve build demo vet fmt
+.PHONY: test bench bench-serve bench-rec build demo vet fmt
 
 # The whole suite: vet, unit and integration tests (PostgreSQL included,
 # started when missing), bounded fuzzing.
@@ -13,6 +13,12 @@ bench:
 # beside it (BENCH_ROWS, default 8M): bench/serve.json.
 bench-serve:
 	bash scripts/bench_serve.sh
+
+# animetl's ALS against the implicit library's (PyPI, benchmark only) on one
+# split, and animetl evaluate of every model (BENCH_ROWS, default 8M):
+# bench/rec.json.
+bench-rec:
+	bash scripts/bench_rec.sh
 
 build:
 	go build -o bin/animetl ./cmd/animetl

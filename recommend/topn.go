@@ -16,7 +16,8 @@ type Scored struct {
 	Score float32
 }
 
-// topK keeps the k best of scores, skipping the columns skip marks, best
+// topK keeps the k best of scores, skipping the columns skip marks (it is
+// asked about every column once, in ascending order), best
 // first; ties go to the lower column, so the result is deterministic. It
 // reuses out.
 func topK(scores []float32, k int, skip func(int32) bool, out []Scored) []Scored {
@@ -78,9 +79,13 @@ func topK(scores []float32, k int, skip func(int32) bool, out []Scored) []Scored
 func RecommendUser(m Model, d *Data, u, k int, scores []float32, out []Scored) []Scored {
 	m.Score(u, scores)
 	seen, _ := d.Row(u)
+	// topK asks in ascending column order: walk the sorted row alongside.
+	next := 0
 	return topK(scores, k, func(c int32) bool {
-		_, ok := slices.BinarySearch(seen, c)
-		return ok
+		for next < len(seen) && seen[next] < c {
+			next++
+		}
+		return next < len(seen) && seen[next] == c
 	}, out)
 }
 

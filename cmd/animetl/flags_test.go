@@ -36,6 +36,9 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 	rsCopy := func(args ...string) []string {
 		return append([]string{"redshift", "copy", "--lake", "s3://my-bucket/lake", "--iam-role", "arn:aws:iam::123456789012:role/r"}, args...)
 	}
+	evaluate := func(args ...string) []string {
+		return append([]string{"evaluate", "--warehouse", duckWarehouse(t)}, args...)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -163,6 +166,23 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 		{"redshift copy iam-role quote", rsCopy("--iam-role", "arn:aws:iam::123456789012:role/r' CREDENTIALS 'x"), "iam-role"},
 		{"redshift copy schema", rsCopy("--schema", "9lives"), "schema"},
 		{"redshift copy s3-endpoint", rsCopy("--s3-endpoint", "local host"), "s3-endpoint"},
+		{"evaluate models unknown", evaluate("--models", "svd"), "models"},
+		{"evaluate models empty", evaluate("--models", ""), "models"},
+		{"evaluate models twice", evaluate("--models", "als,als"), "models"},
+		{"evaluate k zero", evaluate("--k", "0"), "k"},
+		{"evaluate k huge", evaluate("--k", "100000"), "k"},
+		{"evaluate seed negative", evaluate("--seed", "-1"), "seed"},
+		{"evaluate factors zero", evaluate("--factors", "0"), "factors"},
+		{"evaluate factors huge", evaluate("--factors", "100000"), "factors"},
+		{"evaluate iterations zero", evaluate("--iterations", "0"), "iterations"},
+		{"evaluate neighbours zero", evaluate("--neighbours", "0"), "neighbours"},
+		{"evaluate regularization NaN", evaluate("--regularization", "NaN"), "regularization"},
+		{"evaluate regularization negative", evaluate("--regularization", "-1"), "regularization"},
+		{"evaluate alpha zero", evaluate("--alpha", "0"), "alpha"},
+		{"evaluate alpha infinite", evaluate("--alpha", "+Inf"), "alpha"},
+		{"evaluate shrink negative", evaluate("--shrink", "-1"), "shrink"},
+		{"evaluate statement-timeout zero", evaluate("--statement-timeout", "0s"), "statement-timeout"},
+		{"evaluate warehouse scheme", []string{"evaluate", "--warehouse", "mysql://x/y"}, "warehouse"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -142,7 +142,7 @@ in the published warehouse.`,
 	a.persistentFlags(root)
 	root.AddCommand(a.runCommand(), a.checkCommand(), a.queryCommand(), a.genCommand(), a.demoCommand(), a.serveCommand(),
 		a.grantCommand(), a.scheduleCommand(), a.versionCommand(), a.runsCommand(), a.exportCommand(),
-		a.recommendCommand(), a.similarCommand(), a.redshiftCommand())
+		a.recommendCommand(), a.similarCommand(), a.redshiftCommand(), a.evaluateCommand())
 	// --version prints what `animetl version` does.
 	showVersion := root.Flags().Bool("version", false, "print the version and exit, as animetl version")
 	root.Args = cobra.NoArgs
