@@ -24,11 +24,13 @@ const (
 	// DefaultRecommendTop is how many recommendations (per user) and similar
 	// anime (per anime) a run keeps.
 	DefaultRecommendTop = 20
-	// DefaultRecommendUserModel fills rec_user.
-	DefaultRecommendUserModel = "popularity"
-	// DefaultRecommendSimilarModel fills rec_similar; empty keeps the
-	// published rec_similar.
-	DefaultRecommendSimilarModel = ""
+	// DefaultRecommendUserModel fills rec_user: implicit ALS, which ranks
+	// best on the evaluation split (animetl evaluate).
+	DefaultRecommendUserModel = "als"
+	// DefaultRecommendSimilarModel fills rec_similar: item-kNN, whose
+	// similarity is the share of users two anime have in common, which a
+	// reader can check; empty keeps the published rec_similar.
+	DefaultRecommendSimilarModel = "itemknn"
 )
 
 // maxRecommendTop bounds RecommendTop: rank is a SMALLINT.
@@ -84,12 +86,12 @@ func (c *Config) validateRecommend() error {
 	return err
 }
 
-// builtinModel knows the models of the recommend package's skeleton.
-func builtinModel(name string, _ int64) (recommend.Model, error) {
-	if name == "popularity" {
-		return &recommend.Popularity{}, nil
-	}
-	return nil, fmt.Errorf("%w %q", recommend.ErrUnknownModel, name)
+// builtinModel builds the recommend package's models with their default
+// parameters and the run's seed.
+func builtinModel(name string, seed int64) (recommend.Model, error) {
+	p := recommend.DefaultParams()
+	p.Seed = uint64(seed)
+	return recommend.New(name, p)
 }
 
 // retrained names the tables the run's recommend phase refills, for

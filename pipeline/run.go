@@ -18,6 +18,7 @@ import (
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/quality"
+	"github.com/animetl/animetl/recommend"
 )
 
 // Config is what a run needs. Start from DefaultConfig and set Source and
@@ -96,6 +97,7 @@ func DefaultConfig() Config {
 		RecommendUserModel:    DefaultRecommendUserModel,
 		RecommendSimilarModel: DefaultRecommendSimilarModel,
 		RecommendTop:          DefaultRecommendTop,
+		RecSeed:               recommend.DefaultSeed,
 	}
 }
 

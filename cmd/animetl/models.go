@@ -1,23 +1,20 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/animetl/animetl/pipeline"
 	"github.com/animetl/animetl/recommend"
 )
 
-// newRecModel builds the recommenders `run --recommend` trains, by name.
-// It is the one place the CLI names models.
-var newRecModel pipeline.ModelFactory = func(name string, _ int64) (recommend.Model, error) {
-	if name == "popularity" {
-		return &recommend.Popularity{}, nil
-	}
-	return nil, fmt.Errorf("%w %q", recommend.ErrUnknownModel, name)
+// newRecModel builds the recommenders `run --recommend` trains, by name,
+// with the recommend package's default parameters and the run's seed.
+var newRecModel pipeline.ModelFactory = func(name string, seed int64) (recommend.Model, error) {
+	p := recommend.DefaultParams()
+	p.Seed = uint64(seed)
+	return recommend.New(name, p)
 }
 
 // recModelNames are the names newRecModel knows, for messages.
-var recModelNames = []string{"popularity"}
+var recModelNames = recommend.Models
 
 // validateRecModel checks the model a flag names: one newRecModel knows,
 // and a recommend.Similarity when the table is rec_similar. Empty keeps

@@ -15,6 +15,7 @@ import (
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/pipeline"
 	"github.com/animetl/animetl/quality"
+	"github.com/animetl/animetl/recommend"
 )
 
 type runFlags struct {
@@ -121,7 +122,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.BoolVar(&f.recommend, "recommend", false, "train the recommenders after the load and publish rec_user and rec_similar with the data (without it, the published ones are kept)")
 	fl.StringVar(&f.recUserModel, "rec-user-model", pipeline.DefaultRecommendUserModel, "with --recommend: the model that fills rec_user (empty keeps the published rec_user)")
 	fl.StringVar(&f.recSimilar, "rec-similar-model", pipeline.DefaultRecommendSimilarModel, "with --recommend: the model that fills rec_similar (empty keeps the published rec_similar)")
-	fl.Int64Var(&f.recSeed, "rec-seed", 0, "with --recommend: seed of the models that draw random numbers, 0 or more")
+	fl.Int64Var(&f.recSeed, "rec-seed", recommend.DefaultSeed, "with --recommend: seed of the models that draw random numbers, 0 or more")
 	fl.BoolVar(&f.verbose, "verbose", false, "also print where the run's time went: each phase (begin, plan, load per file, finalize, recommend, checks, publish) and its seconds")
 	f.progress = "never"
 	addLakeFlags(fl, &f.lake)
