@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,8 +28,8 @@ func TestRecommendConfig(t *testing.T) {
 	if err := c.validate(); err != nil {
 		t.Fatalf("the default recommend settings: %v", err)
 	}
-	if got := c.retrained(); len(got) != 1 || got[0] != animetl.RecUserTable {
-		t.Errorf("retrained %v, want rec_user (no similar model by default)", got)
+	if got := c.retrained(); !slices.Equal(got, []string{animetl.RecUserTable, animetl.RecSimilarTable}) {
+		t.Errorf("retrained %v, want rec_user and rec_similar (ALS and item-kNN by default)", got)
 	}
 	tests := []struct {
 		field string

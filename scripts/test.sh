@@ -66,11 +66,15 @@ done
 wait_spark_connect
 
 log "go test (PostgreSQL: $(redact "$ANIMETL_TEST_POSTGRES"), S3: $ANIMETL_TEST_S3_ENDPOINT, Airflow: ${ANIMETL_TEST_AIRFLOW:-skipped}, Spark: ${ANIMETL_TEST_SPARK_REMOTE:-skipped})"
+# Both passes run whatever the first gives, so one run shows every failure.
+failed=0
 if [ "${#RACE_PKGS[@]}" -gt 0 ]; then
     log "go test -race: ${RACE_PKGS[*]##*/animetl/}"
-    go test -count=1 -race -timeout 25m "$@" "${RACE_PKGS[@]}"
+    go test -count=1 -race -timeout 25m "$@" "${RACE_PKGS[@]}" || failed=1
 fi
-go test -count=1 -timeout 25m "$@" "${PLAIN_PKGS[@]}"
+log "go test: ${PLAIN_PKGS[*]##*/animetl/}"
+go test -count=1 -timeout 25m "$@" "${PLAIN_PKGS[@]}" || failed=1
+[ "$failed" = 0 ] || die "tests failed (see above)"
 
 log "fuzz (bounded: ${FUZZ_TIME:-3000x} per target)"
 run_fuzz
