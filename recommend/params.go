@@ -97,7 +97,7 @@ func New(name string, p Params) (Model, error) {
 		return &ItemKNN{Neighbours: p.Neighbours, Shrink: float32(p.Shrink)}, nil
 	case "als":
 		return &ALS{Factors: p.Factors, Regularization: float32(p.Regularization), Iterations: p.Iterations,
-			Alpha: float32(p.Alpha), Seed: p.Seed}, nil
+			Alpha: float32(p.Alpha), CGSteps: DefaultCGSteps, Seed: p.Seed}, nil
 	}
 	return nil, fmt.Errorf("%w %q (want %s)", ErrUnknownModel, name, "popularity, itemknn or als")
 }

@@ -101,7 +101,7 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 		{"run rec-similar-model without similarity", run("--rec-similar-model", "popularity"), "rec-similar-model"},
 		{"run rec-seed negative", run("--rec-seed", "-1"), "rec-seed"},
 		{"run rec-seed not a number", run("--rec-seed", "lucky"), "rec-seed"},
-		{"run recommend without models", run("--recommend", "--rec-user-model", ""), "recommend"},
+		{"run recommend without models", run("--recommend", "--rec-user-model", "", "--rec-similar-model", ""), "recommend"},
 		{"run log-level", run("--log-level", "loud"), "log-level"},
 		{"run log-format", run("--log-format", "xml"), "log-format"},
 		{"check max-reject-rate", check("--max-reject-rate", "-1"), "max-reject-rate"},

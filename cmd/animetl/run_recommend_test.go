@@ -48,8 +48,12 @@ func TestRunRecommend(t *testing.T) {
 			if n := queryCount(t, spec, "SELECT count(*) FROM rec_user r JOIN user_anime u ON u.user_id = r.user_id AND u.anime_id = r.anime_id"); n != "0" {
 				t.Errorf("rec_user recommends %s listed anime", n)
 			}
-			if got := queryCount(t, spec, "SELECT model || ' ' || params FROM rec_model WHERE table_name = 'rec_user'"); got != `"popularity {""seed"":3,""top"":20}"` {
-				t.Errorf("rec_model row of rec_user: %s", got)
+			want := `"als {""model"":{""Factors"":24,""Regularization"":30,""Iterations"":15,""Alpha"":1,""CGSteps"":3,""Seed"":3},""seed"":3,""top"":20}"`
+			if got := queryCount(t, spec, "SELECT model || ' ' || params FROM rec_model WHERE table_name = 'rec_user'"); got != want {
+				t.Errorf("rec_model row of rec_user: %s, want %s", got, want)
+			}
+			if got := queryCount(t, spec, "SELECT model FROM rec_model WHERE table_name = 'rec_similar'"); got != "itemknn" {
+				t.Errorf("rec_model row of rec_similar: %s, want itemknn", got)
 			}
 			trained := queryCount(t, spec, "SELECT run_id FROM rec_model WHERE table_name = 'rec_user'")
 			if trained != obj["run_id"] {
