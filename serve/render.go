@@ -45,8 +45,23 @@ func (t *table) objects() []object {
 	return out
 }
 
-// MarshalJSON writes the rows as an array of objects, keys in column order.
-func (t *table) MarshalJSON() ([]byte, error) { return json.Marshal(t.objects()) }
+// MarshalJSON writes the rows as an array of objects, keys in column order,
+// into one buffer (encoding/json re-reads what each MarshalJSON returns, so
+// one call for the array is cheaper than one per row).
+func (t *table) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 64+len(t.Rows)*24*len(t.Columns))
+	b = append(b, '[')
+	for i, r := range t.Rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = (object{cols: t.Columns, vals: r}).appendTo(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
 
 // object is one row as a JSON object whose keys keep the column order.
 type object struct {
@@ -54,25 +69,86 @@ type object struct {
 	vals []any
 }
 
-// MarshalJSON writes the object with its keys in column order.
-func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+// MarshalJSON writes the object with its keys in column order. Integers,
+// floats, booleans and nulls are appended directly, as encoding/json
+// writes them; other values go through encoding/json. An answer is many
+// small objects, so this is most of a list endpoint's work on a cache miss.
+func (o object) MarshalJSON() ([]byte, error) { return o.appendTo(make([]byte, 0, 32*len(o.cols))) }
+
+// appendTo appends the object's JSON to b.
+func (o object) appendTo(b []byte) ([]byte, error) {
+	b = append(b, '{')
 	for i, c := range o.cols {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, _ := json.Marshal(c)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(jsonValue(o.vals[i]))
-		if err != nil {
+		var err error
+		if b, err = appendJSON(b, c); err != nil {
 			return nil, err
 		}
-		b.Write(v)
+		b = append(b, ':')
+		if b, err = appendJSON(b, jsonValue(o.vals[i])); err != nil {
+			return nil, err
+		}
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+// appendJSON appends v's JSON, byte for byte what json.Marshal gives.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			break // json.Marshal's error
+		}
+		// encoding/json's float format: %f between 1e-6 and 1e21, else
+		// %e with a two-digit exponent cut to one.
+		f := byte('f')
+		if a := math.Abs(x); a != 0 && (a < 1e-6 || a >= 1e21) {
+			f = 'e'
+		}
+		b = strconv.AppendFloat(b, x, f, -1, 64)
+		if f == 'e' {
+			if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+				b[n-2] = b[n-1]
+				b = b[:n-1]
+			}
+		}
+		return b, nil
+	case string:
+		if plainASCII(x) {
+			b = append(b, '"')
+			b = append(b, x...)
+			return append(b, '"'), nil
+		}
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, j...), nil
+}
+
+// plainASCII says s needs no escaping in JSON (encoding/json escapes
+// control characters, quotes, backslashes and <, >, & for HTML).
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // get returns the value of a column, nil when absent.
