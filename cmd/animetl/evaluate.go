@@ -194,6 +194,10 @@ func (a *app) evaluate(cmd *cobra.Command, f evaluateFlags) (*evaluateReport, er
 	}
 	fmt.Fprintf(a.stdout, "run %s: %d users, %d anime, %d list entries; %d users evaluated (seed %d)\n\n",
 		rep.RunID, rep.Users, rep.Items, rep.Entries, rep.TestUsers, rep.Seed)
+	if rep.TestUsers == 0 {
+		fmt.Fprintf(a.stderr, "animetl: no user has %d or more list entries, so the split holds no test entries and every metric below is 0\n",
+			recommend.MinSplitEntries)
+	}
 	k := fmt.Sprint(f.k)
 	t := newTable("model", "ndcg@"+k, "precision@"+k, "recall@"+k, "map@"+k, "coverage", "train_s", "score_s", "fit_heap_mib")
 	for _, r := range rep.Models {

@@ -22,8 +22,13 @@ func formatCell(v any) string {
 		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
 			return strconv.FormatFloat(x, 'f', -1, 64)
 		}
-		// Four decimals at most, without trailing zeros: 8.93, 9.3793.
-		return strings.TrimRight(strconv.FormatFloat(x, 'f', 4, 64), "0")
+		// Four decimals at most, without trailing zeros: 8.93, 9.3793, and
+		// without a dangling point: 0.00002 is 0, 3.00001 is 3.
+		s := strings.TrimSuffix(strings.TrimRight(strconv.FormatFloat(x, 'f', 4, 64), "0"), ".")
+		if s == "-0" {
+			s = "0"
+		}
+		return s
 	case time.Time:
 		return formatTime(x)
 	case []byte:
