@@ -68,7 +68,7 @@ func parseUserRecs(r *http.Request, p *params) readFunc {
 func recError(err error) error {
 	switch {
 	case errors.Is(err, recommend.ErrUnknownAnime), errors.Is(err, recommend.ErrUnknownUser):
-		return notFound(err.Error() + " in the published warehouse")
+		return notFound(err.Error())
 	case errors.Is(err, recommend.ErrNotPublished):
 		return &apiError{status: http.StatusServiceUnavailable, Code: "no_recommendations",
 			Message: "no recommendations published: run `animetl run --recommend`", retryAfter: retryNotPublished}
