@@ -41,6 +41,8 @@ type staticAsset struct {
 	path        string
 	contentType string
 	body        []byte
+	// entry is the asset's response, compressed once for every client.
+	entry *entry
 }
 
 var assets = func() map[string]staticAsset {
@@ -53,7 +55,9 @@ var assets = func() map[string]staticAsset {
 		sum := sha256.Sum256(b)
 		ext := path.Ext(name)
 		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		m[name] = staticAsset{path: "/static/" + hashed, contentType: ct, body: b}
+		e := &entry{contentType: ct, etag: etag("", b), body: b, cacheControl: "public, max-age=31536000, immutable"}
+		e.asked.Store(2) // every client asks for it: compress from the first
+		m[name] = staticAsset{path: "/static/" + hashed, contentType: ct, body: b, entry: e}
 	}
 	return m
 }()
@@ -145,8 +149,7 @@ func (s *Server) dashboardRoutes() {
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	for _, a := range assets {
 		if a.path == r.URL.Path {
-			s.write(w, r, &entry{contentType: a.contentType, etag: etag("", a.body), body: a.body,
-				cacheControl: "public, max-age=31536000, immutable"})
+			s.write(w, r, a.entry)
 			return
 		}
 	}

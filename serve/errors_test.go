@@ -3,6 +3,7 @@ package serve_test
 import (
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -171,5 +172,28 @@ func TestCheckExposure(t *testing.T) {
 		if err := serve.CheckExposure(c.addr, c.token, c.public); (err == nil) != c.ok {
 			t.Errorf("%s token=%v public=%v: %v", c.addr, c.token, c.public, err)
 		}
+	}
+}
+
+// TestGzipFromTheSecondAsking: an answer is sent plain the first time it is
+// asked (most per-user answers are asked once) and gzipped from the second
+// time on; the stylesheet, which every browser asks for, from the first.
+func TestGzipFromTheSecondAsking(t *testing.T) {
+	wh, openPub, _ := openDuck(t)
+	published(t, wh)
+	ts := newServer(t, serve.Options{Publication: openPub(t, "")})
+	const path = "/api/v1/most-watched?limit=100" // well over gzipMin
+	for i, want := range []string{"", "gzip", "gzip"} {
+		if r := get(t, ts, path, "Accept-Encoding", "gzip"); r.code != http.StatusOK || r.h.Get("Content-Encoding") != want {
+			t.Errorf("asking %d: %d, Content-Encoding %q, want %q", i+1, r.code, r.h.Get("Content-Encoding"), want)
+		}
+	}
+	home := get(t, ts, "/", "Accept-Encoding", "identity")
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(string(home.body))
+	if css == "" {
+		t.Fatal("the home page links no stylesheet")
+	}
+	if r := get(t, ts, css, "Accept-Encoding", "gzip"); r.h.Get("Content-Encoding") != "gzip" {
+		t.Errorf("stylesheet: Content-Encoding %q, want gzip", r.h.Get("Content-Encoding"))
 	}
 }

@@ -13,7 +13,8 @@ import (
 const gzipMin = 1400
 
 // write sends a rendered answer: 304 when the client has it, gzipped when
-// the client takes gzip and the body is worth it.
+// the client takes gzip and the body is worth it (large enough, and asked
+// before: worthGzip).
 func (s *Server) write(w http.ResponseWriter, r *http.Request, e *entry) {
 	if match(r, e.etag) {
 		notModified(w, e.etag)
@@ -31,7 +32,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 	h.Add("Vary", "Accept-Encoding")
 	body := e.body
-	if len(body) >= gzipMin && acceptsGzip(r) {
+	if len(body) >= gzipMin && acceptsGzip(r) && e.worthGzip() {
 		body = e.gzipped()
 		h.Set("Content-Encoding", "gzip")
 	}
