@@ -184,3 +184,31 @@ func show(v any) string {
 	}
 	return string(b)
 }
+
+// TestCatalogueRefusesALongSpan: a quoted field spanning lines past
+// MaxRecordBytes, which the Go reader cuts and resyncs on, fails the read
+// naming the file and line instead of loading something else.
+func TestCatalogueRefusesALongSpan(t *testing.T) {
+	r := remote(t)
+	p := filepath.Join(t.TempDir(), "anime_with_synopsis.csv")
+	text := "MAL_ID,sypnopsis\n1,ok\n2,\"" + strings.Repeat("a long synopsis\n", dataset.DefaultMaxRecordBytes/16+1) + "\"\n3,ok\n"
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lay, err := dataset.ReadCatalogueLayout(strings.NewReader(text), "anime_with_synopsis.csv", animetl.KindSynopsis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &animetl.FileLoad{ID: 1, Kind: animetl.KindSynopsis, Info: animetl.FileInfo{Name: "anime_with_synopsis.csv", Location: p}}
+	out, err := (&Engine{Remote: r, Stage: t.TempDir()}).Transform(context.Background(), "20260101T000000Z-cat002",
+		[]animetl.ListFile{{Load: fl, Fields: lay.Fields, Pos: lay.Pos}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	_, err = out.(animetl.CatalogueOutput).ReadSynopses(context.Background(), fl,
+		func([]animetl.Synopsis) error { return nil }, func(*animetl.RowError) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "anime_with_synopsis.csv line 3: a quoted field spans lines past") {
+		t.Fatalf("err = %v, want the file, line 3 and the reason", err)
+	}
+}
