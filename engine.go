@@ -17,7 +17,8 @@ type ListEngine interface {
 	Transform(ctx context.Context, runID string, files []ListFile) (ListOutput, error)
 }
 
-// ListFile is a list or deletes file given to a ListEngine, with its
+// ListFile is a list or deletes file (or, for a CatalogueEngine, a
+// catalogue file) given to a ListEngine, with its
 // header as the Go decoders mapped it (the pipeline reads the header, so a
 // bad one fails the run the same way whatever the engine).
 type ListFile struct {
@@ -37,4 +38,24 @@ type ListOutput interface {
 		deletes func([]ListDelete) error, reject func(*RowError) error) (int64, error)
 	// Close removes what Transform left behind (its stage folder).
 	Close() error
+}
+
+// CatalogueEngine is a ListEngine that also cleans the catalogue files
+// (anime.csv, anime_with_synopsis.csv, watching_status.csv) when
+// CleansCatalogue says so: Transform then gets them among its files (Pos
+// maps the columns of dataset.CatalogueRules), and its ListOutput
+// implements CatalogueOutput.
+type CatalogueEngine interface {
+	ListEngine
+	CleansCatalogue() bool
+}
+
+// CatalogueOutput is the ListOutput of a CatalogueEngine: each Read*
+// streams one catalogue file's clean rows in batches the callee owns, and
+// its rejects and duplicates, and returns the number of records read after
+// the header, as the Go decoders count them.
+type CatalogueOutput interface {
+	ReadAnime(ctx context.Context, f *FileLoad, emit func([]Anime) error, reject func(*RowError) error) (int64, error)
+	ReadSynopses(ctx context.Context, f *FileLoad, emit func([]Synopsis) error, reject func(*RowError) error) (int64, error)
+	ReadStatuses(ctx context.Context, f *FileLoad, emit func([]WatchingStatus) error, reject func(*RowError) error) (int64, error)
 }

@@ -73,12 +73,8 @@ func (c *animeCleaner) clean(rec *Record) (animetl.Anime, *fieldError) {
 			return a, err
 		}
 	}
-	if !isMissing(f[c.score]) {
-		s, ok := ParseScore(string(f[c.score]))
-		if !ok {
-			return a, errf("Score", "not a score in [1, 10]: %s", quote(f[c.score]))
-		}
-		a.Score = &s
+	if a.Score, err = scoreField(f[c.score]); err != nil {
+		return a, err
 	}
 	if a.Episodes, err = optInt("Episodes", f[c.episodes], 0, maxInt32); err != nil {
 		return a, err
@@ -89,19 +85,11 @@ func (c *animeCleaner) clean(rec *Record) (animetl.Anime, *fieldError) {
 	if a.AiredRaw != nil {
 		a.AiredFrom, a.AiredTo, _ = ParseAired(*a.AiredRaw)
 	}
-	if !isMissing(f[c.premiered]) {
-		season, year, ok := ParsePremiered(string(f[c.premiered]))
-		if !ok {
-			return a, errf("Premiered", "not a season and year: %s", quote(f[c.premiered]))
-		}
-		a.PremieredSeason, a.PremieredYear = &season, &year
+	if a.PremieredSeason, a.PremieredYear, err = premieredField(f[c.premiered]); err != nil {
+		return a, err
 	}
-	if !isMissing(f[c.duration]) {
-		m, ok := ParseDuration(string(f[c.duration]))
-		if !ok {
-			return a, errf("Duration", "not a duration: %s", quote(f[c.duration]))
-		}
-		a.DurationMinutes = &m
+	if a.DurationMinutes, err = durationField(f[c.duration]); err != nil {
+		return a, err
 	}
 	if a.Ranked, err = optInt("Ranked", f[c.ranked], 0, maxInt32); err != nil {
 		return a, err
@@ -140,4 +128,40 @@ func (c *animeCleaner) clean(rec *Record) (animetl.Anime, *fieldError) {
 		}
 	}
 	return a, nil
+}
+
+// scoreField cleans the Score column: Unknown is nil.
+func scoreField(b []byte) (*animetl.Score, *fieldError) {
+	if isMissing(b) {
+		return nil, nil
+	}
+	s, ok := ParseScore(string(b))
+	if !ok {
+		return nil, errf("Score", "not a score in [1, 10]: %s", quote(b))
+	}
+	return &s, nil
+}
+
+// premieredField cleans the Premiered column: Unknown is nil.
+func premieredField(b []byte) (*string, *int16, *fieldError) {
+	if isMissing(b) {
+		return nil, nil, nil
+	}
+	season, year, ok := ParsePremiered(string(b))
+	if !ok {
+		return nil, nil, errf("Premiered", "not a season and year: %s", quote(b))
+	}
+	return &season, &year, nil
+}
+
+// durationField cleans the Duration column: Unknown is nil.
+func durationField(b []byte) (*float64, *fieldError) {
+	if isMissing(b) {
+		return nil, nil
+	}
+	m, ok := ParseDuration(string(b))
+	if !ok {
+		return nil, errf("Duration", "not a duration: %s", quote(b))
+	}
+	return &m, nil
 }

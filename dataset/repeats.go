@@ -38,12 +38,17 @@ func (r *Repeats[T]) Check(key int64, v T, line int64, raw string) *animetl.RowE
 		return nil
 	}
 	e := &animetl.RowError{File: r.file, Line: line, Column: r.what, Raw: raw}
-	if r.same(prev.v, v) {
-		e.Kind = animetl.KindDuplicate
-		e.Reason = fmt.Sprintf("duplicate of line %d (%s %d)", prev.line, r.what, key)
-	} else {
-		e.Kind = animetl.KindReject
-		e.Reason = fmt.Sprintf("conflicting repeat of %s %d first seen at line %d", r.what, key, prev.line)
-	}
+	e.Kind, e.Reason = RepeatReason(r.what, key, prev.line, r.same(prev.v, v))
 	return e
+}
+
+// RepeatReason words the repeat of a key first seen at line first: a
+// duplicate when identical (the record is counted, not loaded), else a
+// conflicting repeat (rejected). Engines that find repeats elsewhere
+// (Spark) word theirs with it, so the reasons are the decoders' own.
+func RepeatReason(what string, key, first int64, identical bool) (animetl.RejectKind, string) {
+	if identical {
+		return animetl.KindDuplicate, fmt.Sprintf("duplicate of line %d (%s %d)", first, what, key)
+	}
+	return animetl.KindReject, fmt.Sprintf("conflicting repeat of %s %d first seen at line %d", what, key, first)
 }

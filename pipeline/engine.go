@@ -37,7 +37,8 @@ func (e *engineRun) close(log *slog.Logger) {
 	}
 }
 
-// transform has cfg.ListEngine clean the run's list and deletes files.
+// transform has cfg.ListEngine clean the run's list and deletes files, and
+// the catalogue files when the engine takes them (takes).
 // The pipeline reads each file's header itself, so a bad header fails the
 // run as it does with the local engine. Files the engine cannot read as
 // they are stored stay with the Go decoders: compressed ones, and UTF-16
@@ -50,7 +51,7 @@ func transform(ctx context.Context, cfg Config, log *slog.Logger, runID string, 
 	e := &engineRun{ignored: map[*animetl.FileLoad][]string{}}
 	var files []animetl.ListFile
 	for _, fl := range loads {
-		if fl.Kind != animetl.KindAnimeList && fl.Kind != animetl.KindListDelete {
+		if !takes(cfg.ListEngine, fl.Kind) {
 			continue
 		}
 		name := fl.Info.Name
@@ -80,14 +81,30 @@ func transform(ctx context.Context, cfg Config, log *slog.Logger, runID string, 
 	return e, nil
 }
 
-// readLayout reads the header of a list or deletes file.
+// takes reports whether eng cleans files of kind k: the list and deletes
+// files, and the catalogue files when it is a CatalogueEngine that says so.
+func takes(eng animetl.ListEngine, k animetl.Kind) bool {
+	switch k {
+	case animetl.KindAnimeList, animetl.KindListDelete:
+		return true
+	case animetl.KindAnime, animetl.KindSynopsis, animetl.KindWatchingStatus:
+		c, ok := eng.(animetl.CatalogueEngine)
+		return ok && c.CleansCatalogue()
+	}
+	return false
+}
+
+// readLayout reads the header of a file an engine takes.
 func readLayout(ctx context.Context, cfg Config, fl *animetl.FileLoad) (dataset.ListLayout, error) {
 	rc, err := cfg.Source.Open(ctx, fl.Info)
 	if err != nil {
 		return dataset.ListLayout{}, fmt.Errorf("open %s: %w", fl.Info.Name, err)
 	}
 	defer rc.Close()
-	return dataset.ReadListLayout(rc, fl.Info.Name, fl.Kind)
+	if fl.Kind == animetl.KindAnimeList || fl.Kind == animetl.KindListDelete {
+		return dataset.ReadListLayout(rc, fl.Info.Name, fl.Kind)
+	}
+	return dataset.ReadCatalogueLayout(rc, fl.Info.Name, fl.Kind)
 }
 
 // ingestFile streams what the engine made of fl into the stage, as
@@ -119,6 +136,8 @@ func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animet
 			rows, err = e.out.Read(ctx, fl, nil, send, rs.add)
 			return rows, err
 		})
+	case animetl.KindAnime, animetl.KindSynopsis, animetl.KindWatchingStatus:
+		rows, err = ingestCatalogue(ctx, stage, fl, rs, e)
 	default:
 		return nil, fmt.Errorf("%s: the engine does not read kind %v", fl.Info.Name, fl.Kind)
 	}
@@ -133,4 +152,39 @@ func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animet
 		cfg.Progress(Progress{File: fl.Info.Name, Bytes: fl.Info.Size, Size: fl.Info.Size, Done: true})
 	}
 	return e.ignored[fl], nil
+}
+
+// ingestCatalogue streams what the engine made of a catalogue file into
+// the stage, as loadFile streams the decoder's output.
+func ingestCatalogue(ctx context.Context, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, e *engineRun) (int64, error) {
+	out, ok := e.out.(animetl.CatalogueOutput)
+	if !ok {
+		return 0, fmt.Errorf("%s: the engine took a catalogue file but cannot read it back", fl.Info.Name)
+	}
+	var rows int64
+	var err error
+	switch fl.Kind {
+	case animetl.KindAnime:
+		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.Anime) error {
+			return stage.LoadAnime(ctx, fl, in)
+		}, func(send func([]animetl.Anime) error) (int64, error) {
+			rows, err = out.ReadAnime(ctx, fl, send, rs.add)
+			return rows, err
+		})
+	case animetl.KindSynopsis:
+		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.Synopsis) error {
+			return stage.LoadSynopses(ctx, fl, in)
+		}, func(send func([]animetl.Synopsis) error) (int64, error) {
+			rows, err = out.ReadSynopses(ctx, fl, send, rs.add)
+			return rows, err
+		})
+	default:
+		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.WatchingStatus) error {
+			return stage.LoadStatuses(ctx, fl, in)
+		}, func(send func([]animetl.WatchingStatus) error) (int64, error) {
+			rows, err = out.ReadStatuses(ctx, fl, send, rs.add)
+			return rows, err
+		})
+	}
+	return rows, err
 }

@@ -73,8 +73,9 @@ type Config struct {
 	RecSeed int64
 	// NewModel builds the models by name; nil knows only "popularity".
 	NewModel ModelFactory
-	// ListEngine, when set, transforms the list and deletes files (the
-	// Spark engine); nil decodes them here with the dataset package.
+	// ListEngine, when set, transforms the list and deletes files, and the
+	// catalogue files when it is an animetl.CatalogueEngine that takes them
+	// (the Spark engine); nil decodes them here with the dataset package.
 	ListEngine animetl.ListEngine
 	// AbortTimeout bounds the recording of a failed run after ctx ended;
 	// it must be above 0.

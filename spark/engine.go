@@ -34,9 +34,12 @@ type Engine struct {
 	// Locate gives the URI Spark reads a source file from (file:///...);
 	// false when Spark cannot read it.
 	Locate func(animetl.FileInfo) (string, bool)
+	// LocalCatalogue leaves the catalogue files (anime.csv,
+	// anime_with_synopsis.csv, watching_status.csv) to the Go decoders.
+	LocalCatalogue bool
 }
 
-var _ animetl.ListEngine = (*Engine)(nil)
+var _ animetl.CatalogueEngine = (*Engine)(nil)
 
 // DefaultDialTimeout is the default Engine.DialTimeout.
 const DefaultDialTimeout = 10 * time.Second
@@ -47,6 +50,10 @@ const stageMark = "_animetl_stage"
 
 // Name implements animetl.ListEngine.
 func (e *Engine) Name() string { return "spark" }
+
+// CleansCatalogue implements animetl.CatalogueEngine: the catalogue files
+// are cleaned on Spark too, unless LocalCatalogue is set.
+func (e *Engine) CleansCatalogue() bool { return !e.LocalCatalogue }
 
 // StagePath returns the local folder of a stage URI: file:///PATH or an
 // absolute PATH. Other schemes (s3a://) are not supported yet.
@@ -88,7 +95,7 @@ func (e *Engine) Transform(ctx context.Context, runID string, files []animetl.Li
 	if err := os.WriteFile(filepath.Join(dir, stageMark), []byte(runID+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("spark: stage: %w", err)
 	}
-	out := &output{dir: dir, files: map[int16]animetl.ListFile{}}
+	out := &output{dir: dir, files: map[int16]animetl.ListFile{}, cats: map[int16][]catCol{}}
 	if err := e.transform(ctx, runID, files, out); err != nil {
 		_ = out.Close()
 		return nil, err
@@ -123,6 +130,18 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 			return fmt.Errorf("spark: %s: Spark cannot read this source's files (a folder is needed)", f.Load.Info.Name)
 		}
 		v := fmt.Sprintf("%s_f%d", tag, f.Load.ID)
+		out.files[f.Load.ID] = f
+		if isCatalogue(f.Load.Kind) {
+			// Read whole: a record may span lines (catalogue.sql).
+			if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMPORARY VIEW %s USING text OPTIONS (path %s, wholetext true)",
+				v, sqlString(uri))); err != nil {
+				return fmt.Errorf("spark: read %s: %w", f.Load.Info.Name, err)
+			}
+			if err := e.cleanCatalogue(ctx, s, tag, v, f, out); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMPORARY VIEW %s USING text OPTIONS (path %s, lineSep %s)",
 			v, sqlString(uri), sqlString("\n"))); err != nil {
 			return fmt.Errorf("spark: read %s: %w", f.Load.Info.Name, err)
@@ -133,7 +152,6 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 		} else {
 			lists = append(lists, sf)
 		}
-		out.files[f.Load.ID] = f
 	}
 	var written []string
 	for _, job := range []struct {

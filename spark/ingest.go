@@ -28,6 +28,8 @@ type output struct {
 	dir    string
 	files  map[int16]animetl.ListFile
 	blocks []block
+	// cats holds the rules catalogue.sql applied to each catalogue file.
+	cats map[int16][]catCol
 
 	once sync.Once
 	db   *sql.DB

@@ -13,7 +13,15 @@ import (
 //go:embed sql/*.sql
 var sqlFS embed.FS
 
-var sqlTemplates = template.Must(template.New("").Funcs(template.FuncMap{"str": sqlString}).ParseFS(sqlFS, "sql/*.sql"))
+var sqlTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"str":     sqlString,
+	"wsRE":    func() string { return wsRE },
+	"trimRE":  func() string { return trimRE },
+	"dottedI": func() string { return dottedIRE },
+	"kelvin":  func() string { return kelvinRE },
+	"utf8RE":  func() string { return utf8SeqRE },
+	"sides":   func() []string { return []string{"al", "ar"} },
+}).ParseFS(sqlFS, "sql/*.sql"))
 
 // The Go Reader's parse of a line holding a quote, as Java regular
 // expressions (the Reader is a state machine; these say the same of one

@@ -10,7 +10,7 @@ import (
 	"github.com/animetl/animetl/spark"
 )
 
-// engineFlags choose where the list files are cleaned: here (local) or on
+// engineFlags choose where the source files are cleaned: here (local) or on
 // a Spark cluster over Spark Connect.
 type engineFlags struct {
 	engine string
@@ -19,7 +19,7 @@ type engineFlags struct {
 }
 
 func addEngineFlags(fl *pflag.FlagSet, f *engineFlags) {
-	fl.StringVar(&f.engine, "engine", "local", "where the list files (animelist.csv, the delta days' upserts and deletes) are cleaned: local, or spark (Spark SQL over Spark Connect, see --spark-remote; the catalogue files are always cleaned here)")
+	fl.StringVar(&f.engine, "engine", "local", "where the source files are cleaned: local (here), or spark (Spark SQL over Spark Connect, see --spark-remote: the list files, the delta days' upserts and deletes, and the catalogue files; compressed, UTF-16 and CR-only files are still cleaned here)")
 	fl.StringVar(&f.remote, "spark-remote", "", "with --engine spark: the Spark Connect server, sc://HOST:PORT")
 	fl.StringVar(&f.stage, "spark-stage", "", "with --engine spark: a folder (file:///PATH or an absolute path) on storage Spark and animetl share, where Spark writes a run's Parquet; removed after the run")
 	bindEnv(fl, "engine", "spark-remote", "spark-stage")

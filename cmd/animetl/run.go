@@ -71,13 +71,13 @@ exits 1, and --json's "lake" says why: a pipeline that trains on the lake
 must not go on with yesterday's files unawares. animetl export catches the
 lake up.
 
---engine spark cleans the list files (animelist.csv and the delta days'
-upserts and deletes) on Apache Spark over Spark Connect (--spark-remote):
-Spark reads them from the source folder, applies the same rules and writes
-clean rows and rejects as Parquet to a folder of --spark-stage, which animetl
-streams into the warehouse's stage and removes. The catalogue files
-(anime.csv, anime_with_synopsis.csv, watching_status.csv), compressed list
-files and UTF-16 or CR-only list files are cleaned here as ever. Ledger,
+--engine spark cleans the source files (animelist.csv, the delta days'
+upserts and deletes, anime.csv, anime_with_synopsis.csv, watching_status.csv)
+on Apache Spark over Spark Connect (--spark-remote): Spark reads them from
+the source folder, applies the same rules and writes clean rows and rejects
+as Parquet to a folder of --spark-stage, which animetl streams into the
+warehouse's stage and removes. Compressed files and UTF-16 or CR-only files
+are cleaned here as ever. Ledger,
 checks and publish are the same; a Spark server that is down fails the run
 and leaves the published warehouse as it was.`,
 		Example: `  animetl run --source ./data
