@@ -50,8 +50,9 @@ func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
 // every vector: one DELETE over a large table needs memory that grows with
 // the table, and cannot spill. So del runs once per range small enough that
 // its version data takes at most a quarter of the memory limit, the highest
-// range first, with a checkpoint after each when there are several (it
-// writes the version data to the file and frees it). A checkpoint's vacuum
+// range first, with a checkpoint after each (it writes the version data to
+// the file and frees it) unless the whole table's would take a sixteenth of
+// the limit at most. A checkpoint's vacuum
 // only moves rows to lower row ids, so the rows still to examine stay below
 // the next range.
 func (s *stage) deleteByRanges(ctx context.Context, table, del string, want int64) error {
@@ -82,7 +83,7 @@ func (s *stage) deleteByRanges(ctx context.Context, table, del string, want int6
 			return fmt.Errorf("duckdb: delete from %s: %w", table, err)
 		}
 		gone += n
-		if rows > step {
+		if rows > step/4 {
 			if _, err := s.db.ExecContext(ctx, checkpoint); err != nil {
 				return fmt.Errorf("duckdb: delete from %s: %s: %w", table, checkpoint, err)
 			}
