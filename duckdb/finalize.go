@@ -52,6 +52,13 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		if err := s.execAll(ctx, stmts, s.run.ID); err != nil {
 			return err
 		}
+		var want int64
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+p.Scratch+tag+`_repeat_rows WHERE gone`).Scan(&want); err != nil {
+			return fmt.Errorf("duckdb: resolve repeats: %w", err)
+		}
+		if err := s.deleteByRanges(ctx, table, schema.RepeatsDeleteByRange(p, table, tag), want); err != nil {
+			return err
+		}
 		gone, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.`+tag+`_repeat_rows WHERE rn > 1 GROUP BY file_id`)
 		for id, n := range gone {
 			loaded[id] -= n
@@ -90,7 +97,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		if err := resolve("scratch.list_load", "delta", nil); err != nil {
 			return nil, err
 		}
-		if err := s.execAll(ctx, schema.Merge(p), s.run.ID); err != nil {
+		if err := s.mergeDeltas(ctx, p); err != nil {
 			return nil, err
 		}
 	}

@@ -138,6 +138,13 @@ func RepeatsOf(p Params, table, tag string, keys []animetl.ListKey) []string {
 	return renderData("sql/repeats.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag, Keys: keys})
 }
 
+// RepeatsDeleteByRange returns DuckDB's end of Repeats and RepeatsOf: the
+// statement that deletes the gone rows of table whose row ids lie in
+// [$1, $2).
+func RepeatsDeleteByRange(p Params, table, tag string) string {
+	return renderData("sql/repeats_duckdb.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag})[0]
+}
+
 // RepeatsRemoved returns the query that counts, per anime and status, the
 // rows the statements of Repeats or RepeatsOf (tag) removed, as
 // animetl.StatusCount's columns, for animetl.SubtractCounts.
@@ -155,6 +162,14 @@ var RecTables = []string{"rec_user", "rec_similar", "rec_model"}
 // Merge returns the statements that merge an incremental run's upserts and
 // deletes into user_anime.
 func Merge(p Params) []string { return render("sql/merge.sql", p) }
+
+// MergeByRange returns DuckDB's end of the merge, after Merge: del removes
+// the rows of the day's keys whose row ids lie in [$1, $2), and insert adds
+// the upserts.
+func MergeByRange(p Params) (del, insert string) {
+	s := render("sql/merge_duckdb.sql", p)
+	return s[0], s[1]
+}
 
 // AggregateDelta returns the statement that updates the counts before the
 // deltas (ua_base) by the merge's changes into ua_agg.

@@ -31,20 +31,21 @@ WITH gone AS (
 INSERT INTO ua_old (anime_id, watching_status, rating)
 SELECT anime_id, watching_status, rating FROM gone;
 {{else}}
+-- The keys the day touches.
+CREATE TABLE {{.Scratch}}ua_keys AS
+SELECT user_id, anime_id FROM {{.Scratch}}list_load
+UNION
+SELECT user_id, anime_id FROM {{.Scratch}}delete_load;
+
 INSERT INTO {{.Scratch}}ua_old (anime_id, watching_status, rating)
 SELECT u.anime_id, u.watching_status, u.rating
 FROM user_anime u
-JOIN (SELECT user_id, anime_id FROM {{.Scratch}}list_load
-      UNION
-      SELECT user_id, anime_id FROM {{.Scratch}}delete_load) k
-  ON k.user_id = u.user_id AND k.anime_id = u.anime_id;
-
-DELETE FROM user_anime AS u
-USING (SELECT user_id, anime_id FROM {{.Scratch}}list_load
-       UNION
-       SELECT user_id, anime_id FROM {{.Scratch}}delete_load) k
-WHERE u.user_id = k.user_id AND u.anime_id = k.anime_id;
+JOIN {{.Scratch}}ua_keys k ON k.user_id = u.user_id AND k.anime_id = u.anime_id;
+-- DuckDB then removes these rows and inserts the upserts range by range
+-- (merge_duckdb.sql, duckdb/merge.go).
 {{end}}
+{{- if .Postgres}}
 INSERT INTO user_anime (user_id, anime_id, watching_status, rating, watched_episodes)
 SELECT user_id, anime_id, watching_status, rating, watched_episodes
 FROM {{.Scratch}}list_load;
+{{- end}}

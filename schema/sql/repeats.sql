@@ -54,6 +54,5 @@ JOIN etl_file f ON f.run_id = $1 AND f.file_id = r.file_id;
 DELETE FROM {{.Table}}
 WHERE ctid = ANY (ARRAY(SELECT row_ref FROM {{.Scratch}}{{.Tag}}_repeat_rows WHERE gone));
 {{- else -}}
-DELETE FROM {{.Table}}
-WHERE rowid IN (SELECT row_ref FROM {{.Scratch}}{{.Tag}}_repeat_rows WHERE gone);
+-- DuckDB deletes the gone rows range by range (repeats_duckdb.sql).
 {{- end}}

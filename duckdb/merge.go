@@ -1,0 +1,139 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
+)
+
+// deleteBytesPerRow is what a DELETE on DuckDB keeps in memory per row id
+// of the range it covers until the next checkpoint: 16 KiB of version data
+// for each 2,048-row vector holding a deleted row.
+const deleteBytesPerRow = 8
+
+// minDeleteRange is the fewest row ids one DELETE covers: a row group.
+const minDeleteRange = 122880
+
+// deleteRangeRows, when above zero, replaces the range the memory limit
+// gives (tests use it to cover many ranges with little data).
+var deleteRangeRows int64
+
+// mergeDeltas merges the day's upserts and deletes into user_anime
+// (merge.sql, then merge_duckdb.sql): it deletes the rows of the day's keys
+// by ranges (deleteByRanges), one per key found, the rows merge.sql copied
+// to ua_old, then inserts the upserts.
+func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
+	if err := s.execAll(ctx, schema.Merge(p), s.run.ID); err != nil {
+		return err
+	}
+	del, insert := schema.MergeByRange(p)
+	var want int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+p.Scratch+`ua_old`).Scan(&want); err != nil {
+		return fmt.Errorf("duckdb: merge: %w", err)
+	}
+	if err := s.deleteByRanges(ctx, "user_anime", del, want); err != nil {
+		return err
+	}
+	return s.execAll(ctx, []string{insert})
+}
+
+// deleteByRanges runs del, a DELETE from table of the rows whose row ids lie
+// in [$1, $2), over the whole table, and fails unless it deleted want rows.
+// A DELETE on DuckDB keeps version data for every vector it touches, pinned
+// in memory until a checkpoint, and rows spread over the table touch nearly
+// every vector: one DELETE over a large table needs memory that grows with
+// the table, and cannot spill. So del runs once per range small enough that
+// its version data takes at most a quarter of the memory limit, the highest
+// range first, with a checkpoint after each (it writes the version data to
+// the file and frees it) unless the whole table's would take a sixteenth of
+// the limit at most. A checkpoint's vacuum
+// only moves rows to lower row ids, so the rows still to examine stay below
+// the next range.
+func (s *stage) deleteByRanges(ctx context.Context, table, del string, want int64) error {
+	if want == 0 {
+		return nil
+	}
+	var rows int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(max(rowid) + 1, 0) FROM `+table).Scan(&rows); err != nil {
+		return fmt.Errorf("duckdb: delete from %s: %w", table, err)
+	}
+	step, err := s.deleteRange(ctx)
+	if err != nil {
+		return err
+	}
+	checkpoint := "CHECKPOINT"
+	if catalog, _, ok := strings.Cut(table, "."); ok {
+		checkpoint += " " + catalog
+	}
+	var gone int64
+	for hi := rows; hi > 0; hi -= step {
+		t0 := time.Now()
+		res, err := s.db.ExecContext(ctx, del, max(hi-step, 0), hi)
+		if err != nil {
+			return fmt.Errorf("duckdb: %w", animetl.NewStatementError(del, err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("duckdb: delete from %s: %w", table, err)
+		}
+		gone += n
+		if rows > step/4 {
+			if _, err := s.db.ExecContext(ctx, checkpoint); err != nil {
+				return fmt.Errorf("duckdb: delete from %s: %s: %w", table, checkpoint, err)
+			}
+		}
+		s.log.Debug("sql", "statement", firstLine(del), "rows", n, "below", hi, animetl.LogDuration, time.Since(t0))
+	}
+	if gone != want {
+		return fmt.Errorf("duckdb: delete from %s: deleted %d rows, want %d", table, gone, want)
+	}
+	return nil
+}
+
+// deleteRange is how many row ids one DELETE of the merge covers: a quarter
+// of the memory limit's worth of version data.
+func (s *stage) deleteRange(ctx context.Context) (int64, error) {
+	if deleteRangeRows > 0 {
+		return deleteRangeRows, nil
+	}
+	var setting string
+	if err := s.db.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&setting); err != nil {
+		return 0, fmt.Errorf("duckdb: memory limit: %w", err)
+	}
+	limit, err := parseSize(setting)
+	if err != nil {
+		return 0, fmt.Errorf("duckdb: memory limit: %w", err)
+	}
+	return max(limit/4/deleteBytesPerRow, minDeleteRange), nil
+}
+
+var sizeRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([KMGTP]i?B|bytes?)$`)
+
+// parseSize reads a size as DuckDB prints its settings ("183.1 MiB").
+func parseSize(s string) (int64, error) {
+	m := sizeRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, fmt.Errorf("size %q: want a number and a unit", s)
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: %w", s, err)
+	}
+	unit := float64(1)
+	if m[2][0] != 'b' {
+		base := float64(1000)
+		if strings.Contains(m[2], "i") {
+			base = 1024
+		}
+		for range strings.Index("KMGTP", m[2][:1]) + 1 {
+			unit *= base
+		}
+	}
+	return int64(n * unit), nil
+}
