@@ -60,6 +60,7 @@ func Defaults(l Limits) []Check {
 				"or 1 when the primary key constraint is missing (PostgreSQL, where it guarantees uniqueness)",
 			Severity: e,
 			// Sort-based, so it spills within the memory limit on big tables.
+			Delta: map[string]string{"duckdb": userAnimeUniqueDelta},
 			SQL: `SELECT count(*) FROM (SELECT anime_id, lag(anime_id) OVER (PARTITION BY user_id ORDER BY anime_id) AS prev
 			      FROM user_anime) d WHERE prev = anime_id`,
 			Dialects: map[string]string{"postgres": `SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_index i
@@ -210,7 +211,8 @@ FROM g
 LEFT JOIN watching_status s ON s.status = g.watching_status`
 
 func profile(name, description string, sev animetl.Severity, column string, op Op, threshold float64) Check {
-	return Check{Name: name, Description: description, Severity: sev, SQL: userAnimeProfile, Column: column, Op: op, Threshold: threshold}
+	return Check{Name: name, Description: description, Severity: sev, SQL: userAnimeProfile, Column: column, Op: op, Threshold: threshold,
+		Delta: deltaQueries(userAnimeProfileDelta)}
 }
 
 func notEmpty(table string) Check {

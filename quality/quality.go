@@ -37,13 +37,25 @@ type Check struct {
 	SQL    string
 	Column string
 	// Dialects replaces SQL on the named engines ("postgres", "duckdb").
-	Dialects  map[string]string
+	Dialects map[string]string
+	// Delta replaces SQL and Dialects in a run of ScopeDelta, by engine
+	// ("" for every engine): a query that proves the same rule from the
+	// day's rows and what they changed, instead of scanning the history.
+	Delta     map[string]string
 	Op        Op
 	Threshold float64
 }
 
-// sqlFor returns the check's SQL on an engine.
-func (c Check) sqlFor(dialect string) string {
+// sqlFor returns the check's SQL on an engine in a scope.
+func (c Check) sqlFor(dialect string, scope Scope) string {
+	if scope == ScopeDelta {
+		if q, ok := c.Delta[dialect]; ok {
+			return q
+		}
+		if q, ok := c.Delta[""]; ok {
+			return q
+		}
+	}
 	if q, ok := c.Dialects[dialect]; ok {
 		return q
 	}
@@ -56,7 +68,24 @@ type Params struct {
 	RunID string
 	// Dialect selects per-engine SQL (Check.Dialects).
 	Dialect string
+	// Scope is ScopeDelta when the checked stage is an incremental run's:
+	// checks with a Delta query then prove their rule from the day's rows.
+	Scope Scope
 }
+
+// Scope says what a check run may assume about the checked tables.
+type Scope int
+
+// The scopes of a check run.
+const (
+	// ScopeFull checks every table whole: a full run, `animetl check`.
+	ScopeFull Scope = iota
+	// ScopeDelta checks an incremental run's stage: the published tables it
+	// started from passed the checks when they were published, and the day's
+	// work tables (list_load, delete_load, ua_old; in DuckDB's scratch
+	// schema) are still there. Only a stage may be checked in this scope.
+	ScopeDelta
+)
 
 // DefaultMaxRejectRate is the default share of rejected lines a run tolerates.
 const DefaultMaxRejectRate = 0.01
@@ -79,7 +108,7 @@ func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]an
 	results := make([]animetl.CheckResult, 0, len(checks))
 	rows := map[string]map[string]*float64{} // SQL -> column -> value
 	for _, c := range checks {
-		sql := c.sqlFor(p.Dialect)
+		sql := c.sqlFor(p.Dialect, p.Scope)
 		row, ok := rows[sql]
 		if !ok {
 			var err error
