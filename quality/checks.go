@@ -60,11 +60,14 @@ func Defaults(l Limits) []Check {
 				"or 1 when the primary key constraint is missing (PostgreSQL, where it guarantees uniqueness)",
 			Severity: e,
 			// Sort-based, so it spills within the memory limit on big tables.
-			Delta: map[string]string{"duckdb": userAnimeUniqueDelta},
-			SQL: `SELECT count(*) FROM (SELECT anime_id, lag(anime_id) OVER (PARTITION BY user_id ORDER BY anime_id) AS prev
+			// In an incremental run on DuckDB, the repeats among the day's
+			// keys, from the delta profile's scan (quality/delta.go).
+			Delta:  map[string]string{"duckdb": deltaQueries(userAnimeProfileDelta)["duckdb"]},
+			Column: "repeats",
+			SQL: `SELECT count(*) AS repeats FROM (SELECT anime_id, lag(anime_id) OVER (PARTITION BY user_id ORDER BY anime_id) AS prev
 			      FROM user_anime) d WHERE prev = anime_id`,
 			Dialects: map[string]string{"postgres": `SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_index i
-			      WHERE i.indrelid = to_regclass('user_anime') AND i.indisprimary AND i.indisvalid) THEN 0 ELSE 1 END`},
+			      WHERE i.indrelid = to_regclass('user_anime') AND i.indisprimary AND i.indisvalid) THEN 0 ELSE 1 END AS repeats`},
 			Op: OpEQ, Threshold: 0,
 		},
 		pkUnique("anime", "anime_id"),

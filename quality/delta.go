@@ -6,52 +6,67 @@ import "strings"
 // published user_anime passed every check when it was published; the merge
 // (schema/sql/merge.sql) removed every row whose key the day names and
 // inserted the day's upserts (list_load, one row per key once repeats are
-// resolved); the rows it replaced or removed are in ua_old. So a rule about
-// user_anime holds after the day when it holds for the day's rows and for
-// the anime they touched. On DuckDB the day's tables are in the scratch
+// resolved); the rows it replaced or removed are in ua_old; the published
+// counts per anime and status are in ua_base. So a rule about user_anime
+// holds after the day when it holds for the rows whose key the day names,
+// and the marts are right when they equal the published counts moved by
+// those rows. On DuckDB the day's tables are in the scratch
 // schema; on PostgreSQL in the stage schema, first on the search_path.
 
 // deltaQueries returns q for each engine, with {{S}} replaced by the schema
-// of the day's work tables there.
+// of the day's work tables there and {{COUNT}} by the engine's proof that no
+// row outside the day's keys came or went: DuckDB counts user_anime from its
+// metadata, for nothing; PostgreSQL would scan the table to count it, so it
+// relies on its merge, which deletes by the day's keys only and inserts the
+// day's upserts only (schema/sql/merge.sql).
 func deltaQueries(q string) map[string]string {
+	duck := strings.ReplaceAll(q, "{{COUNT}}", `(SELECT count(*) FROM user_anime)
+           - (SELECT COALESCE(SUM(entries), 0) FROM scratch.ua_base)
+           + (SELECT count(*) FROM scratch.ua_old) - (SELECT count(*) FROM d)`)
 	return map[string]string{
-		"duckdb":   strings.ReplaceAll(q, "{{S}}", "scratch."),
-		"postgres": strings.ReplaceAll(q, "{{S}}", ""),
+		"duckdb":   strings.ReplaceAll(duck, "{{S}}", "scratch."),
+		"postgres": strings.ReplaceAll(strings.ReplaceAll(q, "{{COUNT}}", "0"), "{{S}}", ""),
 	}
 }
 
-// userAnimeUniqueDelta: the rows of user_anime with a key of the day's
-// upserts, minus the distinct keys of the upserts. The keys the day does not
-// name are as unique as when they were published; a day's key appears once
-// exactly when the merge replaced its old row instead of adding a second and
-// the upserts held it once. DuckDB only: PostgreSQL's primary key
-// constraint proves uniqueness in every scope.
-const userAnimeUniqueDelta = `SELECT (SELECT count(*) FROM user_anime u
-        WHERE EXISTS (SELECT 1 FROM scratch.list_load k WHERE k.user_id = u.user_id AND k.anime_id = u.anime_id))
-     - (SELECT count(*) FROM (SELECT DISTINCT user_id, anime_id FROM scratch.list_load) d)`
-
-// userAnimeProfileDelta computes userAnimeProfile's columns from the day:
-// the per-(anime, status) counts are recounted from user_anime only for the
-// anime the day touched (an upsert's anime, or a replaced or removed row's)
-// and compared with anime_status_stats there; the anime the day did not
-// touch kept their published counts, which matched user_anime when they
-// were published. With the mart proven equal to user_anime, the columns about
-// every entry (entries, status, catalogue) are read from the mart, a table
-// of (anime, status) size, and the rating range from the recount: every row
-// the day wrote is of a touched anime. anime_stats is compared whole: it is small.
-const userAnimeProfileDelta = `WITH t AS MATERIALIZED (
-    SELECT anime_id FROM {{S}}list_load
+// userAnimeProfileDelta computes userAnimeProfile's columns (and the
+// repeats of user_anime_pk_unique) from the day, reading user_anime only for
+// the rows whose key the day names (d: a semi-join on the day's keys):
+//   - the marts: anime_status_stats must equal the published counts
+//     (ua_base, which matched user_anime when published) minus the rows the
+//     merge replaced or removed (ua_old) plus the day's rows as user_anime
+//     now holds them (d), for every anime and status; and on DuckDB the size
+//     of user_anime must be the published size minus ua_old plus d, so no
+//     row outside the day's keys came or went. A wrong count, a row the
+//     merge failed to remove or added twice, all show here. anime_stats is
+//     compared with anime_status_stats whole: both are small.
+//   - repeats: the rows of d with a key of the day's upserts minus those
+//     keys: the keys the day does not name are as unique as when published.
+//   - with the mart proven equal to user_anime, the columns about every
+//     entry (entries, status, catalogue) are read from the mart, a table of
+//     (anime, status) size, and the rating range from d, the only rows that
+//     changed.
+const userAnimeProfileDelta = `WITH k AS MATERIALIZED (
+    SELECT user_id, anime_id FROM {{S}}list_load
     UNION
-    SELECT anime_id FROM {{S}}ua_old),
-g AS MATERIALIZED (
-    SELECT anime_id, watching_status, count(*) AS entries, count(rating) AS ratings,
-           COALESCE(SUM(rating), 0) AS rating_sum,
-           count(*) FILTER (WHERE rating < 1 OR rating > 10) AS out_of_range
-    FROM user_anime
-    WHERE anime_id IN (SELECT anime_id FROM t)
-    GROUP BY anime_id, watching_status),
-x AS (
-    SELECT * FROM anime_status_stats WHERE anime_id IN (SELECT anime_id FROM t)),
+    SELECT user_id, anime_id FROM {{S}}delete_load),
+d AS MATERIALIZED (
+    SELECT u.user_id, u.anime_id, u.watching_status, u.rating
+    FROM user_anime u
+    WHERE EXISTS (SELECT 1 FROM k WHERE k.user_id = u.user_id AND k.anime_id = u.anime_id)),
+l AS MATERIALIZED (
+    SELECT DISTINCT user_id, anime_id FROM {{S}}list_load),
+want AS (
+    SELECT anime_id, watching_status, SUM(n) AS entries, SUM(r) AS ratings, SUM(rs) AS rating_sum
+    FROM (SELECT anime_id, watching_status, entries AS n, ratings AS r, rating_sum AS rs FROM {{S}}ua_base
+          UNION ALL
+          SELECT anime_id, watching_status, -count(*), -count(rating), -COALESCE(SUM(rating), 0)
+          FROM {{S}}ua_old GROUP BY anime_id, watching_status
+          UNION ALL
+          SELECT anime_id, watching_status, count(*), count(rating), COALESCE(SUM(rating), 0)
+          FROM d GROUP BY anime_id, watching_status) x
+    GROUP BY anime_id, watching_status
+    HAVING SUM(n) <> 0 OR SUM(r) <> 0 OR SUM(rs) <> 0),
 s AS (
     SELECT a.entries, st.status, st.is_documented
     FROM anime_status_stats a LEFT JOIN watching_status st ON st.status = a.watching_status),
@@ -66,13 +81,15 @@ m AS (
     FROM anime_status_stats
     GROUP BY anime_id)
 SELECT COALESCE(SUM(s.entries), 0) AS entries,
-       (SELECT COALESCE(SUM(out_of_range), 0) FROM g) AS rating_out_of_range,
+       (SELECT count(*) FROM d JOIN l ON l.user_id = d.user_id AND l.anime_id = d.anime_id)
+           - (SELECT count(*) FROM l) AS repeats,
+       (SELECT count(*) FROM d WHERE rating < 1 OR rating > 10) AS rating_out_of_range,
        COALESCE(SUM(CASE WHEN s.status IS NULL THEN s.entries ELSE 0 END), 0) AS status_missing,
        CAST(SUM(CASE WHEN NOT s.is_documented THEN s.entries ELSE 0 END) AS DOUBLE PRECISION)
            / CAST(NULLIF(SUM(s.entries), 0) AS DOUBLE PRECISION) AS undocumented_share,
        COALESCE(SUM(s.entries), 0) - (SELECT COALESCE(SUM(a.list_users), 0) FROM anime_stats a
                    JOIN anime c ON c.anime_id = a.anime_id) AS outside_catalogue,
-       (SELECT count(*) FROM g FULL JOIN x
+       (SELECT count(*) FROM want g FULL JOIN anime_status_stats x
             ON x.anime_id = g.anime_id AND x.watching_status = g.watching_status
         WHERE COALESCE(g.entries, 0) <> COALESCE(x.entries, 0)
            OR COALESCE(g.ratings, 0) <> COALESCE(x.ratings, 0)
@@ -84,5 +101,6 @@ SELECT COALESCE(SUM(s.entries), 0) AS entries,
            OR COALESCE(m.on_hold, 0) <> COALESCE(a.on_hold, 0)
            OR COALESCE(m.dropped, 0) <> COALESCE(a.dropped, 0)
            OR COALESCE(m.plan_to_watch, 0) <> COALESCE(a.plan_to_watch, 0)
-           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0)) AS mart_mismatch
+           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0))
+     + ABS({{COUNT}}) AS mart_mismatch
 FROM s`
