@@ -39,12 +39,14 @@ func addDay(t *testing.T, dir, date string, rows, deletes int64) synth.DeltaStat
 
 // A DELETE on DuckDB pins version data for every vector it touches until a
 // checkpoint: about 8 bytes per row of user_anime when a day's keys are
-// spread over the whole table. With 2M rows at a 48MB limit, the single
-// DELETE the merge used to run failed ("Out of Memory Error: failed to pin
-// block"); the merge by ranges of row ids, each followed by a checkpoint,
-// stays within the limit.
+// spread over the whole table. With 4M rows at a 64MB limit, the single
+// DELETE the merge used to run pinned so much that the check after it ran
+// out of memory ("Out of Memory Error: failed to allocate", seen on the old
+// code); the merge by ranges of row ids, each followed by a checkpoint,
+// stays within the limit with room to spare (2M rows at 48MB, the first
+// size tried, left the new path too near the limit under a busy machine).
 func TestIncrementalMergeFitsALowMemoryLimit(t *testing.T) {
-	base, _ := contract.Gen(t, synth.Config{Rows: 2_000_000, Anime: 1000, Seed: 11})
+	base, _ := contract.Gen(t, synth.Config{Rows: 4_000_000, Anime: 1000, Seed: 11})
 	dir := contract.CopyDir(t, base)
 	path := filepath.Join(t.TempDir(), "w.duckdb")
 	full := openDuck(t, path)
@@ -53,7 +55,7 @@ func TestIncrementalMergeFitsALowMemoryLimit(t *testing.T) {
 	full.Close()
 	day := addDay(t, dir, "2026-11-29", 40_000, 4_000)
 
-	w, err := duckdb.Open(duckdb.Options{Path: path, MemoryLimit: "48MB", Threads: 2})
+	w, err := duckdb.Open(duckdb.Options{Path: path, MemoryLimit: "64MB", Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
