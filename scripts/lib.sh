@@ -151,6 +151,9 @@ ensure_spark_connect() {
         [ "$ANIMETL_TEST_SPARK_REMOTE" != none ] || export ANIMETL_TEST_SPARK_REMOTE=""
         return 0
     fi
+    # apt-get (Java) and the uv bootstrap run here, in the foreground: the
+    # installs after this one use them too, and two at once would collide.
+    bash scripts/spark-connect.sh prepare
     SPARK_PORT="$(free_port)"
     SPARK_START_LOG="$(mktemp /tmp/animetl-spark-start.XXXXXX)"
     log "starting Spark Connect on port $SPARK_PORT in the background"

@@ -9,6 +9,9 @@
 #           until its port answers, print its sc:// URL
 #   stop    stop it
 #   url     print the URL of a running server
+#   prepare install what start needs from the system (Java 17 by apt-get,
+#           uv), so that start can run in the background beside other
+#           installs without two apt-get or uv bootstraps at once
 #
 # Environment: SPARK_CONNECT_PORT (15002), SPARK_CONNECT_MASTER (local[2]),
 # SPARK_CONNECT_DRIVER_MEMORY (2g), SPARK_CONNECT_DIR (where its logs, pid
@@ -112,8 +115,9 @@ stop() {
 }
 
 case "${1:-}" in
+prepare) ensure_java17; ensure_uv ;;
 start) start ;;
 stop) stop ;;
 url) answers && echo "$url" || die "no Spark Connect server answers on port $port" ;;
-*) die "usage: $0 start|stop|url" ;;
+*) die "usage: $0 start|stop|url|prepare" ;;
 esac
