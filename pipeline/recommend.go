@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/recommend"
 )
@@ -183,21 +181,11 @@ func recModelRow(cfg Config, m recommend.Model, d *recommend.Data, runID string,
 }
 
 // streamRecs runs produce, which hands batches to emit, and load, which
-// consumes them from a channel, side by side; the first error stops both.
+// consumes them from a channel, side by side (streamBatches); the first
+// error stops both.
 func streamRecs[T any](ctx context.Context, load func(context.Context, <-chan []T) error, produce func(context.Context, func([]T) error) error) error {
-	g, gctx := errgroup.WithContext(ctx)
-	ch := make(chan []T, 4)
-	g.Go(func() error { return load(gctx, ch) })
-	g.Go(func() error {
-		defer close(ch)
-		return produce(gctx, func(b []T) error {
-			select {
-			case ch <- b:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
+	_, err := streamBatches(ctx, load, func(send func([]T) error) (int64, error) {
+		return 0, produce(ctx, send)
 	})
-	return g.Wait()
+	return err
 }
