@@ -85,7 +85,14 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 			res, err := dataset.DecodeAnimeListParallel(dr, name, dataset.ListOptions{Workers: cfg.ParseWorkers},
 				func(es []animetl.ListEntry) error {
 					if fl.Date == "" { // the base list: deltas are merged by the warehouse
-						probe.observe(es)
+						drop := rs.add
+						if cfg.WarehouseRepeats {
+							drop = nil
+						}
+						var err error
+						if es, err = probe.sift(es, name, drop); err != nil {
+							return err
+						}
 						if probe.known { // the counts are used only when the probe knows the repeats
 							counter.add(es)
 						}

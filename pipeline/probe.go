@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/animetl/animetl"
@@ -23,7 +24,7 @@ const maxProbeRepeats = 4096
 type keyProbe struct {
 	cur     int32
 	started bool
-	anime   map[int32]struct{}
+	anime   map[int32]animetl.ListEntry // the current user's first entry of each anime
 	ended   pagedBits
 	known   bool // every repeated key seen so far is in repeats
 	repeats map[animetl.ListKey]struct{}
@@ -31,42 +32,80 @@ type keyProbe struct {
 }
 
 func newKeyProbe() *keyProbe {
-	return &keyProbe{anime: make(map[int32]struct{}, 1024), ended: pagedBits{}, known: true,
+	return &keyProbe{anime: make(map[int32]animetl.ListEntry, 1024), ended: pagedBits{}, known: true,
 		repeats: map[animetl.ListKey]struct{}{}, limit: maxProbeRepeats}
 }
 
 // observe looks at the next batch of entries.
 func (p *keyProbe) observe(batch []animetl.ListEntry) {
+	_, _ = p.sift(batch, "", nil)
+}
+
+// sift looks at the next batch of entries of file and, when drop is not
+// nil, takes the later lines of a key out of it as it goes: within a file
+// the first line of a key wins, so a later one of the same user's block is
+// a duplicate (identical) or a conflicting repeat, and drop gets the reject
+// the warehouse's repeats SQL (schema/sql/repeats.sql) would have recorded
+// for it, word for word. The warehouse then has nothing of the file left
+// to resolve, and the base's counts (listCounter) are of the winners. It
+// returns the batch without the dropped entries (in place). Keys it
+// cannot see repeat (a user's entries not contiguous) are left to the
+// warehouse's search, which finds them as it would have.
+func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*animetl.RowError) error) ([]animetl.ListEntry, error) {
 	if !p.known {
-		return
+		return batch, nil
 	}
+	kept := batch[:0]
 	for i := range batch {
-		e := &batch[i]
+		e := batch[i]
 		if !p.started || e.UserID != p.cur {
 			if p.started {
 				p.ended.set(p.cur)
 			}
 			if p.ended.has(e.UserID) { // the user came back: not contiguous
 				p.giveUp()
-				return
+				return append(kept, batch[i:]...), nil
 			}
 			p.cur, p.started = e.UserID, true
 			clear(p.anime)
 		}
-		if _, dup := p.anime[e.AnimeID]; !dup {
-			p.anime[e.AnimeID] = struct{}{}
+		first, dup := p.anime[e.AnimeID]
+		if !dup {
+			p.anime[e.AnimeID] = e
+			kept = append(kept, e)
 			continue
 		}
+		if drop != nil {
+			if err := drop(repeatReject(file, &first, &e)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		kept = append(kept, e)
 		k := animetl.ListKey{UserID: e.UserID, AnimeID: e.AnimeID}
 		if _, seen := p.repeats[k]; seen {
 			continue
 		}
 		if len(p.repeats) >= p.limit {
 			p.giveUp()
-			return
+			return append(kept, batch[i+1:]...), nil
 		}
 		p.repeats[k] = struct{}{}
 	}
+	return kept, nil
+}
+
+// repeatReject is the reject of e, a later line of first's key in the same
+// file, as schema/sql/repeats.sql words it: a duplicate when status,
+// rating and episodes are the same, else a conflicting repeat.
+func repeatReject(file string, first, e *animetl.ListEntry) *animetl.RowError {
+	raw := fmt.Sprintf("%d,%d,%d,%d,%d", e.UserID, e.AnimeID, e.Rating, e.Status, e.Episodes)
+	if e.Status == first.Status && e.Rating == first.Rating && e.Episodes == first.Episodes {
+		return &animetl.RowError{File: file, Line: e.Line, Kind: animetl.KindDuplicate, Raw: raw,
+			Reason: fmt.Sprintf("duplicate of line %d (user_id %d, anime_id %d)", first.Line, e.UserID, e.AnimeID)}
+	}
+	return &animetl.RowError{File: file, Line: e.Line, Kind: animetl.KindReject, Column: "user_id,anime_id", Raw: raw,
+		Reason: fmt.Sprintf("conflicting repeat of (user_id %d, anime_id %d) first seen at line %d", e.UserID, e.AnimeID, first.Line)}
 }
 
 func (p *keyProbe) giveUp() {

@@ -66,3 +66,39 @@ func TestKeyProbe(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyProbeSift(t *testing.T) {
+	e := func(user, anime int32, status, rating int16, eps int32, line int64) animetl.ListEntry {
+		return animetl.ListEntry{UserID: user, AnimeID: anime, Status: status, Rating: rating, Episodes: eps, Line: line}
+	}
+	p := newKeyProbe()
+	var got []animetl.RowError
+	drop := func(r *animetl.RowError) error { got = append(got, *r); return nil }
+	b1, err := p.sift([]animetl.ListEntry{e(1, 5, 2, 0, 3, 2), e(1, 6, 1, 7, 0, 3), e(1, 5, 2, 0, 3, 4)}, "animelist.csv", drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := p.sift([]animetl.ListEntry{e(1, 6, 1, 8, 0, 5), e(2, 5, 1, 0, 1, 6), e(1, 5, 2, 0, 3, 7)}, "animelist.csv", drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []animetl.ListEntry{e(1, 5, 2, 0, 3, 2), e(1, 6, 1, 7, 0, 3)}; !reflect.DeepEqual(b1, want) {
+		t.Errorf("first batch kept %v, want %v", b1, want)
+	}
+	// User 1 comes back at line 7: the probe gives up there and keeps the rest for the warehouse.
+	if want := []animetl.ListEntry{e(2, 5, 1, 0, 1, 6), e(1, 5, 2, 0, 3, 7)}; !reflect.DeepEqual(b2, want) {
+		t.Errorf("second batch kept %v, want %v", b2, want)
+	}
+	if p.known {
+		t.Error("the probe still claims to know the repeats after a user came back")
+	}
+	want := []animetl.RowError{
+		{File: "animelist.csv", Line: 4, Kind: animetl.KindDuplicate, Raw: "1,5,0,2,3",
+			Reason: "duplicate of line 2 (user_id 1, anime_id 5)"},
+		{File: "animelist.csv", Line: 5, Kind: animetl.KindReject, Column: "user_id,anime_id", Raw: "1,6,8,1,0",
+			Reason: "conflicting repeat of (user_id 1, anime_id 6) first seen at line 3"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("dropped\n%v\nwant\n%v", got, want)
+	}
+}

@@ -50,6 +50,12 @@ type Config struct {
 	BatchSize int
 	// ParseWorkers decode a list file in parallel; 0 means one per core.
 	ParseWorkers int
+	// WarehouseRepeats leaves the later lines of a repeated key in the base
+	// list for the warehouse's repeats SQL to find and reject, instead of
+	// taking them out as the file streams by (the default, which gives the
+	// same rejects without a search of the loaded table). It is for
+	// comparing the two, in tests and benchmarks.
+	WarehouseRepeats bool
 	// Backfill restricts the delta days a run applies.
 	Backfill Backfill
 	// Checks replaces quality.Defaults when non-nil.

@@ -150,12 +150,22 @@ func RunDir(t testing.TB, wh animetl.Warehouse, dir string, maxRejectRate float6
 // default.
 func RunFrom(t testing.TB, wh animetl.Warehouse, src animetl.Source, maxRejectRate float64) (*animetl.RunSummary, error) {
 	t.Helper()
+	return RunFromWith(t, wh, src, maxRejectRate, nil)
+}
+
+// RunFromWith is RunFrom with tune, when not nil, changing the
+// configuration last.
+func RunFromWith(t testing.TB, wh animetl.Warehouse, src animetl.Source, maxRejectRate float64, tune func(*pipeline.Config)) (*animetl.RunSummary, error) {
+	t.Helper()
 	cfg := pipeline.DefaultConfig()
 	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, wh.Dialect()
 	if maxRejectRate != 0 { // 0 keeps the default in these helpers
 		cfg.MaxRejectRate = maxRejectRate
 	}
 	cfg.BatchSize = 1000 // several batches even on small data
+	if tune != nil {
+		tune(&cfg)
+	}
 	return pipeline.Run(context.Background(), cfg)
 }
 
