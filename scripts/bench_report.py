@@ -16,7 +16,8 @@ import os
 import statistics
 import sys
 
-from bench_targets import judge, render
+sys.dont_write_bytecode = True  # no scripts/__pycache__ in the tree
+from bench_targets import judge, render  # noqa: E402
 
 LABELS = {
     "pg_copy": "PostgreSQL floor: \\copy into UNLOGGED",
