@@ -158,6 +158,9 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 	for _, t := range tables {
 		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s SET SCHEMA %s", ident(w.stage, t), ident(w.target)))
 	}
+	if s.run.Mode == animetl.ModeFull {
+		stmts = append(stmts, autovacuumAgain(ident(w.target, "user_anime")))
+	}
 	for _, v := range schema.ModelViews {
 		stmts = append(stmts, fmt.Sprintf("ALTER VIEW %s SET SCHEMA %s", ident(w.stage, v), ident(w.target)))
 	}

@@ -120,12 +120,30 @@ func (s *stage) begin(ctx context.Context) error {
 		return fmt.Errorf("postgres: connect stage: %w", err)
 	}
 	s.pool = pool
-	for _, q := range schema.Load(s.params) {
+	stmts := schema.Load(s.params)
+	if s.run.Mode == animetl.ModeFull {
+		stmts = append(stmts, noAutovacuum)
+	}
+	for _, q := range stmts {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: create load tables: %w", err)
 		}
 	}
 	return nil
+}
+
+// noAutovacuum keeps autovacuum off the stage's user_anime until the
+// publish turns it back on (autovacuumAgain): the run analyzes the table
+// itself, and an autovacuum that starts on millions of fresh rows holds a
+// lock the publish's swap must wait for. Its swap attempts give way before
+// the server would cancel the autovacuum (PublishAttempt < deadlock_timeout),
+// so the publish waited for the whole VACUUM: 12 s at 8M rows.
+const noAutovacuum = "ALTER TABLE user_anime SET (autovacuum_enabled = false)"
+
+// autovacuumAgain is the publish's half of noAutovacuum, on the published
+// table, named with its schema.
+func autovacuumAgain(table string) string {
+	return "ALTER TABLE " + table + " RESET (autovacuum_enabled)"
 }
 
 // Query runs a statement against the stage (and the ledger); in an

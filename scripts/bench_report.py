@@ -2,8 +2,11 @@
 
 Reads the raw samples bench.sh wrote (TSV: name, run, wall seconds, peak RSS
 KiB, ok|failed), the machine description (meta JSON) and the contenders'
-logs, prints the table on stdout, writes the results JSON and appends it as
-one line to the history file. Standard library only.
+logs, prints the contenders' table, the targets (bench_targets.py) and one
+phase table per warehouse on stdout, writes the results JSON and appends it as
+one line to the history file (read first: the RSS growth compares with the
+latest run at the other size). Standard library only. To add a contender, add
+its label, its place in SECTIONS and, for an animetl run, in PHASE_TABLES.
 """
 
 import argparse
@@ -13,9 +16,8 @@ import os
 import statistics
 import sys
 
-# Time ratios animetl / floor: (target, stretch). Peak RSS: MiB.
-TIME_TARGETS = {"postgres": (1.5, 1.2), "duckdb": (2.0, 1.5)}
-RSS_TARGETS = {"postgres": 256, "duckdb": 1024}
+sys.dont_write_bytecode = True  # no scripts/__pycache__ in the tree
+from bench_targets import judge, render  # noqa: E402
 
 LABELS = {
     "pg_copy": "PostgreSQL floor: \\copy into UNLOGGED",
@@ -25,10 +27,43 @@ LABELS = {
     "animetl_pg_unlogged": "  the same with --pg-unlogged",
     "duck_floor": "F_duck: DuckDB read_csv CTAS",
     "animetl_duck": "animetl run -> DuckDB",
+    "idx_pg_copy": "PostgreSQL floor: \\copy into UNLOGGED",
+    "idx_pg_index": "PostgreSQL floor: CREATE UNIQUE INDEX",
+    "idx_f_pg": "F_pg = \\copy + index",
+    "animetl_pg_indexed": "animetl run -> PostgreSQL",
+    "idx_duck_floor": "F_duck: DuckDB read_csv CTAS",
+    "animetl_duck_indexed": "animetl run -> DuckDB",
+    "animetl_pg_incr_base": "full run of the base -> PostgreSQL",
+    "animetl_pg_incr": "incremental run of the day -> PostgreSQL",
+    "animetl_duck_incr_base": "full run of the base -> DuckDB",
+    "animetl_duck_incr": "incremental run of the day -> DuckDB",
+    "animetl_pg_repeats": "animetl run -> PostgreSQL",
+    "animetl_duck_repeats": "animetl run -> DuckDB",
     "pgloader": "pgloader (csv, fresh table)",
     "seed_insert": "seed: pandas + INSERT per row",
     "seed_extrapolated": "seed: INSERT per row, all rows",
 }
+
+# The contenders' table, by section: (title, [(contender, ratio against)]).
+SECTIONS = [
+    ("public layout", [("pg_copy", None), ("pg_index", None), ("f_pg", None), ("animetl_pg", "f_pg"),
+                       ("animetl_pg_unlogged", "f_pg"), ("duck_floor", None), ("animetl_duck", "duck_floor")]),
+    ("indexed layout", [("idx_pg_copy", None), ("idx_pg_index", None), ("idx_f_pg", None),
+                        ("animetl_pg_indexed", "idx_f_pg"), ("idx_duck_floor", None),
+                        ("animetl_duck_indexed", "idx_duck_floor")]),
+    ("incremental", [("animetl_pg_incr_base", None), ("animetl_pg_incr", "animetl_pg_incr_base"),
+                     ("animetl_duck_incr_base", None), ("animetl_duck_incr", "animetl_duck_incr_base")]),
+    ("repeats", [("animetl_pg_repeats", "animetl_pg"), ("animetl_duck_repeats", "animetl_duck")]),
+]
+
+# The phase tables: one per warehouse, a column per contender.
+PHASE_TABLES = [
+    ("PostgreSQL", [("animetl_pg", "full"), ("animetl_pg_unlogged", "unlogged"), ("animetl_pg_indexed", "indexed"),
+                    ("animetl_pg_repeats", "repeats"), ("animetl_pg_incr_base", "incr base"),
+                    ("animetl_pg_incr", "incremental")]),
+    ("DuckDB", [("animetl_duck", "full"), ("animetl_duck_indexed", "indexed"), ("animetl_duck_repeats", "repeats"),
+                ("animetl_duck_incr_base", "incr base"), ("animetl_duck_incr", "incremental")]),
+]
 
 
 def load_samples(path):
@@ -68,19 +103,57 @@ def summarize(ss):
     }
 
 
-def phase_table(samples):
-    """The median seconds of each phase over a contender's succeeded runs,
-    in the order the phases ran (the first run's order, then any others)."""
+def phase_key(name):
+    """A phase's name in the tables: a delta day's files become "day upserts"
+    and "day deletes", so that the columns line up across days."""
+    if name.startswith("load:animelist/date="):
+        return "load:day deletes" if "/deletes/" in name else "load:day upserts"
+    return name
+
+
+def phase_medians(samples):
+    """{phase: median seconds} over a contender's succeeded runs (the day's
+    files of one run summed per kind), and the phases in the order they ran."""
     order, secs = [], {}
     for s in samples:
         if s.get("status") != "ok":
             continue
+        run = {}
         for p in s.get("phases") or []:
-            if p["name"] not in secs:
-                order.append(p["name"])
-                secs[p["name"]] = []
-            secs[p["name"]].append(p["seconds"])
-    return [{"name": n, "median_s": round(statistics.median(secs[n]), 3), "runs": len(secs[n])} for n in order]
+            k = phase_key(p["name"])
+            if k not in secs:
+                order.append(k)
+                secs[k] = []
+            run[k] = run.get(k, 0.0) + (p["seconds"] or 0.0)
+        for k, v in run.items():
+            secs[k].append(v)
+    return order, {k: round(statistics.median(v), 3) for k, v in secs.items()}
+
+
+def f_pg(samples, prefix):
+    """F_pg per run: the \copy and the index of the same round, summed."""
+    copies = {s["run"]: s for s in samples.get(prefix + "_copy", []) if s["status"] == "ok"}
+    out = []
+    for s in samples.get(prefix + "_index", []):
+        c = copies.get(s["run"])
+        if c and s["status"] == "ok":
+            out.append({"run": s["run"], "wall_s": round(c["wall_s"] + s["wall_s"], 3),
+                        "rss_mib": max(c["rss_mib"], s["rss_mib"]), "status": "ok"})
+    return out
+
+
+def read_history(path):
+    entries = []
+    try:
+        with open(path) as f:
+            for line in f:
+                try:
+                    entries.append(json.loads(line))
+                except ValueError:
+                    continue
+    except OSError:
+        pass
+    return entries
 
 
 def main():
@@ -98,8 +171,8 @@ def main():
     rows = meta["rows"]
 
     # The animetl runs' own summaries, and the seed's measured rate.
-    for name in ("animetl_pg", "animetl_pg_unlogged", "animetl_duck"):
-        for s in samples.get(name, []):
+    for name in [n for n in samples if n.startswith("animetl_")]:
+        for s in samples[name]:
             d = read_json(os.path.join(logs, f"{name}-{s['run']}.out")) or {}
             s["run_id"] = d.get("run_id")
             s["files"] = {
@@ -112,17 +185,9 @@ def main():
         if s["status"] == "ok" and d.get("rows_per_s"):
             s.update(rows=d["rows"], load_s=d["seconds"], rows_per_s=d["rows_per_s"])
 
-    # F_pg: per run, \copy + index.
-    copies = {s["run"]: s for s in samples.get("pg_copy", []) if s["status"] == "ok"}
-    f_pg = []
-    for s in samples.get("pg_index", []):
-        c = copies.get(s["run"])
-        if c and s["status"] == "ok":
-            f_pg.append(
-                {"run": s["run"], "wall_s": round(c["wall_s"] + s["wall_s"], 3),
-                 "rss_mib": max(c["rss_mib"], s["rss_mib"]), "status": "ok"}
-            )
-    samples["f_pg"] = f_pg
+    samples["f_pg"] = f_pg(samples, "pg")
+    if "idx_pg_index" in samples:
+        samples["idx_f_pg"] = f_pg(samples, "idx_pg")
 
     summary = {name: summarize(ss) for name, ss in samples.items()}
     seeds = [s for s in samples.get("seed_insert", []) if s.get("rows_per_s")]
@@ -136,74 +201,88 @@ def main():
     def med(name):
         return summary.get(name, {}).get("median_wall_s")
 
-    ratios, targets = {}, []
-    for wh, name, floor in (("postgres", "animetl_pg", "f_pg"), ("duckdb", "animetl_duck", "duck_floor")):
-        a, f = med(name), med(floor)
-        target, stretch = TIME_TARGETS[wh]
-        r = round(a / f, 3) if a and f else None
-        ratios[wh] = {
-            "contender": name, "floor": floor, "ratio": r, "target": target, "stretch": stretch,
-            "pass": r is not None and r <= target, "stretch_pass": r is not None and r <= stretch,
-        }
-        summary[name]["ratio"] = r
-        rss = summary.get(name, {}).get("median_rss_mib")
-        ratios[wh + "_rss"] = {
-            "contender": name, "median_rss_mib": rss, "target_mib": RSS_TARGETS[wh],
-            "pass": rss is not None and rss <= RSS_TARGETS[wh],
-        }
+    for _, members in SECTIONS:
+        for name, against in members:
+            a, b = med(name), med(against) if against else None
+            if name in summary and against:
+                summary[name]["ratio"] = round(a / b, 3) if a and b else None
+                summary[name]["ratio_against"] = against
+    for _, cols in PHASE_TABLES:
+        for name, _ in cols:
+            if summary.get(name, {}).get("ok"):
+                order, meds = phase_medians(samples[name])
+                summary[name]["phases"] = [{"name": k, "median_s": meds[k]} for k in order]
+
+    history = read_history(args.history)
+    targets, size_note = judge(meta, summary, history)
 
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     result = {
-        "schema": 1,
+        "schema": 2,
         "timestamp": now.isoformat().replace("+00:00", "Z"),
         **meta,
         "samples": {k: v for k, v in samples.items()},
         "summary": summary,
-        "ratios": ratios,
+        "targets": targets,
     }
+    print("\n".join(report_lines(meta, summary, targets, size_note)))
 
-    # --- the table ---------------------------------------------------------------
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    with open(args.history, "a") as f:
+        f.write(json.dumps(result, separators=(",", ":")) + "\n")
+    print(f"\nwrote {args.out}; appended to {args.history}", file=sys.stderr)
+
+    if args.strict and not all(t["pass"] for t in targets if t["value"] is not None or t["result"].startswith("FAIL")):
+        print("BENCH_STRICT: a target was missed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def report_lines(meta, summary, targets, size_note):
     out = []
     w = out.append
+    rows = meta["rows"]
     mb = meta["data"]["animelist_bytes"] / 1e6
-    w(f"animetl benchmark: {rows:,} list rows ({mb:,.1f} MB animelist.csv); contenders {meta['runs']} run{'s' if meta['runs'] != 1 else ''} each, "
-      f"alternating; medians of wall time and peak RSS (/usr/bin/time)")
-    w("")
-    hdr = f"{'contender':<38} {'runs':>4} {'median s':>9} {'min s':>8} {'max s':>8} {'RSS MiB':>8}  {'ratio':>6}  {'target (stretch)':<17} result"
-    w(hdr)
-    w("-" * len(hdr))
+    aux = meta.get("aux_runs", 0)
+    w(f"animetl benchmark: {rows:,} list rows ({mb:,.1f} MB animelist.csv); headline contenders (public layout) "
+      f"{meta['runs']} run(s) each, the other rows {aux} run(s) each (BENCH_AUX_RUNS), alternating in rounds; "
+      f"medians of wall time and peak RSS (/usr/bin/time)")
+    hdr = f"{'contender':<42} {'runs':>4} {'median s':>9} {'min s':>8} {'max s':>8} {'RSS MiB':>8}  {'ratio':>6}"
+    titles = {
+        "public layout": f"public layout ({mb:,.1f} MB)",
+        "indexed layout": "indexed layout (" + (f"{meta['data'].get('indexed_animelist_bytes', 0) / 1e6:,.1f} MB, "
+                                                "`animetl gen --layout indexed`)"),
+        "incremental": "incremental: a 1% day ({:,} upserts, {:,} deletes) on the base; ratio: incremental / full run"
+        .format(*[meta.get("delta", {}).get(k, 0) for k in ("upserts", "deletes")]),
+        "repeats": f"repeats: {meta.get('repeats', 3)} conflicting repeated keys in the base; "
+                   "ratio: against the clean base's full run",
+    }
 
-    def verdict(wh):
-        r = ratios[wh]
-        if r["ratio"] is None:
-            return "n/a"
-        if r["stretch_pass"]:
-            return "PASS (stretch too)"
-        return "PASS (stretch: no)" if r["pass"] else "FAIL"
-
-    def line(name, ratio="", target="", result=""):
+    def line(name):
         s = summary.get(name)
         if not s:
             return
         if not s.get("ok"):
-            w(f"{LABELS[name]:<38} {s['runs']:>4} {'FAILED':>9}")
+            w(f"  {LABELS[name]:<40} {s['runs']:>4} {'FAILED':>9}")
             return
-        w(f"{LABELS[name]:<38} {s['ok']:>4} {s['median_wall_s']:>9.2f} {s['min_wall_s']:>8.2f} {s['max_wall_s']:>8.2f} "
-          f"{s['median_rss_mib']:>8.1f}  {ratio:>6}  {target:<17} {result}".rstrip())
+        r = s.get("ratio")
+        ratio = f"{r:.2f}" if r is not None else ""
+        failed = f"   ({s['runs'] - s['ok']} of {s['runs']} failed)" if s["ok"] < s["runs"] else ""
+        w(f"  {LABELS[name]:<40} {s['ok']:>4} {s['median_wall_s']:>9.2f} {s['min_wall_s']:>8.2f} {s['max_wall_s']:>8.2f} "
+          f"{s['median_rss_mib']:>8.1f}  {ratio:>6}{failed}".rstrip())
 
-    def rs(wh):
-        return f"{ratios[wh]['ratio']:.2f}" if ratios[wh]["ratio"] is not None else "n/a"
-
-    line("pg_copy")
-    line("pg_index")
-    line("f_pg")
-    line("animetl_pg", rs("postgres"), "<= 1.5 (1.2)", verdict("postgres"))
-    if "animetl_pg_unlogged" in summary:
-        u, f = med("animetl_pg_unlogged"), med("f_pg")
-        summary["animetl_pg_unlogged"]["ratio"] = round(u / f, 3) if u and f else None
-        line("animetl_pg_unlogged", f"{u / f:.2f}" if u and f else "n/a", "(reference)", "")
-    line("duck_floor")
-    line("animetl_duck", rs("duckdb"), "<= 2.0 (1.5)", verdict("duckdb"))
+    w("")
+    w(hdr)
+    w("-" * len(hdr))
+    for title, members in SECTIONS:
+        if not any(n in summary for n, _ in members):
+            continue
+        w(titles[title])
+        for name, _ in members:
+            line(name)
     if meta["peer_runs"] > 0:
         w("")
         w(f"peers, for reference (not contenders): {meta['peer_runs']} run(s) each (BENCH_PEER_RUNS)")
@@ -213,40 +292,19 @@ def main():
             label = f"seed: INSERT per row, {meta['seed_rows']:,} rows"
             if s.get("ok"):
                 rate = summary["seed_extrapolated"]["rows_per_s"]
-                w(f"{label:<38} {s['ok']:>4} {s['median_wall_s']:>9.2f} {s['min_wall_s']:>8.2f} {s['max_wall_s']:>8.2f} "
+                w(f"  {label:<40} {s['ok']:>4} {s['median_wall_s']:>9.2f} {s['min_wall_s']:>8.2f} {s['max_wall_s']:>8.2f} "
                   f"{s['median_rss_mib']:>8.1f}  ({rate:,.0f} rows/s)")
                 e = summary["seed_extrapolated"]
-                w(f"{'seed: INSERT per row, ' + format(rows, ',') + ' rows':<38} {'-':>4} {e['median_wall_s']:>9.1f}"
+                w(f"  {'seed: INSERT per row, ' + format(rows, ',') + ' rows':<40} {'-':>4} {e['median_wall_s']:>9.1f}"
                   f"   extrapolated linearly from {rate:,.0f} rows/s")
             else:
-                w(f"{label:<38} {s['runs']:>4} {'FAILED':>9}")
+                w(f"  {label:<40} {s['runs']:>4} {'FAILED':>9}")
         w("  (pgloader: Debian's, --type csv into a fresh table; seed: pandas read_csv, then one psycopg2 INSERT")
         w("   per row and one commit, the original notebook's load; its rate includes read_csv)")
     w("")
-    w("targets")
-    for wh, what in (("postgres", "animetl -> PostgreSQL / F_pg"), ("duckdb", "animetl -> DuckDB / F_duck")):
-        r = ratios[wh]
-        if r["ratio"] is None:
-            w(f"  time    {what:<32} n/a")
-            continue
-        w(f"  time    {what:<32} {r['ratio']:5.2f}   target <= {r['target']}: {'pass' if r['pass'] else 'FAIL'}   "
-          f"stretch <= {r['stretch']}: {'pass' if r['stretch_pass'] else 'fail'}")
-    for wh, what in (("postgres", "animetl -> PostgreSQL peak RSS"), ("duckdb", "animetl -> DuckDB peak RSS")):
-        r = ratios[wh + "_rss"]
-        v = f"{r['median_rss_mib']:.0f} MiB" if r["median_rss_mib"] is not None else "n/a"
-        w(f"  memory  {what:<32} {v:>9}   target <= {r['target_mib']} MiB: {'pass' if r['pass'] else 'FAIL'}")
-    # Where each contender's time went: its runs' --json phases.
-    for name in ("animetl_pg", "animetl_pg_unlogged", "animetl_duck"):
-        table = phase_table(samples.get(name, []))
-        if not table or name not in summary:
-            continue
-        summary[name]["phases"] = table
-        w("")
-        w(f"phases of {LABELS[name].strip()} (median of {max(p['runs'] for p in table)} run(s), from its --json)")
-        width = max(len("phase"), *(len(p["name"]) for p in table))
-        w(f"  {'phase':<{width}} {'seconds':>9}")
-        for p in table:
-            w(f"  {p['name']:<{width}} {p['median_s']:>9.3f}")
+    out.extend(render(targets, size_note))
+    for engine, cols in PHASE_TABLES:
+        out.extend(phase_lines(engine, cols, summary))
     m = meta["machine"]
     pgs = meta["postgresql"]["settings"]
     w("")
@@ -257,20 +315,35 @@ def main():
     w(f"commit   {meta['git']['commit']}{' + uncommitted changes' if meta['git']['dirty'] else ''}")
     w("notes    the psql rows' RSS is the psql client's and animetl's is its own process: the PostgreSQL server's memory")
     w("         is in neither. Other work on the machine makes the times noisy: compare the load averages.")
-    print("\n".join(out))
+    return out
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
-    with open(args.history, "a") as f:
-        f.write(json.dumps(result, separators=(",", ":")) + "\n")
-    print(f"\nwrote {args.out}; appended to {args.history}", file=sys.stderr)
 
-    if args.strict and not all(r["pass"] for r in ratios.values()):
-        print("BENCH_STRICT: a target was missed", file=sys.stderr)
-        return 1
-    return 0
+def phase_lines(engine, cols, summary):
+    """The phase table of one warehouse: a row per phase, a column per
+    contender (median seconds over its succeeded runs, from its --json)."""
+    cols = [(n, t) for n, t in cols if summary.get(n, {}).get("phases")]
+    if not cols:
+        return []
+    order = []  # each contender's phases in their order, a new one after the phase it followed
+    for n, _ in cols:
+        at = 0
+        for p in summary[n]["phases"]:
+            if p["name"] in order:
+                at = order.index(p["name"]) + 1
+            else:
+                order.insert(at, p["name"])
+                at += 1
+    per = {n: {p["name"]: p["median_s"] for p in summary[n]["phases"]} for n, _ in cols}
+    width = max(len("wall (median)"), *(len(k) for k in order))
+    cw = max(11, *(len(t) + 1 for _, t in cols))
+    out = ["", f"phases -> {engine}, median seconds of each contender's runs (from its --json)"]
+    out.append(f"  {'phase':<{width}}" + "".join(f"{t:>{cw}}" for _, t in cols))
+    for k in order:
+        out.append(f"  {k:<{width}}" + "".join(f"{per[n][k]:>{cw}.3f}" if k in per[n] else f"{'-':>{cw}}"
+                                               for n, _ in cols))
+    out.append(f"  {'sum of phases':<{width}}" + "".join(f"{sum(per[n].values()):>{cw}.3f}" for n, _ in cols))
+    out.append(f"  {'wall (median)':<{width}}" + "".join(f"{summary[n]['median_wall_s']:>{cw}.3f}" for n, _ in cols))
+    return out
 
 
 if __name__ == "__main__":

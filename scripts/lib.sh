@@ -339,18 +339,19 @@ ensure_systemd_analyze() {
     command -v systemd-analyze >/dev/null 2>&1 || die "systemd-analyze missing after installing systemd"
 }
 
-# ensure_bench_data BIN DIR ROWS generates the benchmark's data set (seed 1)
-# into DIR with the animetl binary BIN, unless a complete one is there:
-# make bench and make bench-serve share it.
+# ensure_bench_data BIN DIR ROWS [LAYOUT] generates the benchmark's data set
+# (seed 1, LAYOUT public unless given: see animetl gen --layout) into DIR with
+# the animetl binary BIN, unless a complete one is there: make bench and make
+# bench-serve share it.
 ensure_bench_data() {
-    local bin="$1" dir="$2" rows="$3"
+    local bin="$1" dir="$2" rows="$3" layout="${4:-public}"
     if [ -f "$dir/.complete" ]; then
         log "using the cached data set $dir"
         return 0
     fi
-    log "generating $rows list rows (seed 1) into $dir"
+    log "generating $rows list rows (seed 1, $layout layout) into $dir"
     rm -rf "$dir" "$dir.tmp"
-    "$bin" gen --out "$dir.tmp" --rows "$rows" --seed 1 >&2 || die "animetl gen failed"
+    "$bin" gen --out "$dir.tmp" --rows "$rows" --seed 1 --layout "$layout" >&2 || die "animetl gen failed"
     touch "$dir.tmp/.complete"
     mv "$dir.tmp" "$dir"
 }
