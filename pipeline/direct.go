@@ -18,7 +18,7 @@ var scanLimits = dataset.DefaultScanLimits
 // itself, or false when the file takes the decoders' path: the switch is
 // off, the stage or the source cannot, or the file is compressed.
 func directPath(cfg Config, stage animetl.Stage, fl *animetl.FileLoad) (animetl.DirectListLoader, string, bool) {
-	if cfg.GoListDecode || fl.Kind != animetl.KindAnimeList {
+	if !cfg.DirectListLoad || fl.Kind != animetl.KindAnimeList {
 		return nil, "", false
 	}
 	dl, ok := stage.(animetl.DirectListLoader)

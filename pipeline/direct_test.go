@@ -34,7 +34,7 @@ func runDuck(t *testing.T, dir string, goDecode bool) (animetl.Warehouse, *anime
 	var logs bytes.Buffer
 	cfg := pipeline.DefaultConfig()
 	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, w, "duckdb"
-	cfg.MaxRejectRate, cfg.BatchSize, cfg.GoListDecode = 0.5, 1000, goDecode
+	cfg.MaxRejectRate, cfg.BatchSize, cfg.DirectListLoad = 0.5, 1000, !goDecode
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sum, err := pipeline.Run(context.Background(), cfg)
 	if err != nil {
