@@ -99,3 +99,16 @@ func (r *ctxReader) Read(p []byte) (int, error) {
 }
 
 func (r *ctxReader) Close() error { return r.f.Close() }
+
+var _ animetl.LocalFiles = (*Source)(nil)
+
+// LocalPath returns the path a listing of this folder resolved f to, so a
+// warehouse in this process can read the file itself; false for a
+// FileInfo no listing of this folder made.
+func (s *Source) LocalPath(f animetl.FileInfo) (string, bool) {
+	r, ok := f.Pin.(resolved)
+	if !ok {
+		return "", false
+	}
+	return filepath.Join(s.real, string(r)), true
+}

@@ -132,7 +132,11 @@ func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 	if eng.has(fl) {
 		cols, err = ingestFile(ctx, cfg, stage, fl, rs, probe, counter, eng)
 	} else {
-		cols, err = loadFile(ctx, cfg, stage, fl, rs, probe, counter)
+		var direct bool
+		cols, direct, err = loadDirect(ctx, cfg, log, stage, fl, rs, probe, counter)
+		if err == nil && !direct {
+			cols, err = loadFile(ctx, cfg, stage, fl, rs, probe, counter)
+		}
 	}
 	if err != nil {
 		return err

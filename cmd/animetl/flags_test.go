@@ -58,6 +58,7 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 		{"run batch-size huge", run("--batch-size", "1000000000"), "batch-size"},
 		{"run parse-workers negative", run("--parse-workers", "-1"), "parse-workers"},
 		{"run parse-workers huge", run("--parse-workers", "100000"), "parse-workers"},
+		{"run duckdb-csv unknown", run("--duckdb-csv", "on"), "duckdb-csv"},
 		{"run prior-ratings negative", run("--prior-ratings", "-50"), "prior-ratings"},
 		{"run prior-ratings zero", run("--prior-ratings", "0"), "prior-ratings"},
 		{"run mode", run("--mode", "weekly"), "mode"},

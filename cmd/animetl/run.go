@@ -28,6 +28,7 @@ type runFlags struct {
 	backfill      string
 	batchSize     int
 	parseWorkers  int
+	duckdbCSV     string
 	priorRatings  int
 	recommend     bool
 	recUserModel  string
@@ -118,6 +119,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.IntVar(&f.maxDeltaAge, "max-delta-age", quality.DefaultMaxDeltaAgeDays, "warn when the newest applied daily delta is older than this many days")
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
+	fl.StringVar(&f.duckdbCSV, "duckdb-csv", "off", "auto: DuckDB's own CSV reader loads the clean lines of plain, uncompressed list files of a local folder (the other lines are decoded here; same rows, rejects and lines); off: decode every list file here")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
 	fl.BoolVar(&f.recommend, "recommend", false, "train the recommenders after the load and publish rec_user and rec_similar with the data (without it, the published ones are kept)")
 	fl.StringVar(&f.recUserModel, "rec-user-model", pipeline.DefaultRecommendUserModel, "with --recommend: the model that fills rec_user (empty keeps the published rec_user)")
@@ -127,7 +129,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	f.progress = "never"
 	addLakeFlags(fl, &f.lake)
 	addEngineFlags(fl, &f.engine)
-	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "prior-ratings",
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "duckdb-csv", "prior-ratings",
 		"recommend", "rec-user-model", "rec-similar-model", "rec-seed")
 }
 
@@ -139,6 +141,7 @@ func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
 	cfg.MaxRejectRate, cfg.MaxDrift, cfg.MaxDeltaAgeDays = f.maxRejectRate, f.maxDrift, f.maxDeltaAge
 	cfg.MaxShrink = f.maxShrink
 	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
+	cfg.DirectListLoad = f.duckdbCSV == "auto"
 	cfg.Recommend, cfg.RecommendUserModel, cfg.RecommendSimilarModel = f.recommend, f.recUserModel, f.recSimilar
 	cfg.RecSeed, cfg.NewModel = f.recSeed, newRecModel
 	cfg.ListEngine = f.engine.listEngine()
@@ -158,6 +161,7 @@ func (a *app) validateRun(f runFlags) (pipeline.Backfill, error) {
 		intIn("max-delta-age", f.maxDeltaAge, 1, maxDeltaAgeDays),
 		intIn("batch-size", f.batchSize, 1, maxBatchSize),
 		intIn("parse-workers", f.parseWorkers, 0, maxWorkers),
+		oneOf("duckdb-csv", f.duckdbCSV, "auto", "off"),
 		intIn("prior-ratings", f.priorRatings, 1, maxPriorRatings),
 		oneOf("progress", f.progress, "auto", "always", "never"),
 		validateRecModel("rec-user-model", f.recUserModel, false),
