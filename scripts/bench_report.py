@@ -27,6 +27,7 @@ LABELS = {
     "animetl_pg_unlogged": "  the same with --pg-unlogged",
     "duck_floor": "F_duck: DuckDB read_csv CTAS",
     "animetl_duck": "animetl run -> DuckDB",
+    "animetl_duck_csv": "  the same with --duckdb-csv auto",
     "idx_pg_copy": "PostgreSQL floor: \\copy into UNLOGGED",
     "idx_pg_index": "PostgreSQL floor: CREATE UNIQUE INDEX",
     "idx_f_pg": "F_pg = \\copy + index",
@@ -47,7 +48,8 @@ LABELS = {
 # The contenders' table, by section: (title, [(contender, ratio against)]).
 SECTIONS = [
     ("public layout", [("pg_copy", None), ("pg_index", None), ("f_pg", None), ("animetl_pg", "f_pg"),
-                       ("animetl_pg_unlogged", "f_pg"), ("duck_floor", None), ("animetl_duck", "duck_floor")]),
+                       ("animetl_pg_unlogged", "f_pg"), ("duck_floor", None), ("animetl_duck", "duck_floor"),
+                       ("animetl_duck_csv", "duck_floor")]),
     ("indexed layout", [("idx_pg_copy", None), ("idx_pg_index", None), ("idx_f_pg", None),
                         ("animetl_pg_indexed", "idx_f_pg"), ("idx_duck_floor", None),
                         ("animetl_duck_indexed", "idx_duck_floor")]),
@@ -61,7 +63,7 @@ PHASE_TABLES = [
     ("PostgreSQL", [("animetl_pg", "full"), ("animetl_pg_unlogged", "unlogged"), ("animetl_pg_indexed", "indexed"),
                     ("animetl_pg_repeats", "repeats"), ("animetl_pg_incr_base", "incr base"),
                     ("animetl_pg_incr", "incremental")]),
-    ("DuckDB", [("animetl_duck", "full"), ("animetl_duck_indexed", "indexed"), ("animetl_duck_repeats", "repeats"),
+    ("DuckDB", [("animetl_duck", "full"), ("animetl_duck_csv", "csv auto"), ("animetl_duck_indexed", "indexed"), ("animetl_duck_repeats", "repeats"),
                 ("animetl_duck_incr_base", "incr base"), ("animetl_duck_incr", "incremental")]),
 ]
 
