@@ -159,7 +159,7 @@ func (e *Engine) cleanCatalogue(ctx context.Context, s Session, tag, v string, f
 	if err != nil {
 		return err
 	}
-	err = s.Exec(ctx, text)
+	err = e.job(ctx, "clean "+f.Load.Info.Name, []string{f.Load.Info.Name}, func(ctx context.Context) error { return s.Exec(ctx, text) })
 	if derr := s.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+table); err == nil && derr != nil {
 		err = derr
 	}

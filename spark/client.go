@@ -7,9 +7,11 @@ import (
 	"math/big"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/apache/spark-connect-go/spark/client/channel"
 	"github.com/apache/spark-connect-go/spark/sparkerrors"
 	"github.com/apache/spark-connect-go/spark/sql"
 	"github.com/apache/spark-connect-go/spark/sql/types"
@@ -20,7 +22,8 @@ import (
 
 // connectSession is Session over github.com/apache/spark-connect-go.
 type connectSession struct {
-	s sql.SparkSession
+	s   sql.SparkSession
+	tap *sessionTap
 }
 
 // Connect opens a session on the Spark Connect server at remote
@@ -42,33 +45,58 @@ func Connect(ctx context.Context, remote string, dialTimeout time.Duration) (Ses
 		return nil, fmt.Errorf("spark: connect %s: %w: %w", host, ErrUnavailable, err)
 	}
 	_ = c.Close()
-	s, err := sql.NewSessionBuilder().Remote(remote).Build(ctx)
+	cb, err := channel.NewBuilder(remote)
+	if err != nil {
+		return nil, fmt.Errorf("spark: remote %s: %w", animetl.Excerpt(remote), animetl.ErrConfig)
+	}
+	tap := &sessionTap{}
+	s, err := sql.NewSessionBuilder().WithChannelBuilder(&tappedBuilder{BaseBuilder: cb, tap: tap}).Build(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("spark: session on %s: %w", host, convert(err))
 	}
-	return &connectSession{s: s}, nil
+	return &connectSession{s: s, tap: tap}, nil
+}
+
+// interruptOnDone interrupts the session's operations when ctx is done
+// while one runs (Ctrl-C): the client alone would leave it running on the
+// server. The returned func ends the watch; when the interrupt was sent,
+// it waits for the server's answer, so the operation has stopped when
+// Exec or Query returns.
+func (c *connectSession) interruptOnDone(ctx context.Context) func() {
+	sent := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(sent)
+		_ = c.tap.interrupt()
+	})
+	return func() {
+		if !stop() {
+			<-sent
+		}
+	}
 }
 
 func (c *connectSession) Exec(ctx context.Context, text string) error {
+	defer c.interruptOnDone(ctx)()
 	df, err := c.s.Sql(ctx, text)
 	if err != nil {
-		return convert(err)
+		return c.fail(ctx, err)
 	}
 	// Sql runs commands eagerly; a query is run by collecting it.
 	if _, err := df.Collect(ctx); err != nil {
-		return convert(err)
+		return c.fail(ctx, err)
 	}
 	return nil
 }
 
 func (c *connectSession) Query(ctx context.Context, text string) ([][]any, error) {
+	defer c.interruptOnDone(ctx)()
 	df, err := c.s.Sql(ctx, text)
 	if err != nil {
-		return nil, convert(err)
+		return nil, c.fail(ctx, err)
 	}
 	rows, err := df.Collect(ctx)
 	if err != nil {
-		return nil, convert(err)
+		return nil, c.fail(ctx, err)
 	}
 	out := make([][]any, len(rows))
 	for i, r := range rows {
@@ -82,11 +110,26 @@ func (c *connectSession) Query(ctx context.Context, text string) ([][]any, error
 	return out, nil
 }
 
+// Close releases the session on the server (the client's Stop does
+// nothing) and closes the connection.
 func (c *connectSession) Close() error {
-	if err := c.s.Stop(); err != nil {
+	err := c.tap.release()
+	if c.tap.conn != nil {
+		_ = c.tap.conn.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("spark: close session: %w", convert(err))
 	}
 	return nil
+}
+
+// fail converts an operation's error; when ctx is done, the operation
+// was interrupted for it and ctx's error is the one to return.
+func (c *connectSession) fail(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("spark: %w", ctx.Err())
+	}
+	return convert(err)
 }
 
 // goValue maps the client's values to the driver-neutral ones of Session.
@@ -137,7 +180,7 @@ func convert(err error) error {
 		if se.Code == codes.Unavailable || se.Code == codes.DeadlineExceeded && se.ErrorClass == "" {
 			return fmt.Errorf("%w: %s", ErrUnavailable, firstLine(se.Message))
 		}
-		return &Error{Class: se.ErrorClass, Message: firstLine(stripClass(se.Message, se.ErrorClass))}
+		return &Error{Class: se.ErrorClass, Message: firstLine(taskCause(stripClass(se.Message, se.ErrorClass)))}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -151,6 +194,22 @@ func stripClass(msg, class string) string {
 		msg = strings.TrimPrefix(msg, "["+class+"] ")
 	}
 	return msg
+}
+
+// lostTask matches Spark's message for a job a task failure aborted, up
+// to the task's own error.
+var lostTask = regexp.MustCompile(`^Job aborted due to stage failure: Task \S+ in stage \S+ failed (\d+) times?, most recent failure: Lost task .*? \(TID \d+\) \([^)]*\): `)
+
+// taskCause shortens "Job aborted due to stage failure: Task 0 in stage
+// 4.0 failed 1 times, most recent failure: Lost task 0.0 in stage 4.0 (TID
+// 3) (host executor 1): java.lang.OutOfMemoryError: Java heap space" to
+// its cause, which the task and stage numbers would push past a line.
+func taskCause(msg string) string {
+	m := lostTask.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	return "job aborted, a task failed " + m[1] + " times: " + msg[len(m[0]):]
 }
 
 // firstLine keeps the first line of a message: Spark's later lines are the

@@ -48,3 +48,19 @@ func TestConvert(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestConvertTaskFailure: a job a failed task aborted is worded by the
+// task's error, as Spark 4.3 reported a task that ran out of heap.
+func TestConvertTaskFailure(t *testing.T) {
+	for _, c := range []struct{ msg, want string }{
+		{"Job aborted due to stage failure: Task 0 in stage 4.0 failed 1 times, most recent failure: Lost task 0.0 in stage 4.0 (TID 3) (localhost executor driver): java.lang.OutOfMemoryError: Java heap space\n\tat java.base/...",
+			"spark: job aborted, a task failed 1 times: java.lang.OutOfMemoryError: Java heap space"},
+		{"Job aborted due to stage failure: Task 7 in stage 2.0 failed 4 times, most recent failure: Lost task 7.3 in stage 2.0 (TID 41) (ip-10-0-0-7.ec2.internal executor 3): ExecutorLostFailure (executor 3 exited caused by one of the running tasks) Reason: Container killed by YARN for exceeding memory limits.",
+			"spark: job aborted, a task failed 4 times: ExecutorLostFailure (executor 3 exited caused by one of the running tasks) Reason: Container killed by YARN for exceeding memory limits."},
+		{"Parent path is not a directory: file:/proc/1/status", "spark: Parent path is not a directory: file:/proc/1/status"},
+	} {
+		if got := convert(status.Error(codes.Internal, c.msg)); got.Error() != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package spark
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,6 +38,9 @@ type Engine struct {
 	// LocalCatalogue leaves the catalogue files (anime.csv,
 	// anime_with_synopsis.csv, watching_status.csv) to the Go decoders.
 	LocalCatalogue bool
+	// Log, when set, gets a line as each Spark job starts and ends, with
+	// its duration (progress.go).
+	Log *slog.Logger
 }
 
 var _ animetl.CatalogueEngine = (*Engine)(nil)
@@ -120,6 +124,7 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 	}
 	tag := "animetl_" + strings.NewReplacer("-", "_").Replace(strings.ToLower(runID))
 	var lists, deletes []sqlFile
+	var listNames, deleteNames []string
 	for _, f := range files {
 		locate := e.Locate
 		if locate == nil {
@@ -148,20 +153,21 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 		}
 		sf := sqlFile{ID: f.Load.ID, Fields: f.Fields, Pos: f.Pos, View: v}
 		if f.Load.Kind == animetl.KindListDelete {
-			deletes = append(deletes, sf)
+			deletes, deleteNames = append(deletes, sf), append(deleteNames, f.Load.Info.Name)
 		} else {
-			lists = append(lists, sf)
+			lists, listNames = append(lists, sf), append(listNames, f.Load.Info.Name)
 		}
 	}
 	var written []string
 	for _, job := range []struct {
 		name, tmpl  string
 		files       []sqlFile
+		names       []string
 		rules       []dataset.IntRule
 		rawForClean bool
 	}{
-		{"lists", "lists.sql", lists, dataset.ListRules, false},
-		{"deletes", "deletes.sql", deletes, dataset.DeleteRules, true},
+		{"lists", "lists.sql", lists, listNames, dataset.ListRules, false},
+		{"deletes", "deletes.sql", deletes, deleteNames, dataset.DeleteRules, true},
 	} {
 		if len(job.files) == 0 {
 			continue
@@ -172,7 +178,7 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 		if err != nil {
 			return err
 		}
-		err = s.Exec(ctx, text)
+		err = e.job(ctx, "clean the "+job.name, job.names, func(ctx context.Context) error { return s.Exec(ctx, text) })
 		if derr := s.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+table); err == nil && derr != nil {
 			err = derr
 		}
@@ -188,7 +194,11 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 	if err != nil {
 		return err
 	}
-	rows, err := s.Query(ctx, text)
+	var rows [][]any
+	err = e.job(ctx, "count the lines", nil, func(ctx context.Context) (err error) {
+		rows, err = s.Query(ctx, text)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("spark: count the lines: %w", err)
 	}

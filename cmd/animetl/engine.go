@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"net/url"
 	"strings"
 
@@ -57,10 +58,11 @@ func (f engineFlags) validate(source string) error {
 	return nil
 }
 
-// listEngine returns the engine of the flags, nil for local.
-func (f engineFlags) listEngine() animetl.ListEngine {
+// listEngine returns the engine of the flags, nil for local; log gets
+// its jobs' progress.
+func (f engineFlags) listEngine(log *slog.Logger) animetl.ListEngine {
 	if f.engine != "spark" {
 		return nil
 	}
-	return &spark.Engine{Remote: f.remote, Stage: f.stage}
+	return &spark.Engine{Remote: f.remote, Stage: f.stage, Log: log}
 }
