@@ -62,8 +62,9 @@ func Defaults(l Limits) []Check {
 			// The rows less the distinct keys: a hash aggregate, which spills
 			// within the memory limit on big tables (a count(DISTINCT ...)
 			// ran out of memory where it did not) and took 0.6-0.7 of the
-			// window sort (lag) it replaces at 8M rows. DuckDB counts the
-			// table's rows from its metadata.
+			// window sort (lag) it replaces at 8M rows, about half at 80M,
+			// at the same peak memory. DuckDB counts the table's rows from
+			// its metadata.
 			// In an incremental run on DuckDB, the repeats among the day's
 			// keys, from the delta profile's scan (quality/delta.go).
 			Delta:  map[string]string{"duckdb": deltaQueries(userAnimeProfileDelta)["duckdb"]},
