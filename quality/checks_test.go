@@ -181,3 +181,45 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 		})
 	}
 }
+
+// TestUserAnimeRepeatsCounted: on DuckDB the key check observes the rows
+// that repeat a (user_id, anime_id) pair before them, however many copies a
+// key has, and keys that differ in one column only are not repeats.
+func TestUserAnimeRepeatsCounted(t *testing.T) {
+	dir, _ := contract.Gen(t, contract.Generated)
+	path := filepath.Join(t.TempDir(), "repeats.duckdb")
+	wh, err := duckdb.Open(duckdb.Options{Path: path, LockTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := contract.MustRun(t, wh, dir, 0)
+	wh.Close()
+	mutate(t, path, []string{
+		"CREATE TABLE ua AS SELECT * FROM user_anime", "DROP VIEW anime_list", "DROP TABLE user_anime",
+		// Three copies of one key (two repeats) and two keys that share a
+		// user, or an anime, with it.
+		`CREATE TABLE user_anime AS SELECT * FROM ua
+		 UNION ALL (SELECT * FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)
+		 UNION ALL (SELECT * FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)
+		 UNION ALL (SELECT -1 AS user_id, * EXCLUDE (user_id) FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)
+		 UNION ALL (SELECT * REPLACE (-anime_id AS anime_id) FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)`,
+	})
+	w, err := duckdb.Open(duckdb.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var pk []quality.Check
+	for _, c := range quality.Defaults(quality.DefaultLimits()) {
+		if c.Name == "user_anime_pk_unique" {
+			pk = append(pk, c)
+		}
+	}
+	results, err := quality.Run(context.Background(), w, pk, quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0].Status != animetl.CheckFail || results[0].Observed != "2" {
+		t.Errorf("user_anime_pk_unique = %+v, want a failure observing 2 repeated rows", results)
+	}
+}
