@@ -59,3 +59,21 @@ type CatalogueOutput interface {
 	ReadSynopses(ctx context.Context, f *FileLoad, emit func([]Synopsis) error, reject func(*RowError) error) (int64, error)
 	ReadStatuses(ctx context.Context, f *FileLoad, emit func([]WatchingStatus) error, reject func(*RowError) error) (int64, error)
 }
+
+// ResolvedOutput is a ListOutput whose engine resolved the repeated
+// (user_id, anime_id) keys within each list file itself, by the
+// warehouse's rule (Stage.Finalize): the first line of a key wins; a later
+// one is a duplicate when its status, rating and episodes equal the
+// first's, else a conflicting repeat (a reject), each worded, with its raw
+// text, as the warehouse records it. Read streams only the winners, and
+// the losers among the rejects. Repeats across files (delta days) are
+// still the warehouse's to resolve: it holds them all.
+type ResolvedOutput interface {
+	ListOutput
+	// BaseCounts returns the per-anime, per-status counts of the clean
+	// entries of the base list file f (the winners): the pipeline passes
+	// them as FinalizeOptions.BaseCounts, with no BaseRepeats, so the
+	// warehouse neither searches the base for repeats nor scans it for
+	// the marts.
+	BaseCounts(f *FileLoad) ([]StatusCount, error)
+}
