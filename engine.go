@@ -7,8 +7,10 @@ import "context"
 // than in this process: a Spark cluster, say. It reads the files itself,
 // applies the cleaning rules of the dataset package and hands back, per
 // file, the clean rows and the rejects, which the pipeline streams into the
-// warehouse's stage as it does the Go decoders' output. A nil ListEngine
-// is the local engine: the Go decoders.
+// warehouse's stage as it does the Go decoders' output (or, when the output
+// is a ParquetOutput and the stage a ParquetStage, has the stage ingest a
+// list file's rows whole). A nil ListEngine is the local engine: the Go
+// decoders.
 type ListEngine interface {
 	// Name names the engine in logs and phases ("spark").
 	Name() string

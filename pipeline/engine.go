@@ -113,7 +113,10 @@ func readLayout(ctx context.Context, cfg Config, fl *animetl.FileLoad) (dataset.
 func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter, e *engineRun) ([]string, error) {
 	var rows int64
 	var err error
+	ps, po, fileLevel := parquetPath(stage, fl, e)
 	switch {
+	case fileLevel:
+		rows, err = ingestListParquet(ctx, ps, po, fl, rs, counter)
 	case fl.Kind == animetl.KindAnimeList:
 		res, resolved := e.out.(animetl.ResolvedOutput)
 		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListEntry) error {

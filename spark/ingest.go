@@ -20,10 +20,10 @@ import (
 
 // output is the Parquet a run's Spark jobs wrote, read back with an
 // in-memory DuckDB, one file at a time, in the order the pipeline loads
-// them. It streams rows into the pipeline's callbacks (and so into the
-// stage's channels): simple and engine-neutral, but every row crosses Go.
-// A file-level ingest (DuckDB's read_parquet straight into the stage,
-// PostgreSQL's COPY of the Parquet's rows) would skip that.
+// them. Read streams rows into the pipeline's callbacks (and so into the
+// stage's channels): engine-neutral, but every row crosses Go. ListParquet
+// (parquetout.go) hands a list file's entries over as Parquet instead, for
+// a stage that ingests it whole.
 type output struct {
 	dir    string
 	files  map[int16]animetl.ListFile

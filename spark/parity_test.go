@@ -134,7 +134,8 @@ func TestSparkParity(t *testing.T) {
 		open func(*testing.T) animetl.Warehouse
 	}{{"duckdb", openDuck}, {"postgres", openPostgres}} {
 		t.Run(wc.name, func(t *testing.T) {
-			localWH, sparkWH := wc.open(t), wc.open(t)
+			localWH := wc.open(t)
+			sparkWH := &seenWarehouse{Warehouse: wc.open(t)}
 			want, err := run(t, localWH, dir, nil)
 			if err != nil {
 				t.Fatalf("local run: %v", err)
@@ -146,6 +147,17 @@ func TestSparkParity(t *testing.T) {
 			got, err := run(t, sparkWH, dir, eng)
 			if err != nil {
 				t.Fatalf("spark run: %v", err)
+			}
+			// Spark resolved the base's repeats and counted it: the
+			// warehouse got the counts and no repeat to resolve. The
+			// three list files (base, two days) came in whole where the
+			// stage takes Parquet.
+			opts, parquet := sparkWH.seen()
+			if opts.BaseCounts == nil || len(opts.BaseRepeats) != 0 {
+				t.Errorf("spark run: %d base counts, %d repeats; want counts and no repeat", len(opts.BaseCounts), len(opts.BaseRepeats))
+			}
+			if _, ok := sparkWH.Warehouse.(*duckdb.Warehouse); ok != (parquet == 3) {
+				t.Errorf("spark run: %d list files ingested from Parquet", parquet)
 			}
 			same(t, localWH, sparkWH, want, got, true)
 			if wc.name == "duckdb" { // and an incremental run of a third day
