@@ -5,26 +5,21 @@ import (
 	"fmt"
 
 	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
 )
 
 var _ animetl.ResolvedOutput = (*output)(nil)
 
-// countBase counts the base list's clean entries on Spark (basecounts.sql)
-// from the Parquet lists.sql wrote at loc, for output.BaseCounts. A run
-// without the base list (incremental) counts nothing.
+// countBase counts the base list's clean entries (the winners of its
+// repeats) on Spark, from the Parquet lists.sql wrote at loc, for
+// output.BaseCounts. A run without the base list (incremental) counts
+// nothing.
 func countBase(ctx context.Context, s Session, loc string, lists []sqlFile, out *output) error {
 	for _, f := range lists {
 		if out.files[f.ID].Load.Date != "" {
 			continue
 		}
-		text, err := render("basecounts.sql", struct {
-			Location string
-			File     int16
-		}{loc, f.ID})
-		if err != nil {
-			return err
-		}
-		rows, err := s.Query(ctx, text)
+		rows, err := s.Query(ctx, baseCountsSQL(loc, f.ID))
 		if err != nil {
 			return fmt.Errorf("spark: count the base list: %w", err)
 		}
@@ -42,6 +37,14 @@ func countBase(ctx context.Context, s Session, loc string, lists []sqlFile, out 
 		out.counts[f.ID] = counts
 	}
 	return nil
+}
+
+// baseCountsSQL counts the clean entries of file id in the lists' Parquet
+// at loc with the warehouses' own text (schema.StatusCounts); a rating of
+// 0 is none, as the warehouses store it (NULL). A few thousand rows, collected.
+func baseCountsSQL(loc string, id int16) string {
+	return schema.StatusCounts(fmt.Sprintf("(SELECT anime_id, watching_status, NULLIF(rating, 0) AS rating FROM parquet.`%s` WHERE outcome = 'entry' AND file_id = %d) base",
+		loc, id))
 }
 
 func statusCountOf(r []any) (animetl.StatusCount, bool) {
