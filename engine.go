@@ -7,8 +7,10 @@ import "context"
 // than in this process: a Spark cluster, say. It reads the files itself,
 // applies the cleaning rules of the dataset package and hands back, per
 // file, the clean rows and the rejects, which the pipeline streams into the
-// warehouse's stage as it does the Go decoders' output. A nil ListEngine
-// is the local engine: the Go decoders.
+// warehouse's stage as it does the Go decoders' output (or, when the output
+// is a ParquetOutput and the stage a ParquetStage, has the stage ingest a
+// list file's rows whole). A nil ListEngine is the local engine: the Go
+// decoders.
 type ListEngine interface {
 	// Name names the engine in logs and phases ("spark").
 	Name() string
@@ -58,4 +60,22 @@ type CatalogueOutput interface {
 	ReadAnime(ctx context.Context, f *FileLoad, emit func([]Anime) error, reject func(*RowError) error) (int64, error)
 	ReadSynopses(ctx context.Context, f *FileLoad, emit func([]Synopsis) error, reject func(*RowError) error) (int64, error)
 	ReadStatuses(ctx context.Context, f *FileLoad, emit func([]WatchingStatus) error, reject func(*RowError) error) (int64, error)
+}
+
+// ResolvedOutput is a ListOutput whose engine resolved the repeated
+// (user_id, anime_id) keys within each list file itself, by the
+// warehouse's rule (Stage.Finalize): the first line of a key wins; a later
+// one is a duplicate when its status, rating and episodes equal the
+// first's, else a conflicting repeat (a reject), each worded, with its raw
+// text, as the warehouse records it. Read streams only the winners, and
+// the losers among the rejects. Repeats across files (delta days) are
+// still the warehouse's to resolve: it holds them all.
+type ResolvedOutput interface {
+	ListOutput
+	// BaseCounts returns the per-anime, per-status counts of the clean
+	// entries of the base list file f (the winners): the pipeline passes
+	// them as FinalizeOptions.BaseCounts, with no BaseRepeats, so the
+	// warehouse neither searches the base for repeats nor scans it for
+	// the marts.
+	BaseCounts(f *FileLoad) ([]StatusCount, error)
 }

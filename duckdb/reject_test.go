@@ -129,7 +129,7 @@ func TestRejectLedgerHasNoIndex(t *testing.T) {
 	// The ledger as older animetl made it on DuckDB: the same DDL as
 	// PostgreSQL's, index included (less the PL/pgSQL of later columns,
 	// which an older ledger lacks).
-	for _, q := range append(schema.Ops(schema.Params{Postgres: true}), "CHECKPOINT") {
+	for _, q := range append(schema.Ops(schema.Params{Dialect: schema.Postgres}), "CHECKPOINT") {
 		if strings.Contains(q, "DO $$") {
 			continue
 		}

@@ -13,6 +13,9 @@ import (
 type listCounter struct {
 	dense  []animetl.StatusCount // index anime<<3 | status
 	sparse map[[2]int32]*animetl.StatusCount
+	// given, when not nil, are counts an engine made (useBaseCounts),
+	// which counts returns instead.
+	given []animetl.StatusCount
 }
 
 const denseAnime = 1 << 20
@@ -51,6 +54,9 @@ func (c *listCounter) add(batch []animetl.ListEntry) {
 
 // counts returns the non-empty cells, by anime and status.
 func (c *listCounter) counts() []animetl.StatusCount {
+	if c.given != nil {
+		return c.given
+	}
 	out := make([]animetl.StatusCount, 0, 1024)
 	for _, cell := range c.dense {
 		if cell.Entries > 0 {

@@ -113,13 +113,17 @@ func readLayout(ctx context.Context, cfg Config, fl *animetl.FileLoad) (dataset.
 func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter, e *engineRun) ([]string, error) {
 	var rows int64
 	var err error
-	switch fl.Kind {
-	case animetl.KindAnimeList:
+	ps, po, fileLevel := parquetPath(stage, fl, e)
+	switch {
+	case fileLevel:
+		rows, err = ingestListParquet(ctx, ps, po, fl, rs, counter)
+	case fl.Kind == animetl.KindAnimeList:
+		res, resolved := e.out.(animetl.ResolvedOutput)
 		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListEntry) error {
 			return stage.LoadList(ctx, fl, in)
 		}, func(send func([]animetl.ListEntry) error) (int64, error) {
 			rows, err = e.out.Read(ctx, fl, func(es []animetl.ListEntry) error {
-				if fl.Date == "" {
+				if fl.Date == "" && !resolved {
 					probe.observe(es)
 					if probe.known { // the counts are used only when the probe knows the repeats
 						counter.add(es)
@@ -129,14 +133,17 @@ func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animet
 			}, nil, rs.add)
 			return rows, err
 		})
-	case animetl.KindListDelete:
+		if err == nil && resolved && fl.Date == "" {
+			err = useBaseCounts(res, fl, counter)
+		}
+	case fl.Kind == animetl.KindListDelete:
 		_, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListDelete) error {
 			return stage.LoadDeletes(ctx, fl, in)
 		}, func(send func([]animetl.ListDelete) error) (int64, error) {
 			rows, err = e.out.Read(ctx, fl, nil, send, rs.add)
 			return rows, err
 		})
-	case animetl.KindAnime, animetl.KindSynopsis, animetl.KindWatchingStatus:
+	case fl.Kind == animetl.KindAnime, fl.Kind == animetl.KindSynopsis, fl.Kind == animetl.KindWatchingStatus:
 		rows, err = ingestCatalogue(ctx, stage, fl, rs, e)
 	default:
 		return nil, fmt.Errorf("%s: the engine does not read kind %v", fl.Info.Name, fl.Kind)
@@ -152,6 +159,19 @@ func ingestFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animet
 		cfg.Progress(Progress{File: fl.Info.Name, Bytes: fl.Info.Size, Size: fl.Info.Size, Done: true})
 	}
 	return e.ignored[fl], nil
+}
+
+// useBaseCounts takes the counts of the base list fl from the engine that
+// resolved its repeats: the probe, which saw none of its entries, stays
+// known with no repeat, so the warehouse gets the counts with no
+// BaseRepeats and neither searches the base for repeats nor scans it.
+func useBaseCounts(res animetl.ResolvedOutput, fl *animetl.FileLoad, counter *listCounter) error {
+	counts, err := res.BaseCounts(fl)
+	if err != nil {
+		return err
+	}
+	counter.given = counts
+	return nil
 }
 
 // ingestCatalogue streams what the engine made of a catalogue file into

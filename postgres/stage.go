@@ -43,11 +43,11 @@ type stage struct {
 
 // stageParams: on PostgreSQL the stage schema is the scratch area, and the
 // list load table becomes user_anime itself.
-var stageParams = schema.Params{Scratch: "", ListTable: "user_anime", Full: true, Postgres: true}
+var stageParams = schema.Params{Scratch: "", ListTable: "user_anime", Full: true, Dialect: schema.Postgres}
 
 // incrementalParams: user_anime resolves to the published one (search_path
 // stage, target), which the deltas merge into.
-var incrementalParams = schema.Params{Scratch: "", ListTable: "user_anime", Postgres: true}
+var incrementalParams = schema.Params{Scratch: "", ListTable: "user_anime", Dialect: schema.Postgres}
 
 // Begin takes the advisory lock, marks runs that died holding it as
 // abandoned, records this run, and creates a fresh stage schema.

@@ -1,8 +1,9 @@
 // Package schema holds the warehouse's SQL as embedded files: the operations
 // ledger, the load tables, the published model, the finalize steps that build
 // the model from the loads, the seed-compatible views and the canned queries.
-// One dialect-neutral text serves DuckDB and PostgreSQL; the few differences
-// are template parameters (Params).
+// One text serves DuckDB, PostgreSQL and, where the Spark engine computes
+// the same thing, Spark SQL; the few differences are the fields of a
+// Dialect (Params.Dialect).
 package schema
 
 import (
@@ -34,8 +35,8 @@ type Params struct {
 	// Full creates the base list table (a full run); an incremental run
 	// merges into the user_anime that exists.
 	Full bool
-	// Postgres selects PostgreSQL's forms where the engines differ.
-	Postgres bool
+	// Dialect is the engine's SQL flavour (DuckDB when zero).
+	Dialect Dialect
 }
 
 // Tag is a list column of anime.csv that becomes a dimension and a bridge.
@@ -81,16 +82,41 @@ func render(name string, p Params) []string {
 }
 
 func renderData(name string, d data) []string {
+	d.Dialect = d.Dialect.orDuckDB()
 	b, err := files.ReadFile(name)
 	if err != nil {
 		panic(fmt.Sprintf("schema: %s: %v", name, err)) // embedded: cannot happen
 	}
-	t := template.Must(template.New(name).Option("missingkey=error").Parse(string(b)))
+	t := template.Must(template.Must(template.New(name).Option("missingkey=error").Parse(string(b))).Parse(sharedText()))
 	var out bytes.Buffer
 	if err := t.Execute(&out, d); err != nil {
 		panic(fmt.Sprintf("schema: %s: %v", name, err))
 	}
 	return Split(out.String())
+}
+
+// sharedText is the text of the templates every file may use
+// (sql/counts.sql: only definitions).
+func sharedText() string {
+	b, err := files.ReadFile("sql/counts.sql")
+	if err != nil {
+		panic(fmt.Sprintf("schema: sql/counts.sql: %v", err)) // embedded: cannot happen
+	}
+	return string(b)
+}
+
+// StatusCounts returns the query that counts the list entries of from (a
+// FROM item with the columns anime_id, watching_status and rating, NULL
+// when none) per anime and status, as animetl.StatusCount's columns: the
+// text the warehouses count user_anime with (Aggregate), for an engine
+// that counts a list elsewhere (the Spark engine, in Spark SQL).
+func StatusCounts(from string) string {
+	t := template.Must(template.New("counts").Parse(sharedText() + `{{template "status_counts" .}}`))
+	var out bytes.Buffer
+	if err := t.Execute(&out, from); err != nil {
+		panic(fmt.Sprintf("schema: status counts: %v", err))
+	}
+	return strings.TrimSpace(out.String())
 }
 
 var stmtEnd = regexp.MustCompile(`;[ \t]*(\n|$)`)
@@ -116,8 +142,8 @@ func Split(script string) []string {
 }
 
 // Ops returns the DDL of the run ledger (idempotent: IF NOT EXISTS) for the
-// engine p.Postgres names; the other fields of p are not used.
-func Ops(p Params) []string { return render("sql/ops.sql", Params{Postgres: p.Postgres}) }
+// engine p.Dialect names; the other fields of p are not used.
+func Ops(p Params) []string { return render("sql/ops.sql", Params{Dialect: p.Dialect}) }
 
 // Load returns the DDL of a run's load tables.
 func Load(p Params) []string { return render("sql/load.sql", p) }

@@ -27,15 +27,37 @@ func TestSplit(t *testing.T) {
 	}
 }
 
+// TestStatusCountsShared proves the warehouses' count of user_anime and
+// an engine's count of a list (StatusCounts) are one text, and that the
+// zero Dialect renders as DuckDB's.
+func TestStatusCountsShared(t *testing.T) {
+	agg := Aggregate(Params{Scratch: "scratch."})
+	if len(agg) != 1 || !strings.HasSuffix(agg[0], StatusCounts("user_anime")) {
+		t.Errorf("Aggregate %q does not end with StatusCounts %q", agg, StatusCounts("user_anime"))
+	}
+	for name, pair := range map[string][2][]string{
+		"ops":     {Ops(Params{}), Ops(Params{Dialect: DuckDB})},
+		"repeats": {Repeats(Params{}, "t", "x"), Repeats(Params{Dialect: DuckDB}, "t", "x")},
+		"merge":   {Merge(Params{}), Merge(Params{Dialect: DuckDB})},
+	} {
+		if strings.Join(pair[0], ";") != strings.Join(pair[1], ";") {
+			t.Errorf("%s: the zero Dialect renders otherwise than DuckDB", name)
+		}
+	}
+	if got := strings.Join(Repeats(Params{Dialect: Postgres}, "t", "x"), ";"); !strings.Contains(got, "ctid") || strings.Contains(got, "rowid") {
+		t.Errorf("repeats on PostgreSQL do not locate rows by ctid: %s", got)
+	}
+}
+
 func TestRenderAll(t *testing.T) {
 	p := Params{Scratch: "scratch.", ListTable: "user_anime", Prior: 50, Full: true}
 	mergeDel, mergeInsert := MergeByRange(p)
 	sets := map[string][]string{
-		"ops": Ops(p), "ops on postgres": Ops(Params{Postgres: true}), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
+		"ops": Ops(p), "ops on postgres": Ops(Params{Dialect: Postgres}), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
 		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "merge": Merge(p), "aggregate delta": AggregateDelta(p),
-		"merge on postgres":   Merge(Params{Postgres: true}),
+		"merge on postgres":   Merge(Params{Dialect: Postgres}),
 		"repeats of keys":     RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}, {UserID: 3, AnimeID: 4}}),
-		"repeats on postgres": RepeatsOf(Params{Postgres: true}, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}}),
+		"repeats on postgres": RepeatsOf(Params{Dialect: Postgres}, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}}),
 		"repeats by range":    {RepeatsDeleteByRange(p, "user_anime", "base")},
 		"merge by range":      {mergeDel, mergeInsert},
 	}

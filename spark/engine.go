@@ -186,6 +186,11 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 			return fmt.Errorf("spark: clean the %s: %w", job.name, err)
 		}
 		written = append(written, loc)
+		if job.name == "lists" {
+			if err := countBase(ctx, s, loc, job.files, out); err != nil {
+				return err
+			}
+		}
 	}
 	if len(written) == 0 {
 		return nil

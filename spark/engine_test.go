@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -123,6 +124,17 @@ func TestEngineMatchesDecoders(t *testing.T) {
 		}
 		text := files[filepath.Base(f.Load.Info.Location)].text
 		wantRows, wantEs, wantDs, wantRs := decodeLocal(t, f.Load.Kind, text)
+		if f.Load.Kind == animetl.KindAnimeList {
+			wantEs, wantRs = resolveRepeats(wantEs, wantRs)
+			counts, err := out.(animetl.ResolvedOutput).BaseCounts(f.Load)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sortCounts(counts)
+			if want := countEntries(wantEs); !reflect.DeepEqual(counts, want) {
+				t.Errorf("base counts %v, want %v", counts, want)
+			}
+		}
 		if rows != wantRows {
 			t.Errorf("%s: rows %d, want %d", f.Load.Info.Location, rows, wantRows)
 		}
@@ -163,4 +175,67 @@ func sortLines[T any](s []T, line func(T) int64) {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+}
+
+// resolveRepeats applies the warehouse's rule (schema/sql/repeats.sql) to
+// a list file's entries, in line order: the first line of a key wins; a
+// later one is a duplicate when status, rating and episodes are the
+// first's, else a conflicting repeat. It returns the winners and the
+// rejects with the losers among them, in line order.
+func resolveRepeats(es []animetl.ListEntry, rs []animetl.RowError) ([]animetl.ListEntry, []animetl.RowError) {
+	first := map[animetl.ListKey]animetl.ListEntry{}
+	var won []animetl.ListEntry
+	for _, e := range es {
+		k := animetl.ListKey{UserID: e.UserID, AnimeID: e.AnimeID}
+		f, seen := first[k]
+		if !seen {
+			first[k] = e
+			won = append(won, e)
+			continue
+		}
+		r := animetl.RowError{File: "f", Line: e.Line, Raw: fmt.Sprintf("%d,%d,%d,%d,%d", e.UserID, e.AnimeID, e.Rating, e.Status, e.Episodes)}
+		if f.Status == e.Status && f.Rating == e.Rating && f.Episodes == e.Episodes {
+			r.Kind, r.Reason = animetl.KindDuplicate, fmt.Sprintf("duplicate of line %d (user_id %d, anime_id %d)", f.Line, e.UserID, e.AnimeID)
+		} else {
+			r.Kind, r.Column = animetl.KindReject, "user_id,anime_id"
+			r.Reason = fmt.Sprintf("conflicting repeat of (user_id %d, anime_id %d) first seen at line %d", e.UserID, e.AnimeID, f.Line)
+		}
+		rs = append(rs, r)
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Line < rs[j].Line })
+	return won, rs
+}
+
+// countEntries counts entries per anime and status as
+// animetl.StatusCount does, sorted.
+func countEntries(es []animetl.ListEntry) []animetl.StatusCount {
+	m := map[[2]int32]*animetl.StatusCount{}
+	for _, e := range es {
+		k := [2]int32{e.AnimeID, int32(e.Status)}
+		c := m[k]
+		if c == nil {
+			c = &animetl.StatusCount{AnimeID: e.AnimeID, Status: e.Status}
+			m[k] = c
+		}
+		c.Entries++
+		if e.Rating != 0 {
+			c.Ratings++
+			c.RatingSum += int64(e.Rating)
+		}
+	}
+	out := make([]animetl.StatusCount, 0, len(m))
+	for _, c := range m {
+		out = append(out, *c)
+	}
+	sortCounts(out)
+	return out
+}
+
+func sortCounts(cs []animetl.StatusCount) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].AnimeID != cs[j].AnimeID {
+			return cs[i].AnimeID < cs[j].AnimeID
+		}
+		return cs[i].Status < cs[j].Status
+	})
 }

@@ -20,16 +20,18 @@ import (
 
 // output is the Parquet a run's Spark jobs wrote, read back with an
 // in-memory DuckDB, one file at a time, in the order the pipeline loads
-// them. It streams rows into the pipeline's callbacks (and so into the
-// stage's channels): simple and engine-neutral, but every row crosses Go.
-// A file-level ingest (DuckDB's read_parquet straight into the stage,
-// PostgreSQL's COPY of the Parquet's rows) would skip that.
+// them. Read streams rows into the pipeline's callbacks (and so into the
+// stage's channels): engine-neutral, but every row crosses Go. ListParquet
+// (parquetout.go) hands a list file's entries over as Parquet instead, for
+// a stage that ingests it whole.
 type output struct {
 	dir    string
 	files  map[int16]animetl.ListFile
 	blocks []block
 	// cats holds the rules catalogue.sql applied to each catalogue file.
 	cats map[int16][]catCol
+	// counts holds the base list's counts (basecounts.sql).
+	counts map[int16][]animetl.StatusCount
 
 	once sync.Once
 	db   *sql.DB
@@ -245,7 +247,10 @@ func (o *output) readRejects(ctx context.Context, db *sql.DB, f *animetl.FileLoa
 		return 0, nil
 	}
 	src := "read_parquet([" + strings.Join(globs, ", ") + "], hive_partitioning = true)"
-	userCol := "t.user_id, t.anime_id"
+	userCol := "t.user_id, t.anime_id, NULL, NULL, NULL, NULL"
+	if job == "lists" { // a repeat's values, to word it as the warehouse does
+		userCol = "t.user_id, t.anime_id, t.rating, t.watching_status, t.watched_episodes, t.repeat"
+	}
 	rows, err := db.QueryContext(ctx, `SELECT `+lineExpr+`, t.outcome, t.verdict, t.col, t.val, t.got, t.fields, t.raw, t.raw_len,
 			`+userCol+`, CASE WHEN t.first_block IS NOT NULL THEN f.before + (t.first_mid - f.first_mid) + 1 END
 		FROM `+src+` t JOIN offs o ON o.file_id = t.file_id AND o.block = t.block
@@ -264,15 +269,19 @@ func (o *output) readRejects(ctx context.Context, db *sql.DB, f *animetl.FileLoa
 			got, fields, rawLen  sql.NullInt64
 			raw                  []byte
 			user, anime, firstAt sql.NullInt64
+			rating, status, eps  sql.NullInt64
+			repeat               sql.NullString
 		)
-		if err := rows.Scan(&line, &outcome, &verdict, &col, &val, &got, &fields, &raw, &rawLen, &user, &anime, &firstAt); err != nil {
+		if err := rows.Scan(&line, &outcome, &verdict, &col, &val, &got, &fields, &raw, &rawLen, &user, &anime, &rating, &status, &eps, &repeat, &firstAt); err != nil {
 			return 0, fmt.Errorf("spark: read %s rejects: %w", f.Info.Name, err)
 		}
 		if line == 1 {
 			continue // the header
 		}
 		e := &animetl.RowError{File: f.Info.Name, Line: line, Raw: animetl.ClipRawHead(raw, int(rawLen.Int64)), Kind: animetl.KindReject}
-		if outcome == "duplicate" {
+		if repeat.Valid {
+			repeatReject(e, repeat.String, firstAt.Int64, user.Int64, anime.Int64, rating.Int64, status.Int64, eps.Int64)
+		} else if outcome == "duplicate" {
 			e.Kind, e.Column = animetl.KindDuplicate, "user_id,anime_id"
 			e.Reason = fmt.Sprintf("duplicate of line %d (%s %d)", firstAt.Int64, e.Column, user.Int64<<32|anime.Int64)
 		} else if e.Reason, e.Column, err = reason(verdict.String, col.String, fieldText(val.String, raw, rawLen.Int64, o.files[f.ID].Pos[col.String]), fields.Int64, got.Int64, f.Kind); err != nil {

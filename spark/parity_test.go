@@ -57,7 +57,9 @@ func hostileSource(t *testing.T) string {
 		// The indexed layout: a pandas index column first.
 		appendLines(t, filepath.Join(folder, "part-0.csv"),
 			"", "90,1,abc,7,2,3", `91,"2","3",8,2,"1"`, `"92,4,5,6,7,8`, "93,5,6,7,2", "94,5,7,7.0,2,3",
-			"95,5,8,7,2,3,9", `96,5,"9"x,7,2,3`, "97,5,10,11,2,3\r", "98,5,11, 7 ,2,3", "99,5,12,7,2,1e3")
+			"95,5,8,7,2,3,9", `96,5,"9"x,7,2,3`, "97,5,10,11,2,3\r", "98,5,11, 7 ,2,3", "99,5,12,7,2,1e3",
+			// A key repeated within the day: an identical repeat, a conflicting one.
+			"100,7,20,8,2,5", "101,7,20,8,2,5", "102,7,20,9,2,5")
 		appendLines(t, filepath.Join(folder, "deletes", "part-0.csv"), "", "90,x,1", "91,7,0", "92,9,9", "93, 9 ,9", "94,9,9")
 	}
 	return dir
@@ -132,7 +134,8 @@ func TestSparkParity(t *testing.T) {
 		open func(*testing.T) animetl.Warehouse
 	}{{"duckdb", openDuck}, {"postgres", openPostgres}} {
 		t.Run(wc.name, func(t *testing.T) {
-			localWH, sparkWH := wc.open(t), wc.open(t)
+			localWH := wc.open(t)
+			sparkWH := &seenWarehouse{Warehouse: wc.open(t)}
 			want, err := run(t, localWH, dir, nil)
 			if err != nil {
 				t.Fatalf("local run: %v", err)
@@ -144,6 +147,17 @@ func TestSparkParity(t *testing.T) {
 			got, err := run(t, sparkWH, dir, eng)
 			if err != nil {
 				t.Fatalf("spark run: %v", err)
+			}
+			// Spark resolved the base's repeats and counted it: the
+			// warehouse got the counts and no repeat to resolve. The
+			// three list files (base, two days) came in whole where the
+			// stage takes Parquet.
+			opts, parquet := sparkWH.seen()
+			if opts.BaseCounts == nil || len(opts.BaseRepeats) != 0 {
+				t.Errorf("spark run: %d base counts, %d repeats; want counts and no repeat", len(opts.BaseCounts), len(opts.BaseRepeats))
+			}
+			if _, ok := sparkWH.Warehouse.(*duckdb.Warehouse); ok != (parquet == 3) {
+				t.Errorf("spark run: %d list files ingested from Parquet", parquet)
 			}
 			same(t, localWH, sparkWH, want, got, true)
 			if wc.name == "duckdb" { // and an incremental run of a third day
@@ -246,6 +260,9 @@ func same(t *testing.T, localWH, sparkWH animetl.Warehouse, want, got *animetl.R
 		t.Errorf("only %d rejects: the source is not hostile enough", len(rw))
 	case full && !strings.Contains(fmt.Sprint(rw), "deletes/part-0.csv 46 duplicate"):
 		t.Errorf("no duplicate in a deletes file among the rejects: %v", rw)
+	case full && !strings.Contains(fmt.Sprint(rw), "conflicting repeat of (user_id 7, anime_id 20)"),
+		full && !strings.Contains(fmt.Sprint(rw), "animelist.csv") || !strings.Contains(fmt.Sprint(rw), "duplicate of line"):
+		t.Errorf("the list files' repeats are missing: %v", rw)
 	case full && !strings.Contains(fmt.Sprint(rw), "conflicting repeat of MAL_ID"),
 		full && !strings.Contains(fmt.Sprint(rw), "anime_with_synopsis.csv"),
 		full && !strings.Contains(fmt.Sprint(rw), "watching_status.csv"):

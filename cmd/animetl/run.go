@@ -76,8 +76,8 @@ lake up.
 upserts and deletes, anime.csv, anime_with_synopsis.csv, watching_status.csv)
 on Apache Spark over Spark Connect (--spark-remote): Spark reads them from
 the source folder, applies the same rules and writes clean rows and rejects
-as Parquet to a folder of --spark-stage, which animetl streams into the
-warehouse's stage and removes. Compressed files and UTF-16 or CR-only files
+as Parquet to a folder of --spark-stage, which animetl loads into the
+warehouse's stage (DuckDB reads the list files' Parquet whole) and removes. Compressed files and UTF-16 or CR-only files
 are cleaned here as ever. Ledger,
 checks and publish are the same; a Spark server that is down fails the run
 and leaves the published warehouse as it was.`,

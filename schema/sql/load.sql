@@ -14,7 +14,7 @@ CREATE {{if .ListUnlogged}}UNLOGGED {{end}}TABLE {{.ListTable}} (
 );
 {{end}}
 -- The daily deltas' upserts, merged into user_anime after the base.
-CREATE {{if .Postgres}}UNLOGGED {{end}}TABLE {{.Scratch}}list_load (
+CREATE {{if .Dialect.Unlogged}}UNLOGGED {{end}}TABLE {{.Scratch}}list_load (
     user_id          INTEGER NOT NULL,
     anime_id         INTEGER NOT NULL,
     watching_status  SMALLINT NOT NULL,

@@ -11,7 +11,7 @@ WHERE EXISTS (SELECT 1 FROM {{.Scratch}}delete_load x
 DELETE FROM {{.Scratch}}delete_load AS x
 WHERE EXISTS (SELECT 1 FROM {{.Scratch}}list_load d
               WHERE d.user_id = x.user_id AND d.anime_id = x.anime_id AND d.file_id > x.file_id);
-{{if .Postgres}}
+{{if not .Dialect.RangedDeletes}}
 -- The keys the day touches, with statistics, so the planner looks each up
 -- in user_anime's primary key instead of scanning it.
 CREATE TABLE ua_keys AS
@@ -44,7 +44,7 @@ JOIN {{.Scratch}}ua_keys k ON k.user_id = u.user_id AND k.anime_id = u.anime_id;
 -- DuckDB then removes these rows and inserts the upserts range by range
 -- (merge_duckdb.sql, duckdb/merge.go).
 {{end}}
-{{- if .Postgres}}
+{{- if not .Dialect.RangedDeletes}}
 INSERT INTO user_anime (user_id, anime_id, watching_status, rating, watched_episodes)
 SELECT user_id, anime_id, watching_status, rating, watched_episodes
 FROM {{.Scratch}}list_load;

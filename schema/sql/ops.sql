@@ -43,7 +43,7 @@ ALTER TABLE etl_file ADD COLUMN IF NOT EXISTS modified_at TIMESTAMPTZ;
 -- PostgreSQL ALTER TABLE locks the table before it sees the column exists,
 -- and readers hold etl_run for as long as their transactions last: the
 -- column is added only when it is missing, so a run never waits for them.
-{{if .Postgres}}
+{{if .Dialect.GuardedAlter}}
 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'etl_run'::regclass AND attname = 'phases' AND NOT attisdropped) THEN ALTER TABLE etl_run ADD COLUMN phases TEXT; END IF; END $$;
 {{else}}
 ALTER TABLE etl_run ADD COLUMN IF NOT EXISTS phases TEXT;
@@ -60,10 +60,10 @@ CREATE TABLE IF NOT EXISTS etl_reject (
     kind   TEXT NOT NULL,
     field  TEXT,
     reason TEXT NOT NULL,
-    raw    TEXT{{if not .Postgres}} USING COMPRESSION uncompressed{{end}}
+    raw    TEXT{{with .Dialect.ColumnCompression}} {{.}}{{end}}
 );
 
-{{if .Postgres}}
+{{if .Dialect.RejectIndex}}
 CREATE INDEX IF NOT EXISTS etl_reject_run ON etl_reject (run_id);
 {{else}}
 -- No index on DuckDB: rows of a run are appended together, so zone maps

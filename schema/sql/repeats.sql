@@ -20,7 +20,7 @@ HAVING count(*) > 1;
 CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_rows AS
 SELECT r.*, (r.rn > 1 OR r.last_file > r.file_id) AS gone
 FROM (
-    SELECT l.{{if .Postgres}}ctid{{else}}rowid{{end}} AS row_ref,
+    SELECT l.{{.Dialect.RowID}} AS row_ref,
            l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes,
            row_number() OVER (PARTITION BY l.user_id, l.anime_id, l.file_id ORDER BY l.line) AS rn,
            max(l.file_id) OVER (PARTITION BY l.user_id, l.anime_id) AS last_file
@@ -50,9 +50,9 @@ FROM (
 ) r
 JOIN etl_file f ON f.run_id = $1 AND f.file_id = r.file_id;
 
-{{if .Postgres -}}
+{{if not .Dialect.RangedDeletes -}}
 DELETE FROM {{.Table}}
-WHERE ctid = ANY (ARRAY(SELECT row_ref FROM {{.Scratch}}{{.Tag}}_repeat_rows WHERE gone));
+WHERE {{.Dialect.RowID}} = ANY (ARRAY(SELECT row_ref FROM {{.Scratch}}{{.Tag}}_repeat_rows WHERE gone));
 {{- else -}}
 -- DuckDB deletes the gone rows range by range (repeats_duckdb.sql).
 {{- end}}

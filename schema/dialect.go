@@ -1,0 +1,50 @@
+package schema
+
+// Dialect is the SQL flavour the templates are rendered for. The texts are
+// shared; the few forms the engines differ in are fields here, named by
+// what the engine can do, so that a third engine is one more value rather
+// than another branch in every template. The zero Dialect renders as
+// DuckDB, the default warehouse.
+type Dialect struct {
+	// Name names the engine: "duckdb", "postgres" or "spark".
+	Name string
+	// RowID is the pseudo-column that locates a row, so a DELETE of rows
+	// found by a join needs no second scan: DuckDB's rowid, PostgreSQL's
+	// ctid. Empty when the engine has none (Spark: its tables are written,
+	// never deleted from).
+	RowID string
+	// Unlogged creates the work tables without a write-ahead log.
+	Unlogged bool
+	// RangedDeletes says a DELETE of many rows runs range by range of row
+	// ids, a checkpoint after each (DuckDB: one DELETE holds every row it
+	// removes in memory; merge_duckdb.sql, repeats_duckdb.sql, driven by
+	// duckdb/merge.go). Otherwise one statement deletes them, the merge's
+	// handing the removed rows back (DELETE ... RETURNING).
+	RangedDeletes bool
+	// GuardedAlter says ALTER TABLE takes its lock before it checks
+	// IF NOT EXISTS (PostgreSQL), so a column is added only after a
+	// catalogue lookup finds it missing.
+	GuardedAlter bool
+	// ColumnCompression is the clause that stores a column of raw reject
+	// text uncompressed, where choosing a compression costs memory outside
+	// the engine's limit (DuckDB); empty where it does not apply.
+	ColumnCompression string
+	// RejectIndex indexes etl_reject by run (PostgreSQL); DuckDB's zone maps
+	// find a run's rows, and an index there costs memory outside its limit.
+	RejectIndex bool
+}
+
+// The dialects.
+var (
+	DuckDB   = Dialect{Name: "duckdb", RowID: "rowid", RangedDeletes: true, ColumnCompression: "USING COMPRESSION uncompressed"}
+	Postgres = Dialect{Name: "postgres", RowID: "ctid", Unlogged: true, GuardedAlter: true, RejectIndex: true}
+	Spark    = Dialect{Name: "spark"}
+)
+
+// orDuckDB returns d, or DuckDB for the zero Dialect.
+func (d Dialect) orDuckDB() Dialect {
+	if d.Name == "" {
+		return DuckDB
+	}
+	return d
+}
