@@ -25,7 +25,10 @@ import (
 // A file-level ingest (DuckDB's read_parquet straight into the stage,
 // PostgreSQL's COPY of the Parquet's rows) would skip that.
 type output struct {
-	dir    string
+	dir string
+	// uri, when set, is the object-store folder Spark writes to, which
+	// is downloaded to dir (s3stage.go).
+	uri    string
 	files  map[int16]animetl.ListFile
 	blocks []block
 	// cats holds the rules catalogue.sql applied to each catalogue file.
