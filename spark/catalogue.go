@@ -3,7 +3,6 @@ package spark
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -149,7 +148,7 @@ func catFolder(id int16) string { return fmt.Sprintf("catalogue%d", id) }
 
 // cleanCatalogue runs catalogue.sql on one catalogue file (its view v).
 func (e *Engine) cleanCatalogue(ctx context.Context, s Session, tag, v string, f animetl.ListFile, out *output) error {
-	loc := fileURI(filepath.Join(out.dir, catFolder(f.Load.ID)))
+	loc := out.location(catFolder(f.Load.ID))
 	table := fmt.Sprintf("%s_catalogue%d", tag, f.Load.ID)
 	p, err := newCatParams(table, loc, v, f)
 	if err != nil {

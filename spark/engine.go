@@ -23,10 +23,15 @@ type Engine struct {
 	// Remote is the server, sc://HOST:PORT.
 	Remote string
 	// Stage is where the runs' Parquet goes: file:///PATH or an absolute
-	// path, on storage both Spark's executors and animetl can reach. Each
-	// run writes to a folder of its own, removed after the run; folders a
-	// killed run left are removed by the next run.
+	// path, on storage both Spark's executors and animetl can reach, or
+	// s3://BUCKET/PREFIX or s3a://BUCKET/PREFIX, which Spark writes and
+	// animetl downloads (s3stage.go). Each run writes to a folder of its
+	// own, removed after the run; folders a killed run left are removed
+	// by the next run.
 	Stage string
+	// OpenStore opens the object store of an s3:// or s3a:// Stage, given
+	// as s3://BUCKET/PREFIX.
+	OpenStore func(ctx context.Context, url string) (StageStore, error)
 	// DialTimeout bounds the wait for the server's port.
 	DialTimeout time.Duration
 	// Conf is Spark configuration set in the run's session, such as
@@ -60,7 +65,7 @@ func (e *Engine) Name() string { return "spark" }
 func (e *Engine) CleansCatalogue() bool { return !e.LocalCatalogue }
 
 // StagePath returns the local folder of a stage URI: file:///PATH or an
-// absolute PATH. Other schemes (s3a://) are not supported yet.
+// absolute PATH. s3:// and s3a:// stages are object stores (s3stage.go).
 func StagePath(stage string) (string, error) {
 	p := stage
 	if strings.Contains(stage, "://") {
@@ -84,6 +89,12 @@ func fileURI(p string) string {
 // Transform implements animetl.ListEngine: the list files in one Spark job,
 // the deletes files in another, then the blocks' line counts.
 func (e *Engine) Transform(ctx context.Context, runID string, files []animetl.ListFile) (animetl.ListOutput, error) {
+	if st, ok, err := parseObjectStage(e.Stage); ok {
+		if err != nil {
+			return nil, err
+		}
+		return e.transformObject(ctx, runID, files, st)
+	}
 	root, err := StagePath(e.Stage)
 	if err != nil {
 		return nil, err
@@ -172,7 +183,7 @@ func (e *Engine) transform(ctx context.Context, runID string, files []animetl.Li
 		if len(job.files) == 0 {
 			continue
 		}
-		loc := fileURI(filepath.Join(out.dir, job.name))
+		loc := out.location(job.name)
 		table := tag + "_" + job.name
 		text, err := render(job.tmpl, newClassifyParams(table, loc, job.files, job.rules, job.rawForClean))
 		if err != nil {

@@ -25,7 +25,10 @@ import (
 // (parquetout.go) hands a list file's entries over as Parquet instead, for
 // a stage that ingests it whole.
 type output struct {
-	dir    string
+	dir string
+	// uri, when set, is the object-store folder Spark writes to, which
+	// is downloaded to dir (s3stage.go).
+	uri    string
 	files  map[int16]animetl.ListFile
 	blocks []block
 	// cats holds the rules catalogue.sql applied to each catalogue file.

@@ -69,7 +69,10 @@ func TestBadFlagValuesExitTwoNamingTheFlag(t *testing.T) {
 		{"run spark-remote scheme", run("--engine", "spark", "--spark-remote", "http://h:15002", "--spark-stage", "/tmp/stage"), "spark-remote"},
 		{"run spark-stage missing", run("--engine", "spark", "--spark-remote", "sc://h:15002"), "spark-stage"},
 		{"run spark-stage relative", run("--engine", "spark", "--spark-remote", "sc://h:15002", "--spark-stage", "stage"), "spark-stage"},
-		{"run spark-stage s3a", run("--engine", "spark", "--spark-remote", "sc://h:15002", "--spark-stage", "s3a://b/stage"), "spark-stage"},
+		{"run spark-stage s3a no bucket", run("--engine", "spark", "--spark-remote", "sc://h:15002", "--spark-stage", "s3a:///stage"), "spark-stage"},
+		{"run spark-stage s3 dot-dot", run("--engine", "spark", "--spark-remote", "sc://h:15002", "--spark-stage", "s3://b/stage/../x"), "spark-stage"},
+		{"run spark-stage s3 query", run("--engine", "spark", "--spark-remote", "sc://h:15002", "--spark-stage", "s3://b/stage?versionId=1"), "spark-stage"},
+		{"run spark-stage gs", run("--engine", "spark", "--spark-remote", "sc://h:15002", "--spark-stage", "gs://b/stage"), "spark-stage"},
 		{"run backfill", run("--backfill", "yesterday"), "backfill"},
 		{"run progress", run("--progress", "sometimes"), "progress"},
 		{"run not a number", run("--batch-size", "many"), "batch-size"},
@@ -244,5 +247,15 @@ func TestZeroRejectRateMeansNone(t *testing.T) {
 				t.Errorf("dirty run: status %v, error %v", obj["status"], obj["error"])
 			}
 		})
+	}
+}
+
+// TestSparkStageURIsAccepted: the stage locations --spark-stage takes.
+func TestSparkStageURIsAccepted(t *testing.T) {
+	for _, stage := range []string{"/shared/stage", "file:///shared/stage", "s3://bucket/animetl/stage", "s3a://bucket/stage/", "s3://bucket"} {
+		f := engineFlags{engine: "spark", remote: "sc://h:15002", stage: stage}
+		if err := f.validate("/data"); err != nil {
+			t.Errorf("--spark-stage %s: %v", stage, err)
+		}
 	}
 }

@@ -144,7 +144,7 @@ func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
 	cfg.DirectListLoad = f.duckdbCSV == "auto"
 	cfg.Recommend, cfg.RecommendUserModel, cfg.RecommendSimilarModel = f.recommend, f.recUserModel, f.recSimilar
 	cfg.RecSeed, cfg.NewModel = f.recSeed, newRecModel
-	cfg.ListEngine = f.engine.listEngine(a.log)
+	cfg.ListEngine = f.engine.listEngine(a.log, a.openSparkStage)
 	cfg.Logger = a.log
 	return cfg
 }
