@@ -1,4 +1,4 @@
-.PHONY: test bench bench-serve bench-rec build demo vet fmt
+.PHONY: test bench bench-spark bench-serve bench-rec build demo vet fmt
 
 # The whole suite: vet, unit and integration tests (PostgreSQL included,
 # started when missing), bounded fuzzing.
@@ -8,6 +8,12 @@ test:
 # Speed and memory against the database floors (BENCH_ROWS, default 8M).
 bench:
 	bash scripts/bench.sh
+
+# The Spark engine's scaling curve: 1M, 4M, 8M rows (BENCH_SPARK_ROWS) on
+# Spark Connect local[1] and local[2], the local engine beside it:
+# bench/spark.json.
+bench-spark:
+	bash scripts/bench_spark.sh
 
 # animetl serve under 100 and 500 clients while a run publishes, and pgbench
 # beside it (BENCH_ROWS, default 8M): bench/serve.json.

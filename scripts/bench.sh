@@ -16,6 +16,11 @@
 #   F_duck  scripts/duckfloor: CREATE TABLE AS SELECT * FROM read_csv through
 #           the DuckDB library animetl links;
 #   animetl run --mode full into DuckDB (the file removed before each run);
+#   animetl run --engine spark --mode full into DuckDB (animetl_spark_duck,
+#           scripts/bench_spark_lib.sh): a Spark Connect server (local[2],
+#           driver 2g) this script starts once on its own port, warmed up by
+#           one untimed run, and stops at the end; every file's counts must
+#           equal the local engine's run of the same round;
 # then, in the first BENCH_AUX_RUNS of those rounds, the rows of
 # scripts/bench_rows.sh: both floors and full runs again on the indexed
 # layout, an incremental run of a 1% day (ROWS/100 upserts, ROWS/1000
@@ -39,6 +44,10 @@
 #   BENCH_PEER_RUNS        runs of each peer (default 1; 0 skips the peers)
 #   BENCH_SEED_ROWS        rows the seed peer inserts (default 100000)
 #   BENCH_STRICT           1: exit 1 when a target (not a stretch) is missed
+#   BENCH_SPARK            0: skip the Spark engine's contender (default 1)
+#   BENCH_SPARK_PORT       the port of its Spark Connect server (default: a
+#                          free one); BENCH_SPARK_MASTER (local[2]) and
+#                          BENCH_SPARK_DRIVER_MEMORY (2g)
 #   ANIMETL_BENCH_POSTGRES a postgres:// URL of a server to use (a role that
 #                          may create databases); otherwise a throwaway cluster
 #                          is started with the default durability settings,
@@ -52,6 +61,8 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
+# shellcheck source=scripts/bench_spark_lib.sh
+. scripts/bench_spark_lib.sh
 
 ROWS="${BENCH_ROWS:-8000000}"
 RUNS="${BENCH_RUNS:-3}"
@@ -85,7 +96,8 @@ rm -f "$LOGS"/* "$SAMPLES"
 
 DB_CREATED=""
 bench_cleanup() {
-    rm -rf "$DUCKDIR" "$WORK/pgloader"
+    rm -rf "$DUCKDIR" "$WORK/pgloader" "$WORK/spark-stage"
+    spark_servers_stop
     if [ -n "$DB_CREATED" ] && [ -n "${ADMIN_URL:-}" ]; then
         psql -X -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
     fi
@@ -118,6 +130,7 @@ cat "$DATA"/*.csv >/dev/null
 # shellcheck source=scripts/bench_rows.sh
 . scripts/bench_rows.sh
 prepare_rows_data
+spark_contender_start
 
 # --- PostgreSQL ----------------------------------------------------------------
 PG_EXTERNAL=0
@@ -292,6 +305,8 @@ for run in $(seq 1 "$RUNS"); do
     check_run animetl_duck_csv "$run"
     rm -rf "$DUCKDIR"
 
+    spark_contender_round "$run"
+
     rows_round "$run"
 done
 
@@ -342,6 +357,8 @@ if [ "$PEER_RUNS" -gt 0 ]; then
     SEED_PACKAGES="$(grep -E '^[a-zA-Z]' scripts/requirements-bench.txt | tr '\n' ' ' | sed 's/ *$//')"
 fi
 META="$WORK/meta.json"
+SPARK_MASTER="$([ -n "$SPARK_CONTENDER_URL" ] && echo "${BENCH_SPARK_MASTER:-local[2]}" || true)" \
+SPARK_DRIVER_MEMORY="${BENCH_SPARK_DRIVER_MEMORY:-2g}" SPARK_PYSPARK="$(grep -E '^pyspark' scripts/requirements-spark.txt | head -n 1 || true)" \
 AUX_RUNS="$AUX_RUNS" DELTA_ROWS="$DELTA_ROWS" DELTA_DELETES="$DELTA_DELETES" REPEATS="$REPEATS" INDEXED_LIST="$INDEXED_DATA/animelist.csv" \
 ROWS="$ROWS" RUNS="$RUNS" PEER_RUNS="$PEER_RUNS" SEED_ROWS="$SEED_ROWS" GIT_COMMIT="$GIT_COMMIT" GIT_DIRTY="$GIT_DIRTY" \
 PG_VERSION="$PG_VERSION" PG_SETTINGS="$PG_SETTINGS" PG_EXTERNAL="$PG_EXTERNAL" DUCK_VERSION="$DUCK_VERSION" PGLOADER_VERSION="$PGLOADER_VERSION" SEED_PACKAGES="$SEED_PACKAGES" \
@@ -374,6 +391,9 @@ meta = {
     "data": {"dir": os.path.relpath(e["DATA"], e["ROOT"]), "animelist_bytes": os.path.getsize(e["LIST"])},
     "aux_runs": int(e["AUX_RUNS"]),
 }
+if e["SPARK_MASTER"]:
+    meta["spark"] = {"master": e["SPARK_MASTER"], "driver_memory": e["SPARK_DRIVER_MEMORY"],
+                     "server": e["SPARK_PYSPARK"] + " (PyPI), Spark Connect on this machine"}
 if meta["aux_runs"] > 0:
     meta["data"]["indexed_animelist_bytes"] = os.path.getsize(e["INDEXED_LIST"])
     meta["delta"] = {"upserts": int(e["DELTA_ROWS"]), "deletes": int(e["DELTA_DELETES"])}

@@ -28,6 +28,7 @@ LABELS = {
     "duck_floor": "F_duck: DuckDB read_csv CTAS",
     "animetl_duck": "animetl run -> DuckDB",
     "animetl_duck_csv": "  the same with --duckdb-csv auto",
+    "animetl_spark_duck": "animetl run --engine spark -> DuckDB",
     "idx_pg_copy": "PostgreSQL floor: \\copy into UNLOGGED",
     "idx_pg_index": "PostgreSQL floor: CREATE UNIQUE INDEX",
     "idx_f_pg": "F_pg = \\copy + index",
@@ -56,6 +57,7 @@ SECTIONS = [
     ("incremental", [("animetl_pg_incr_base", None), ("animetl_pg_incr", "animetl_pg_incr_base"),
                      ("animetl_duck_incr_base", None), ("animetl_duck_incr", "animetl_duck_incr_base")]),
     ("repeats", [("animetl_pg_repeats", "animetl_pg"), ("animetl_duck_repeats", "animetl_duck")]),
+    ("spark", [("animetl_spark_duck", "animetl_duck")]),
 ]
 
 # The phase tables: one per warehouse, a column per contender.
@@ -63,7 +65,7 @@ PHASE_TABLES = [
     ("PostgreSQL", [("animetl_pg", "full"), ("animetl_pg_unlogged", "unlogged"), ("animetl_pg_indexed", "indexed"),
                     ("animetl_pg_repeats", "repeats"), ("animetl_pg_incr_base", "incr base"),
                     ("animetl_pg_incr", "incremental")]),
-    ("DuckDB", [("animetl_duck", "full"), ("animetl_duck_csv", "csv auto"), ("animetl_duck_indexed", "indexed"), ("animetl_duck_repeats", "repeats"),
+    ("DuckDB", [("animetl_duck", "full"), ("animetl_duck_csv", "csv auto"), ("animetl_spark_duck", "spark"), ("animetl_duck_indexed", "indexed"), ("animetl_duck_repeats", "repeats"),
                 ("animetl_duck_incr_base", "incr base"), ("animetl_duck_incr", "incremental")]),
 ]
 
@@ -90,6 +92,17 @@ def read_json(path):
         return None
 
 
+def read_jvm(path):
+    """The Spark server JVM's peak RSS during a run (bench_spark_lib.sh's
+    .jvm file: KiB, then "reset" (the run's own peak) or "lifetime")."""
+    try:
+        with open(path) as f:
+            kib, span = f.read().split()[:2]
+        return round(int(kib) / 1024, 1), span
+    except (OSError, ValueError):
+        return None
+
+
 def summarize(ss):
     ok = [s for s in ss if s["status"] == "ok"]
     if not ok:
@@ -102,7 +115,16 @@ def summarize(ss):
         "min_wall_s": min(walls),
         "max_wall_s": max(walls),
         "median_rss_mib": round(statistics.median(s["rss_mib"] for s in ok), 1),
+        **jvm_summary(ok),
     }
+
+
+def jvm_summary(ok):
+    jvm = [s for s in ok if "jvm_rss_mib" in s]
+    if not jvm:
+        return {}
+    return {"median_jvm_rss_mib": round(statistics.median(s["jvm_rss_mib"] for s in jvm), 1),
+            "jvm_rss_span": "run" if all(s["jvm_rss_span"] == "reset" for s in jvm) else "server lifetime"}
 
 
 def phase_key(name):
@@ -182,6 +204,9 @@ def main():
                 for f in d.get("files", [])
             }
             s["phases"] = [{"name": p.get("name"), "seconds": p.get("seconds")} for p in d.get("phases", [])]
+            jvm = read_jvm(os.path.join(logs, f"{name}-{s['run']}.jvm"))
+            if jvm:
+                s["jvm_rss_mib"], s["jvm_rss_span"] = jvm
     for s in samples.get("seed_insert", []):
         d = read_json(os.path.join(logs, f"seed_insert-{s['run']}.out")) or {}
         if s["status"] == "ok" and d.get("rows_per_s"):
@@ -259,6 +284,9 @@ def report_lines(meta, summary, targets, size_note):
                                                 "`animetl gen --layout indexed`)"),
         "incremental": "incremental: a 1% day ({:,} upserts, {:,} deletes) on the base; ratio: incremental / full run"
         .format(*[meta.get("delta", {}).get(k, 0) for k in ("upserts", "deletes")]),
+        "spark": "the Spark engine: Spark Connect {} on this machine (driver {}), a long-lived server warmed up "
+                 "by one untimed run; ratio: against animetl run -> DuckDB".format(
+                     meta.get("spark", {}).get("master", "?"), meta.get("spark", {}).get("driver_memory", "?")),
         "repeats": f"repeats: {meta.get('repeats', 3)} conflicting repeated keys in the base; "
                    "ratio: against the clean base's full run",
     }
@@ -275,6 +303,9 @@ def report_lines(meta, summary, targets, size_note):
         failed = f"   ({s['runs'] - s['ok']} of {s['runs']} failed)" if s["ok"] < s["runs"] else ""
         w(f"  {LABELS[name]:<40} {s['ok']:>4} {s['median_wall_s']:>9.2f} {s['min_wall_s']:>8.2f} {s['max_wall_s']:>8.2f} "
           f"{s['median_rss_mib']:>8.1f}  {ratio:>6}{failed}".rstrip())
+        if "median_jvm_rss_mib" in s:
+            w(f"    {'Spark JVM peak RSS (' + s['jvm_rss_span'] + ')':<38} {'':>4} {'':>9} {'':>8} {'':>8} "
+              f"{s['median_jvm_rss_mib']:>8.1f}")
 
     w("")
     w(hdr)
@@ -317,6 +348,9 @@ def report_lines(meta, summary, targets, size_note):
     w(f"commit   {meta['git']['commit']}{' + uncommitted changes' if meta['git']['dirty'] else ''}")
     w("notes    the psql rows' RSS is the psql client's and animetl's is its own process: the PostgreSQL server's memory")
     w("         is in neither. Other work on the machine makes the times noisy: compare the load averages.")
+    if "spark" in meta:
+        w("         The Spark JVM row is the Connect server's own peak RSS (VmHWM, reset before each run; \"server")
+        w("         lifetime\" where the kernel refused the reset): a long-lived server keeps its heap between runs.")
     return out
 
 
