@@ -145,6 +145,13 @@ type FinalizeOptions struct {
 	// when BaseCounts is not nil. They are few: the pipeline gives up past
 	// a few thousand and passes neither.
 	BaseRepeats []ListKey
+	// BaseRepeatUsers are the users, sorted, whose entries the base list
+	// does not hold in one block (another user's lines come between): a key
+	// of theirs may repeat across their blocks, where the pipeline cannot
+	// see it, so the warehouse searches their rows (only theirs) for
+	// repeats and resolves them as it resolves BaseRepeats. They are few:
+	// past a few thousand the pipeline passes no BaseCounts.
+	BaseRepeatUsers []int32
 	// Recommend names the recommendation tables (RecUserTable,
 	// RecSimilarTable) the run refills after Finalize. Finalize carries
 	// the other ones over from the published state, rows and rec_model row

@@ -34,11 +34,12 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	if err != nil {
 		return nil, err
 	}
-	// resolve resolves the repeated keys of table: keys when not nil, else
-	// those a search of the whole table finds.
-	resolve := func(table, tag string, keys []animetl.ListKey) error {
-		stmts := schema.RepeatsOf(p, table, tag, keys)
-		if keys == nil {
+	// resolve resolves the repeated keys of table: keys and those among the
+	// rows of users when either is not nil, else those a search of the
+	// whole table finds.
+	resolve := func(table, tag string, keys []animetl.ListKey, users []int32) error {
+		stmts := schema.RepeatsOf(p, table, tag, keys, users)
+		if keys == nil && users == nil {
 			var repeats int64
 			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+`
 				GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
@@ -69,11 +70,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	if full {
 		switch {
 		case baseCounts == nil: // nil: the base may repeat any keys
-			if err := resolve("user_anime", "base", nil); err != nil {
+			if err := resolve("user_anime", "base", nil, nil); err != nil {
 				return nil, err
 			}
-		case len(opts.BaseRepeats) > 0: // the pipeline saw which ones
-			if err := resolve("user_anime", "base", opts.BaseRepeats); err != nil {
+		case len(opts.BaseRepeats) > 0 || len(opts.BaseRepeatUsers) > 0: // the pipeline saw which ones, or whose
+			if err := resolve("user_anime", "base", opts.BaseRepeats, opts.BaseRepeatUsers); err != nil {
 				return nil, err
 			}
 			gone, err := s.removedCounts(ctx, p, "base")
@@ -94,7 +95,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
 	if pending > 0 {
-		if err := resolve("scratch.list_load", "delta", nil); err != nil {
+		if err := resolve("scratch.list_load", "delta", nil, nil); err != nil {
 			return nil, err
 		}
 		if err := s.mergeDeltas(ctx, p); err != nil {

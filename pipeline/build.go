@@ -169,6 +169,7 @@ func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.S
 		// removes (and updates them by the deltas).
 		opts.BaseCounts = counter.counts()
 		opts.BaseRepeats = probe.repeated()
+		opts.BaseRepeatUsers = probe.returningUsers()
 	}
 	animetl.Failpoint("finalize")
 	files, err := stage.Finalize(ctx, opts)

@@ -2,14 +2,16 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/animetl/animetl"
 )
 
 // maxProbeRepeats bounds the repeated keys a keyProbe collects (and the
-// key list a warehouse is handed): past it the repeats are no longer few,
-// the probe gives up and the warehouse searches the whole table.
+// key list a warehouse is handed), and the returning users: past it they
+// are no longer few, the probe gives up and the warehouse searches the
+// whole table.
 const maxProbeRepeats = 4096
 
 // keyProbe watches the list entries of a file go by, in file order, to tell
@@ -26,14 +28,19 @@ type keyProbe struct {
 	started bool
 	anime   map[int32]animetl.ListEntry // the current user's first entry of each anime
 	ended   pagedBits
-	known   bool // every repeated key seen so far is in repeats
+	known   bool // every repeated key seen so far is in repeats, or is a returning user's
 	repeats map[animetl.ListKey]struct{}
-	limit   int
+	// returning holds the users seen in more than one block; back says the
+	// current block is one of theirs (the probe keeps it whole: the
+	// warehouse searches those users' rows).
+	returning map[int32]struct{}
+	back      bool
+	limit     int
 }
 
 func newKeyProbe() *keyProbe {
 	return &keyProbe{anime: make(map[int32]animetl.ListEntry, 1024), ended: pagedBits{}, known: true,
-		repeats: map[animetl.ListKey]struct{}{}, limit: maxProbeRepeats}
+		repeats: map[animetl.ListKey]struct{}{}, returning: map[int32]struct{}{}, limit: maxProbeRepeats}
 }
 
 // observe looks at the next batch of entries.
@@ -50,7 +57,10 @@ func (p *keyProbe) observe(batch []animetl.ListEntry) {
 // to resolve, and the base's counts (listCounter) are of the winners. It
 // returns the batch without the dropped entries (in place). Keys it
 // cannot see repeat (a user's entries not contiguous) are left to the
-// warehouse's search, which finds them as it would have.
+// warehouse: the probe lists the users whose blocks are split (returning),
+// keeps their later blocks whole, and the warehouse searches only their
+// rows. A user's first block is the earliest of theirs, so a line dropped
+// from it names the user's first line of the key, as the warehouse would.
 func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*animetl.RowError) error) ([]animetl.ListEntry, error) {
 	if !p.known {
 		return batch, nil
@@ -62,12 +72,20 @@ func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*anime
 			if p.started {
 				p.ended.set(p.cur)
 			}
-			if p.ended.has(e.UserID) { // the user came back: not contiguous
-				p.giveUp()
-				return append(kept, batch[i:]...), nil
+			p.back = p.ended.has(e.UserID) // the user came back: not contiguous
+			if p.back {
+				if _, seen := p.returning[e.UserID]; !seen && len(p.returning) >= p.limit {
+					p.giveUp()
+					return append(kept, batch[i:]...), nil
+				}
+				p.returning[e.UserID] = struct{}{}
 			}
 			p.cur, p.started = e.UserID, true
 			clear(p.anime)
+		}
+		if p.back {
+			kept = append(kept, e)
+			continue
 		}
 		first, dup := p.anime[e.AnimeID]
 		if !dup {
@@ -109,11 +127,26 @@ func repeatReject(file string, first, e *animetl.ListEntry) *animetl.RowError {
 }
 
 func (p *keyProbe) giveUp() {
-	p.known, p.repeats = false, nil
+	p.known, p.repeats, p.returning = false, nil, nil
 }
 
-// clean says the probe saw every entry and no key twice.
-func (p *keyProbe) clean() bool { return p.known && len(p.repeats) == 0 }
+// clean says the probe saw every entry, no key twice and every user in one
+// block.
+func (p *keyProbe) clean() bool { return p.known && len(p.repeats) == 0 && len(p.returning) == 0 }
+
+// returningUsers returns the users seen in more than one block, sorted,
+// when the probe knows them all (known), else nil.
+func (p *keyProbe) returningUsers() []int32 {
+	if !p.known {
+		return nil
+	}
+	out := make([]int32, 0, len(p.returning))
+	for u := range p.returning {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // repeated returns the repeated keys, sorted, when the probe knows them
 // all (known), else nil.

@@ -30,20 +30,24 @@ func TestKeyProbe(t *testing.T) {
 		batches [][]animetl.ListEntry
 		clean   bool
 		repeats []animetl.ListKey // nil: the probe gave up
+		users   []int32           // the returning users when it did not
 	}{
-		{"contiguous users, distinct anime", 0, [][]animetl.ListEntry{entries(1, 1, 1, 2, 2, 1), entries(2, 2, 5, 1)}, true, keys()},
-		{"a user spanning batches", 0, [][]animetl.ListEntry{entries(1, 1), entries(1, 2, 1, 3)}, true, keys()},
-		{"repeat within a user", 0, [][]animetl.ListEntry{entries(1, 1, 1, 2, 1, 1)}, false, keys(1, 1)},
-		{"repeat across batches", 0, [][]animetl.ListEntry{entries(7, 1), entries(7, 1)}, false, keys(7, 1)},
-		{"a key three times, listed once", 0, [][]animetl.ListEntry{entries(7, 1, 7, 1), entries(7, 1, 7, 2)}, false, keys(7, 1)},
-		{"repeats of several users, sorted", 0, [][]animetl.ListEntry{entries(9, 4, 9, 3, 9, 4, 9, 3, 2, 8, 2, 8)}, false, keys(2, 8, 9, 3, 9, 4)},
-		{"repeats up to the limit", 2, [][]animetl.ListEntry{entries(1, 1, 1, 1, 1, 2, 1, 2, 1, 1)}, false, keys(1, 1, 1, 2)},
-		{"more repeats than the limit", 2, [][]animetl.ListEntry{entries(1, 1, 1, 1, 1, 2, 1, 2), entries(1, 3, 1, 3)}, false, nil},
-		{"user comes back", 0, [][]animetl.ListEntry{entries(1, 1, 2, 1, 1, 2)}, false, nil},
-		{"user comes back after a repeat", 0, [][]animetl.ListEntry{entries(1, 1, 1, 1, 2, 1), entries(1, 2)}, false, nil},
-		{"user comes back after many", 0, [][]animetl.ListEntry{entries(70000, 1, 3, 1), entries(1<<30, 1, 70000, 9)}, false, nil},
-		{"users need not be sorted", 0, [][]animetl.ListEntry{entries(9, 1, 3, 1, 70000, 1, 0, 1)}, true, keys()},
-		{"nothing", 0, nil, true, keys()},
+		{"contiguous users, distinct anime", 0, [][]animetl.ListEntry{entries(1, 1, 1, 2, 2, 1), entries(2, 2, 5, 1)}, true, keys(), []int32{}},
+		{"a user spanning batches", 0, [][]animetl.ListEntry{entries(1, 1), entries(1, 2, 1, 3)}, true, keys(), []int32{}},
+		{"repeat within a user", 0, [][]animetl.ListEntry{entries(1, 1, 1, 2, 1, 1)}, false, keys(1, 1), []int32{}},
+		{"repeat across batches", 0, [][]animetl.ListEntry{entries(7, 1), entries(7, 1)}, false, keys(7, 1), []int32{}},
+		{"a key three times, listed once", 0, [][]animetl.ListEntry{entries(7, 1, 7, 1), entries(7, 1, 7, 2)}, false, keys(7, 1), []int32{}},
+		{"repeats of several users, sorted", 0, [][]animetl.ListEntry{entries(9, 4, 9, 3, 9, 4, 9, 3, 2, 8, 2, 8)}, false, keys(2, 8, 9, 3, 9, 4), []int32{}},
+		{"repeats up to the limit", 2, [][]animetl.ListEntry{entries(1, 1, 1, 1, 1, 2, 1, 2, 1, 1)}, false, keys(1, 1, 1, 2), []int32{}},
+		{"more repeats than the limit", 2, [][]animetl.ListEntry{entries(1, 1, 1, 1, 1, 2, 1, 2), entries(1, 3, 1, 3)}, false, nil, nil},
+		{"user comes back", 0, [][]animetl.ListEntry{entries(1, 1, 2, 1, 1, 2)}, false, keys(), []int32{1}},
+		{"user comes back after a repeat", 0, [][]animetl.ListEntry{entries(1, 1, 1, 1, 2, 1), entries(1, 2)}, false, keys(1, 1), []int32{1}},
+		{"user comes back after many", 0, [][]animetl.ListEntry{entries(70000, 1, 3, 1), entries(1<<30, 1, 70000, 9)}, false, keys(), []int32{70000}},
+		{"a returning user's block is kept whole", 0, [][]animetl.ListEntry{entries(5, 1, 6, 1, 5, 2, 5, 2)}, false, keys(), []int32{5}},
+		{"users returning up to the limit", 2, [][]animetl.ListEntry{entries(1, 1, 2, 1, 1, 2, 2, 2, 1, 3)}, false, keys(), []int32{1, 2}},
+		{"more users returning than the limit", 2, [][]animetl.ListEntry{entries(1, 1, 2, 1, 3, 1, 1, 2, 2, 2, 3, 2)}, false, nil, nil},
+		{"users need not be sorted", 0, [][]animetl.ListEntry{entries(9, 1, 3, 1, 70000, 1, 0, 1)}, true, keys(), []int32{}},
+		{"nothing", 0, nil, true, keys(), []int32{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,6 +66,9 @@ func TestKeyProbe(t *testing.T) {
 			}
 			if got := p.repeated(); !reflect.DeepEqual(got, tc.repeats) {
 				t.Errorf("repeated = %v, want %v", got, tc.repeats)
+			}
+			if got := p.returningUsers(); !reflect.DeepEqual(got, tc.users) {
+				t.Errorf("returning users = %v, want %v", got, tc.users)
 			}
 		})
 	}
@@ -85,12 +92,12 @@ func TestKeyProbeSift(t *testing.T) {
 	if want := []animetl.ListEntry{e(1, 5, 2, 0, 3, 2), e(1, 6, 1, 7, 0, 3)}; !reflect.DeepEqual(b1, want) {
 		t.Errorf("first batch kept %v, want %v", b1, want)
 	}
-	// User 1 comes back at line 7: the probe gives up there and keeps the rest for the warehouse.
+	// User 1 comes back at line 7: the probe keeps that block whole for the warehouse and lists the user.
 	if want := []animetl.ListEntry{e(2, 5, 1, 0, 1, 6), e(1, 5, 2, 0, 3, 7)}; !reflect.DeepEqual(b2, want) {
 		t.Errorf("second batch kept %v, want %v", b2, want)
 	}
-	if p.known {
-		t.Error("the probe still claims to know the repeats after a user came back")
+	if got := p.returningUsers(); !reflect.DeepEqual(got, []int32{1}) {
+		t.Errorf("returning users = %v, want [1]", got)
 	}
 	want := []animetl.RowError{
 		{File: "animelist.csv", Line: 4, Kind: animetl.KindDuplicate, Raw: "1,5,0,2,3",

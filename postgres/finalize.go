@@ -51,10 +51,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	var q execer = conn
 	var removed []map[int16]int64
 	baseCounts := opts.BaseCounts
-	if full && baseCounts != nil && len(opts.BaseRepeats) > 0 {
-		// The pipeline saw the few repeated keys go by: resolve only
-		// those, so that the unique index builds at the first attempt.
-		r, err := s.resolveRepeats(ctx, conn, p, "user_anime", "known", opts.BaseRepeats)
+	if full && baseCounts != nil && (len(opts.BaseRepeats) > 0 || len(opts.BaseRepeatUsers) > 0) {
+		// The pipeline saw the few repeated keys go by, and the few users
+		// whose keys may repeat across their blocks: resolve only those,
+		// so that the unique index builds at the first attempt.
+		r, err := s.resolveRepeats(ctx, conn, p, "user_anime", "known", opts.BaseRepeats, opts.BaseRepeatUsers)
 		if err != nil {
 			return nil, err
 		}
@@ -178,11 +179,12 @@ func (s *stage) beginTx(ctx context.Context) (pgx.Tx, error) {
 }
 
 // resolveRepeats resolves the repeated keys of table (work tables prefixed
-// tag): keys when not nil, else those a search of the whole table finds. It
-// returns the rows removed per file.
-func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string, keys []animetl.ListKey) (map[int16]int64, error) {
-	stmts := schema.RepeatsOf(p, table, tag, keys)
-	if keys == nil {
+// tag): keys and those among the rows of users when either is not nil, else
+// those a search of the whole table finds. It returns the rows removed per
+// file.
+func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string, keys []animetl.ListKey, users []int32) (map[int16]int64, error) {
+	stmts := schema.RepeatsOf(p, table, tag, keys, users)
+	if keys == nil && users == nil {
 		var repeats int64
 		if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
 			return nil, fmt.Errorf("postgres: find repeats: %w", err)
@@ -223,7 +225,7 @@ func (s *stage) removedCounts(ctx context.Context, q execer, p schema.Params, ta
 // mergeDeltas resolves repeats among the deltas and merges them (and the
 // deletes) into user_anime, looking keys up in its primary key.
 func (s *stage) mergeDeltas(ctx context.Context, q execer, p schema.Params) (map[int16]int64, error) {
-	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta", nil)
+	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta", nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +248,7 @@ func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.P
 		if _, err := conn.Exec(ctx, "ANALYZE "+ident(s.w.stage, "user_anime")); err != nil {
 			return nil, fmt.Errorf("postgres: %w", err)
 		}
-		if removed, err = s.resolveRepeats(ctx, conn, p, "user_anime", "base", nil); err != nil {
+		if removed, err = s.resolveRepeats(ctx, conn, p, "user_anime", "base", nil, nil); err != nil {
 			return nil, err
 		}
 		if _, err = conn.Exec(ctx, keyIndex); err != nil {

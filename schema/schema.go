@@ -12,6 +12,7 @@ import (
 	"embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -75,6 +76,10 @@ type data struct {
 	Table string            // repeats.sql: the table searched
 	Tag   string            // repeats.sql: prefix of its work tables
 	Keys  []animetl.ListKey // repeats.sql: the repeated keys when known
+	Users []int32           // repeats.sql: users whose rows to search for more
+	// ScanUsers are Users and the users of Keys, sorted, each once: the
+	// rows repeats.sql takes from the table.
+	ScanUsers []int32
 }
 
 func render(name string, p Params) []string {
@@ -158,10 +163,18 @@ func Repeats(p Params, table, tag string) []string {
 }
 
 // RepeatsOf returns the statements that resolve the repeated list keys
-// keys (not empty) in table, the same way Repeats does, without searching
-// table for them: one scan joined to the keys finds their rows.
-func RepeatsOf(p Params, table, tag string, keys []animetl.ListKey) []string {
-	return renderData("sql/repeats.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag, Keys: keys})
+// keys in table, and those among the rows of users (keys and users not
+// both empty), the same way Repeats does, without searching the whole
+// table for them: the keys are listed, the users' rows alone are grouped,
+// and one scan joined to the result finds their rows.
+func RepeatsOf(p Params, table, tag string, keys []animetl.ListKey, users []int32) []string {
+	scan := slices.Clone(users)
+	for _, k := range keys {
+		scan = append(scan, k.UserID)
+	}
+	slices.Sort(scan)
+	scan = slices.Compact(scan)
+	return renderData("sql/repeats.sql", data{Params: p, Tags: Tags, Table: table, Tag: tag, Keys: keys, Users: users, ScanUsers: scan})
 }
 
 // RepeatsDeleteByRange returns DuckDB's end of Repeats and RepeatsOf: the

@@ -56,8 +56,8 @@ func TestRenderAll(t *testing.T) {
 		"ops": Ops(p), "ops on postgres": Ops(Params{Dialect: Postgres}), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
 		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "merge": Merge(p), "aggregate delta": AggregateDelta(p),
 		"merge on postgres":   Merge(Params{Dialect: Postgres}),
-		"repeats of keys":     RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}, {UserID: 3, AnimeID: 4}}),
-		"repeats on postgres": RepeatsOf(Params{Dialect: Postgres}, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}}),
+		"repeats of keys":     RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}, {UserID: 3, AnimeID: 4}}, nil),
+		"repeats on postgres": RepeatsOf(Params{Dialect: Postgres}, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}}, nil),
 		"repeats by range":    {RepeatsDeleteByRange(p, "user_anime", "base")},
 		"merge by range":      {mergeDel, mergeInsert},
 	}
@@ -72,19 +72,27 @@ func TestRenderAll(t *testing.T) {
 		}
 	}
 	// The repeats resolve the same way whether the keys are searched or
-	// given: the statements differ only in how the keys table is filled.
-	searched, known := Repeats(p, "user_anime", "base"), RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}})
+	// given: given keys (and users) add one scan that takes their users'
+	// rows, which the keys table and the rows table then read instead of
+	// the table; the rejects and the delete are the same statements.
+	searched := Repeats(p, "user_anime", "base")
+	known := RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}}, []int32{7, 1})
 	// DuckDB deletes the gone rows by ranges (RepeatsDeleteByRange).
-	if len(searched) != len(known) || len(known) != 3 {
-		t.Fatalf("repeats: %d statements searched, %d known, want 3", len(searched), len(known))
+	if len(searched) != 3 || len(known) != 4 {
+		t.Fatalf("repeats: %d statements searched, %d known, want 3 and 4", len(searched), len(known))
 	}
-	if !strings.Contains(known[0], "VALUES (1, 2)") || strings.Contains(known[0], "GROUP BY") {
-		t.Errorf("repeats of known keys: %q", known[0])
+	if !strings.Contains(known[0], "WHERE l.user_id IN (1, 7)") {
+		t.Errorf("repeats: the candidates' scan does not take users 1 and 7 once each: %q", known[0])
 	}
-	for i := 1; i < len(known); i++ {
-		if searched[i] != known[i] {
-			t.Errorf("repeats statement %d differs: %q vs %q", i, searched[i], known[i])
-		}
+	if !strings.Contains(known[1], "VALUES (1, 2)") || !strings.Contains(known[1], "base_repeat_cand") ||
+		!strings.Contains(known[1], "IN (7, 1)") || strings.Contains(known[1], "FROM user_anime") {
+		t.Errorf("repeats of known keys and users: %q", known[1])
+	}
+	if !strings.Contains(known[2], "base_repeat_cand l") || strings.Contains(known[2], "FROM user_anime") {
+		t.Errorf("repeat rows of known keys: %q", known[2])
+	}
+	if searched[2] != known[3] {
+		t.Errorf("the rejects differ: %q vs %q", searched[2], known[3])
 	}
 	model := strings.Join(Model(), "\n")
 	for _, table := range ModelTables {

@@ -35,13 +35,14 @@ func testKnownRepeats(t *testing.T, newStore NewStore) {
 	cases := []struct {
 		name  string
 		edit  func(t *testing.T, lines []string) []string
-		known bool // the pipeline resolves the repeated keys itself
+		known bool // the pipeline resolves the repeated keys itself, or names the users to search
+		users bool // it names users whose blocks are split
 	}{
-		{"repeats of the first, a middle and the last line", repeatFirstMiddleLast, true},
+		{"repeats of the first, a middle and the last line", repeatFirstMiddleLast, true, false},
 		{"a user's block split by another user", func(t *testing.T, lines []string) []string {
 			return splitFirstBlock(t, repeatFirstMiddleLast(t, lines))
-		}, false},
-		{"more repeated keys than the probe would list", repeatMany, true},
+		}, true, true},
+		{"more repeated keys than the probe would list", repeatMany, true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,7 +62,10 @@ func testKnownRepeats(t *testing.T, newStore NewStore) {
 			if tc.known && len(hinted.opts.BaseRepeats) > 0 {
 				t.Errorf("pipeline left %d repeated keys to the warehouse, want none", len(hinted.opts.BaseRepeats))
 			}
-			if searched.opts.BaseCounts != nil || searched.opts.BaseRepeats != nil {
+			if got := len(hinted.opts.BaseRepeatUsers) > 0; got != tc.users {
+				t.Errorf("pipeline named users to search: %v (%v), want %v", got, hinted.opts.BaseRepeatUsers, tc.users)
+			}
+			if searched.opts.BaseCounts != nil || searched.opts.BaseRepeats != nil || searched.opts.BaseRepeatUsers != nil {
 				t.Fatal("the stripped run still had the pipeline's hint")
 			}
 			list := fileByName(t, sumHinted, animetl.FileAnimeList)
@@ -212,7 +216,8 @@ func checkStatuses(sum *animetl.RunSummary) map[string]string {
 
 // hintWarehouse is a warehouse whose stages record the FinalizeOptions the
 // pipeline gives them and, with strip, take its hint about the base's keys
-// away (BaseCounts, BaseRepeats), as a pipeline that could not tell would.
+// away (BaseCounts, BaseRepeats, BaseRepeatUsers), as a pipeline that could
+// not tell would.
 type hintWarehouse struct {
 	animetl.Warehouse
 	strip bool
@@ -236,7 +241,7 @@ type hintStage struct {
 
 func (s *hintStage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
 	if s.w.strip {
-		opts.BaseCounts, opts.BaseRepeats = nil, nil
+		opts.BaseCounts, opts.BaseRepeats, opts.BaseRepeatUsers = nil, nil, nil
 	}
 	s.w.mu.Lock()
 	s.w.opts = opts

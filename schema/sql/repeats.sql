@@ -2,11 +2,30 @@
 -- carry their file and line. Within a file the first line wins: an identical
 -- repeat is a duplicate, a different one a conflicting repeat (rejected).
 -- Across files the later file wins (a delta updates the base).
-{{- if .Keys}}
--- The keys are known (the pipeline saw them go by): one scan of the table
--- joined to them finds the rows.
+{{- if or .Keys .Users}}
+-- The keys are known (the pipeline saw them go by), and the users whose
+-- lines are not in one block, whose keys may repeat across their blocks:
+-- one scan of the table takes the rows of all their users (a few), which
+-- are grouped and joined here instead of the table.
+CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_cand AS
+SELECT l.{{.Dialect.RowID}} AS row_ref,
+       l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes
+FROM {{.Table}} l
+WHERE l.user_id IN ({{range $i, $u := .ScanUsers}}{{if $i}}, {{end}}{{$u}}{{end}});
+
 CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_keys AS
-SELECT * FROM (VALUES {{range $i, $k := .Keys}}{{if $i}}, {{end}}({{$k.UserID}}, {{$k.AnimeID}}){{end}}) AS k (user_id, anime_id);
+{{- if .Keys}}
+SELECT * FROM (VALUES {{range $i, $k := .Keys}}{{if $i}}, {{end}}({{$k.UserID}}, {{$k.AnimeID}}){{end}}) AS k (user_id, anime_id)
+{{- end}}
+{{- if and .Keys .Users}}
+UNION
+{{- end}}
+{{- if .Users}}
+SELECT user_id, anime_id FROM {{.Scratch}}{{.Tag}}_repeat_cand
+WHERE user_id IN ({{range $i, $u := .Users}}{{if $i}}, {{end}}{{$u}}{{end}})
+GROUP BY user_id, anime_id
+HAVING count(*) > 1
+{{- end}};
 {{- else}}
 CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_keys AS
 SELECT user_id, anime_id
@@ -20,11 +39,11 @@ HAVING count(*) > 1;
 CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_rows AS
 SELECT r.*, (r.rn > 1 OR r.last_file > r.file_id) AS gone
 FROM (
-    SELECT l.{{.Dialect.RowID}} AS row_ref,
+    SELECT {{if or .Keys .Users}}l.row_ref{{else}}l.{{.Dialect.RowID}} AS row_ref{{end}},
            l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes,
            row_number() OVER (PARTITION BY l.user_id, l.anime_id, l.file_id ORDER BY l.line) AS rn,
            max(l.file_id) OVER (PARTITION BY l.user_id, l.anime_id) AS last_file
-    FROM {{.Table}} l
+    FROM {{if or .Keys .Users}}{{.Scratch}}{{.Tag}}_repeat_cand{{else}}{{.Table}}{{end}} l
     JOIN {{.Scratch}}{{.Tag}}_repeat_keys k ON k.user_id = l.user_id AND k.anime_id = l.anime_id
 ) r;
 
