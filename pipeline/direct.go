@@ -48,25 +48,11 @@ func loadDirect(ctx context.Context, cfg Config, log *slog.Logger, stage animetl
 		return nil, false, nil
 	}
 	name := fl.Info.Name
-	rc, err := cfg.Source.Open(ctx, fl.Info)
+	rc, cr, err := openCounted(ctx, cfg, fl)
 	if err != nil {
-		return nil, false, fmt.Errorf("open %s: %w", name, err)
+		return nil, false, err
 	}
 	defer rc.Close()
-	if d, ok := rc.(animetl.Described); ok {
-		got := d.Described()
-		if got.ETag != "" {
-			fl.Info.ETag = got.ETag
-		}
-		if got.Version != "" {
-			fl.Info.Version = got.Version
-		}
-	}
-	var tick func(int64)
-	if cfg.Progress != nil {
-		tick = func(n int64) { cfg.Progress(Progress{File: name, Bytes: n, Size: fl.Info.Size}) }
-	}
-	cr := newCountingReader(rc, tick)
 	// The base feeds the probe and the counts in file order, on copies
 	// that replace the run's only once the load stands.
 	base := fl.Date == ""

@@ -50,25 +50,11 @@ func (r *rejectSink) flush() error {
 // bytes as stored, its rows those of the decompressed text.
 func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.FileLoad, rs *rejectSink, probe *keyProbe, counter *listCounter) ([]string, error) {
 	name := fl.Info.Name
-	rc, err := cfg.Source.Open(ctx, fl.Info)
+	rc, cr, err := openCounted(ctx, cfg, fl)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
+		return nil, err
 	}
 	defer rc.Close()
-	if d, ok := rc.(animetl.Described); ok {
-		got := d.Described()
-		if got.ETag != "" {
-			fl.Info.ETag = got.ETag
-		}
-		if got.Version != "" {
-			fl.Info.Version = got.Version
-		}
-	}
-	var tick func(int64)
-	if cfg.Progress != nil {
-		tick = func(n int64) { cfg.Progress(Progress{File: name, Bytes: n, Size: fl.Info.Size}) }
-	}
-	cr := newCountingReader(rc, tick)
 	_, c := splitCodec(name)
 	dr, err := decompress(name, c, cr)
 	if err != nil {
