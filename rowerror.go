@@ -79,3 +79,20 @@ func ClipRawHead(raw []byte, whole int) string {
 	}
 	return s
 }
+
+// ListRepeat is the reject of a later line of a list key within a file
+// (user_id, anime_id, the values as the entry holds them, a missing rating
+// as 0), worded as the warehouses' repeats SQL (schema/sql/repeats.sql)
+// words it, so that every engine that resolves repeats records the same
+// row: a duplicate when same (status, rating and episodes equal the first
+// line's), else a conflicting repeat of the key; the raw text is rebuilt
+// from the values.
+func ListRepeat(file string, line, firstLine int64, user, anime, rating, status, episodes int64, same bool) RowError {
+	raw := fmt.Sprintf("%d,%d,%d,%d,%d", user, anime, rating, status, episodes)
+	if same {
+		return RowError{File: file, Line: line, Kind: KindDuplicate, Raw: raw,
+			Reason: fmt.Sprintf("duplicate of line %d (user_id %d, anime_id %d)", firstLine, user, anime)}
+	}
+	return RowError{File: file, Line: line, Kind: KindReject, Column: "user_id,anime_id", Raw: raw,
+		Reason: fmt.Sprintf("conflicting repeat of (user_id %d, anime_id %d) first seen at line %d", user, anime, firstLine)}
+}

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 
@@ -94,7 +93,10 @@ func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*anime
 			continue
 		}
 		if drop != nil {
-			if err := drop(repeatReject(file, &first, &e)); err != nil {
+			same := e.Status == first.Status && e.Rating == first.Rating && e.Episodes == first.Episodes
+			r := animetl.ListRepeat(file, e.Line, first.Line, int64(e.UserID), int64(e.AnimeID),
+				int64(e.Rating), int64(e.Status), int64(e.Episodes), same)
+			if err := drop(&r); err != nil {
 				return nil, err
 			}
 			continue
@@ -111,19 +113,6 @@ func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*anime
 		p.repeats[k] = struct{}{}
 	}
 	return kept, nil
-}
-
-// repeatReject is the reject of e, a later line of first's key in the same
-// file, as schema/sql/repeats.sql words it: a duplicate when status,
-// rating and episodes are the same, else a conflicting repeat.
-func repeatReject(file string, first, e *animetl.ListEntry) *animetl.RowError {
-	raw := fmt.Sprintf("%d,%d,%d,%d,%d", e.UserID, e.AnimeID, e.Rating, e.Status, e.Episodes)
-	if e.Status == first.Status && e.Rating == first.Rating && e.Episodes == first.Episodes {
-		return &animetl.RowError{File: file, Line: e.Line, Kind: animetl.KindDuplicate, Raw: raw,
-			Reason: fmt.Sprintf("duplicate of line %d (user_id %d, anime_id %d)", first.Line, e.UserID, e.AnimeID)}
-	}
-	return &animetl.RowError{File: file, Line: e.Line, Kind: animetl.KindReject, Column: "user_id,anime_id", Raw: raw,
-		Reason: fmt.Sprintf("conflicting repeat of (user_id %d, anime_id %d) first seen at line %d", e.UserID, e.AnimeID, first.Line)}
 }
 
 func (p *keyProbe) giveUp() {

@@ -283,7 +283,7 @@ func (o *output) readRejects(ctx context.Context, db *sql.DB, f *animetl.FileLoa
 		}
 		e := &animetl.RowError{File: f.Info.Name, Line: line, Raw: animetl.ClipRawHead(raw, int(rawLen.Int64)), Kind: animetl.KindReject}
 		if repeat.Valid {
-			repeatReject(e, repeat.String, firstAt.Int64, user.Int64, anime.Int64, rating.Int64, status.Int64, eps.Int64)
+			*e = animetl.ListRepeat(e.File, e.Line, firstAt.Int64, user.Int64, anime.Int64, rating.Int64, status.Int64, eps.Int64, repeat.String == "same")
 		} else if outcome == "duplicate" {
 			e.Kind, e.Column = animetl.KindDuplicate, "user_id,anime_id"
 			e.Reason = fmt.Sprintf("duplicate of line %d (%s %d)", firstAt.Int64, e.Column, user.Int64<<32|anime.Int64)

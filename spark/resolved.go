@@ -71,17 +71,3 @@ func (o *output) BaseCounts(f *animetl.FileLoad) ([]animetl.StatusCount, error) 
 	}
 	return c, nil
 }
-
-// repeatReject words a list file's repeat that lost (repeat is "same" or
-// "conflict") as the warehouse's repeats.sql does: the kind, field, reason
-// and the raw text rebuilt from the values.
-func repeatReject(e *animetl.RowError, repeat string, firstLine, user, anime, rating, status, episodes int64) {
-	e.Raw = fmt.Sprintf("%d,%d,%d,%d,%d", user, anime, rating, status, episodes)
-	if repeat == "same" {
-		e.Kind, e.Column = animetl.KindDuplicate, ""
-		e.Reason = fmt.Sprintf("duplicate of line %d (user_id %d, anime_id %d)", firstLine, user, anime)
-		return
-	}
-	e.Kind, e.Column = animetl.KindReject, "user_id,anime_id"
-	e.Reason = fmt.Sprintf("conflicting repeat of (user_id %d, anime_id %d) first seen at line %d", user, anime, firstLine)
-}
