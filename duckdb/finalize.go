@@ -114,6 +114,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	steps = append(steps, schema.Model()...)
+	steps = append(steps, schema.Catalogue(p)...)
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
 	steps = append(steps, tableCounts())

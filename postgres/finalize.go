@@ -20,10 +20,8 @@ import (
 // when the unique index finds some), merges the daily deltas into it, builds
 // the model, marts and views, prepares the recommendation tables (rec.go),
 // and measures every file's counts. In an
-// incremental run the merge and the model happen inside the transaction
-// that Publish commits. When the pipeline's counts make the marts
-// independent of user_anime and there are no deltas, the model is built on
-// a second connection while the key index builds.
+// incremental run the merge and the model's list side happen inside the
+// transaction that Publish commits.
 func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
 	p := s.params
 	p.Prior = opts.PriorRatings
@@ -66,55 +64,69 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 		baseCounts = animetl.SubtractCounts(baseCounts, gone)
 	}
-	switch {
-	case !full:
-		tx, err := s.beginTx(ctx)
+	// The catalogue side of the model reads the catalogue's load tables
+	// alone: it is built on a second connection while this one keys or
+	// merges the lists (the stage is private until the publish; in an
+	// incremental run the rest of the model joins the transaction). When
+	// the pipeline's counts make the marts independent of user_anime and
+	// there are no deltas, that connection builds the whole model while the
+	// key index builds.
+	whole := full && baseCounts != nil && pending == 0
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		c2, err := s.pool.Acquire(gctx)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("postgres: %w", err)
 		}
-		q = tx
-		if err := s.fillBase(ctx, tx, p, false, nil); err != nil {
-			return nil, err
-		}
-	case baseCounts != nil && pending == 0:
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error {
-			r, err := s.keyUserAnime(gctx, conn, p)
-			removed = append(removed, r)
+		defer c2.Release()
+		if err := execAll(gctx, c2, append(schema.Model(), schema.Catalogue(p)...), s.run.ID); err != nil {
 			return err
-		})
-		g.Go(func() error {
-			c2, err := s.pool.Acquire(gctx)
+		}
+		if !whole {
+			return nil
+		}
+		if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
+			return err
+		}
+		return s.buildModel(gctx, c2, p)
+	})
+	g.Go(func() error {
+		switch {
+		case !full:
+			tx, err := s.beginTx(gctx)
 			if err != nil {
-				return fmt.Errorf("postgres: %w", err)
-			}
-			defer c2.Release()
-			if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
 				return err
 			}
-			return s.buildModel(gctx, c2, p)
-		})
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-	default:
-		r, err := s.keyUserAnime(ctx, conn, p)
-		if err != nil {
-			return nil, err
-		}
-		removed = append(removed, r)
-		if err := s.fillBase(ctx, conn, p, true, baseCounts); err != nil {
-			return nil, err
-		}
-	}
-	if !(full && baseCounts != nil && pending == 0) {
-		if pending > 0 {
-			r, err := s.mergeDeltas(ctx, q, p)
+			q = tx
+			if err := s.fillBase(gctx, tx, p, false, nil); err != nil {
+				return err
+			}
+		default:
+			r, err := s.keyUserAnime(gctx, conn, p)
 			if err != nil {
-				return nil, err
+				return err
+			}
+			removed = append(removed, r)
+			if whole {
+				return nil
+			}
+			if err := s.fillBase(gctx, conn, p, true, baseCounts); err != nil {
+				return err
+			}
+		}
+		if pending > 0 {
+			r, err := s.mergeDeltas(gctx, q, p)
+			if err != nil {
+				return err
 			}
 			removed = append(removed, r)
 		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if !whole {
 		if err := s.buildModel(ctx, q, p); err != nil {
 			return nil, err
 		}
@@ -288,11 +300,11 @@ func (s *stage) fillBase(ctx context.Context, q execer, p schema.Params, full bo
 }
 
 // buildModel turns ua_base and the merge's changes into ua_agg and builds
-// the model, marts and views in the stage.
+// the rest of the model (the catalogue side is built: catalogue.sql), the
+// marts and views in the stage.
 func (s *stage) buildModel(ctx context.Context, q execer, p schema.Params) error {
 	steps := schema.AggregateDelta(p)
 	steps = append(steps, "ANALYZE "+ident(s.w.stage, "ua_agg"))
-	steps = append(steps, schema.Model()...)
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
 	// Statistics for the planner on the tables readers join most; the small

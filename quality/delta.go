@@ -46,14 +46,18 @@ func deltaQueries(q string) map[string]string {
 //     entry (entries, status, catalogue) are read from the mart, a table of
 //     (anime, status) size, and the rating range from d, the only rows that
 //     changed.
+//
+// k is distinct (UNION), so its join with user_anime is the semi-join; in
+// key order, so PostgreSQL looks the keys up in the primary key from left to
+// right (half the time of the hashed semi-join's order, measured at 8M rows).
 const userAnimeProfileDelta = `WITH k AS MATERIALIZED (
     SELECT user_id, anime_id FROM {{S}}list_load
     UNION
-    SELECT user_id, anime_id FROM {{S}}delete_load),
+    SELECT user_id, anime_id FROM {{S}}delete_load
+    ORDER BY user_id, anime_id),
 d AS MATERIALIZED (
     SELECT u.user_id, u.anime_id, u.watching_status, u.rating
-    FROM user_anime u
-    WHERE EXISTS (SELECT 1 FROM k WHERE k.user_id = u.user_id AND k.anime_id = u.anime_id)),
+    FROM k JOIN user_anime u ON u.user_id = k.user_id AND u.anime_id = k.anime_id),
 l AS MATERIALIZED (
     SELECT DISTINCT user_id, anime_id FROM {{S}}list_load),
 want AS (

@@ -217,7 +217,13 @@ func AggregateDelta(p Params) []string { return render("sql/aggregate_delta.sql"
 // Aggregate returns the statement that counts user_anime into ua_base.
 func Aggregate(p Params) []string { return render("sql/aggregate.sql", p) }
 
-// Finalize returns the statements that fill the model from the loads.
+// Catalogue returns the statements that fill the model's catalogue side
+// (anime of the catalogue, tag dimensions and bridges, score votes) from
+// the catalogue's load tables alone; Finalize follows them.
+func Catalogue(p Params) []string { return render("sql/catalogue.sql", p) }
+
+// Finalize returns the statements that fill the rest of the model from
+// ua_agg and the loads, after Catalogue's.
 func Finalize(p Params) []string { return render("sql/finalize.sql", p) }
 
 // Views returns the DDL of the seed-compatible views.

@@ -13,11 +13,14 @@ WHERE EXISTS (SELECT 1 FROM {{.Scratch}}list_load d
               WHERE d.user_id = x.user_id AND d.anime_id = x.anime_id AND d.file_id > x.file_id);
 {{if not .Dialect.RangedDeletes}}
 -- The keys the day touches, with statistics, so the planner looks each up
--- in user_anime's primary key instead of scanning it.
+-- in user_anime's primary key instead of scanning it; in key order, so the
+-- lookups walk the index from left to right (half the time of a day's keys
+-- in the order its files gave them).
 CREATE TABLE ua_keys AS
 SELECT user_id, anime_id FROM list_load
 UNION
-SELECT user_id, anime_id FROM delete_load;
+SELECT user_id, anime_id FROM delete_load
+ORDER BY user_id, anime_id;
 
 ANALYZE ua_keys;
 
@@ -45,7 +48,9 @@ JOIN {{.Scratch}}ua_keys k ON k.user_id = u.user_id AND k.anime_id = u.anime_id;
 -- (merge_duckdb.sql, duckdb/merge.go).
 {{end}}
 {{- if not .Dialect.RangedDeletes}}
+-- In key order: the primary key's pages are then written left to right.
 INSERT INTO user_anime (user_id, anime_id, watching_status, rating, watched_episodes)
 SELECT user_id, anime_id, watching_status, rating, watched_episodes
-FROM {{.Scratch}}list_load;
+FROM {{.Scratch}}list_load
+ORDER BY user_id, anime_id;
 {{- end}}

@@ -1,0 +1,32 @@
+-- The catalogue side of the model, from the catalogue's load tables alone:
+-- the anime of anime.csv with their synopses, the tag dimensions and
+-- bridges, the score votes. Nothing here reads the lists, so PostgreSQL
+-- builds it on a second connection while the lists are keyed or merged
+-- (postgres/finalize.go); finalize.sql then adds what the lists decide.
+
+-- The catalogue with its synopses.
+INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, aired_raw,
+                   aired_from, aired_to, premiered_season, premiered_year, source,
+                   duration_minutes, age_rating, score, ranked, popularity, members, favorites,
+                   watching, completed, on_hold, dropped, plan_to_watch, synopsis, is_inferred)
+SELECT a.anime_id, a.name, a.english_name, a.japanese_name, a.type, a.episodes, a.aired_raw,
+       a.aired_from, a.aired_to, a.premiered_season, a.premiered_year, a.source,
+       a.duration_minutes, a.age_rating, a.score, a.ranked, a.popularity, a.members, a.favorites,
+       a.watching, a.completed, a.on_hold, a.dropped, a.plan_to_watch, s.synopsis, FALSE
+FROM {{.Scratch}}anime_load a
+LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = a.anime_id;
+
+{{range .Tags}}
+-- {{.Dim}}: ids in byte order of the names, the same on every engine.
+INSERT INTO {{.Dim}} ({{.Dim}}_id, name)
+SELECT CAST(row_number() OVER (ORDER BY name COLLATE "C") AS INTEGER), name
+FROM (SELECT DISTINCT name FROM {{$.Scratch}}anime_tag_load WHERE kind = '{{.Dim}}') t;
+
+INSERT INTO anime_{{.Dim}} (anime_id, {{.Dim}}_id)
+SELECT DISTINCT t.anime_id, d.{{.Dim}}_id
+FROM {{$.Scratch}}anime_tag_load t
+JOIN {{.Dim}} d ON d.name = t.name
+WHERE t.kind = '{{.Dim}}';
+{{end}}
+INSERT INTO anime_score_votes (anime_id, score, votes)
+SELECT anime_id, score, votes FROM {{.Scratch}}anime_votes_load;
