@@ -79,7 +79,12 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return fmt.Errorf("postgres: %w", err)
 		}
 		defer c2.Release()
-		if err := execAll(gctx, c2, append(schema.Model(), schema.Catalogue(p)...), s.run.ID); err != nil {
+		// anime is analyzed here, off the lists' path: the rows the lists
+		// add to it later (inferred ids) are a few in thousands, and
+		// autovacuum's own ANALYZE follows them.
+		steps := append(schema.Model(), schema.Catalogue(p)...)
+		steps = append(steps, "ANALYZE "+ident(s.w.stage, "anime"))
+		if err := execAll(gctx, c2, steps, s.run.ID); err != nil {
 			return err
 		}
 		if !whole {
@@ -307,11 +312,10 @@ func (s *stage) buildModel(ctx context.Context, q execer, p schema.Params) error
 	steps = append(steps, "ANALYZE "+ident(s.w.stage, "ua_agg"))
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
-	// Statistics for the planner on the tables readers join most; the small
-	// ones are analyzed by autovacuum soon after they appear.
-	for _, t := range []string{"anime", "anime_stats"} {
-		steps = append(steps, "ANALYZE "+ident(s.w.stage, t))
-	}
+	// Statistics for the planner on the mart readers join most (anime's
+	// are taken with the catalogue side); the small tables are analyzed by
+	// autovacuum soon after they appear.
+	steps = append(steps, "ANALYZE "+ident(s.w.stage, "anime_stats"))
 	return execAll(ctx, q, steps, s.run.ID)
 }
 
