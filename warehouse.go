@@ -157,6 +157,13 @@ type FinalizeOptions struct {
 	// the other ones over from the published state, rows and rec_model row
 	// unchanged, so a run that does not train keeps what was published.
 	Recommend []string
+	// KeepCatalogue says an incremental run did not load anime.csv: it is
+	// the file the published catalogue side was made from. The warehouse
+	// builds the stage's catalogue rows (with the synopses just loaded), tag
+	// dimensions and bridges and score votes from the published tables
+	// instead of the load tables; what the lists decide (inferred anime,
+	// statuses, marts) is built as ever.
+	KeepCatalogue bool
 }
 
 // StatusCount is the number of list entries of one anime with one status,

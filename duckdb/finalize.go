@@ -104,6 +104,15 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	}
 	steps := schema.AggregateDelta(p)
 	if !full { // rebuild everything but user_anime from the freshly loaded catalogue
+		if opts.KeepCatalogue {
+			// anime.csv was not loaded: the catalogue side comes from the
+			// published tables (this file is a copy of them), set aside in
+			// the scratch file before they are rebuilt.
+			p.Published = "scratch.prev_"
+			for _, t := range schema.CatalogueTables {
+				steps = append(steps, fmt.Sprintf("CREATE TABLE scratch.prev_%s AS SELECT * FROM %s", t, t))
+			}
+		}
 		for _, v := range schema.ModelViews {
 			steps = append(steps, "DROP VIEW IF EXISTS "+v)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // checks the stage, timing each phase into the summary.
 func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) error {
 	end := startPhase(sum, "plan")
-	loads, err := plan(ctx, cfg, log, stage, sum)
+	loads, keep, err := plan(ctx, cfg, log, stage, sum)
 	end()
 	if err != nil {
 		return err
@@ -39,7 +40,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	eng.close(log) // the stage holds the rows now
 	eng = nil
 	end = startPhase(sum, "finalize")
-	err = finalize(ctx, cfg, log, stage, sum, probe, counter)
+	err = finalize(ctx, cfg, log, stage, sum, probe, counter, keep)
 	end()
 	if err != nil {
 		return err
@@ -59,16 +60,18 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 }
 
 // plan lists the source, decides which files the run loads and registers
-// them in the stage.
-func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) ([]*animetl.FileLoad, error) {
+// them in the stage. It reports whether the run keeps the published
+// catalogue side (anime.csv unchanged in an incremental run: not loaded).
+func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) ([]*animetl.FileLoad, bool, error) {
 	listing, err := cfg.Source.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", cfg.Source, err)
+		return nil, false, fmt.Errorf("list %s: %w", cfg.Source, err)
 	}
 	set, err := classify(listing)
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", cfg.Source, err)
+		return nil, false, fmt.Errorf("source %s: %w", cfg.Source, err)
 	}
+	keep := false
 	for _, ig := range set.ignored {
 		sum.Ignored = append(sum.Ignored, ig)
 		log.Warn("source entry ignored", animetl.LogFile, ig.Name, "reason", ig.Reason)
@@ -77,23 +80,31 @@ func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage
 	if cfg.Mode == animetl.ModeIncremental {
 		var ledger []appliedFile
 		if ledger, err = readLedger(ctx, stage); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		planned, err = planIncremental(set, ledger, cfg.Backfill)
+		if a, ok := unchangedCatalogue(planned, ledger); ok && err == nil && !cfg.ReloadCatalogue {
+			keep = true
+			planned = slices.DeleteFunc(planned, func(p plannedFile) bool { return p.kind == animetl.KindAnime })
+			ig := animetl.IgnoredEntry{Name: a.name, Reason: "unchanged since run " + a.runID +
+				" (" + sameReason(a) + "): its catalogue rows, tags and score votes stand (--reload-catalogue loads it again)"}
+			sum.Ignored = append(sum.Ignored, ig)
+			log.Info("catalogue kept", animetl.LogFile, a.name, "since_run", a.runID)
+		}
 	} else {
 		planned, err = planFull(set, cfg.Backfill)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", cfg.Source, err)
+		return nil, false, fmt.Errorf("source %s: %w", cfg.Source, err)
 	}
 	loads := make([]*animetl.FileLoad, len(planned))
 	for i, p := range planned {
 		loads[i] = &animetl.FileLoad{Kind: p.kind, Info: p.info, Date: p.date}
 		if err := stage.AddFile(ctx, loads[i]); err != nil {
-			return nil, fmt.Errorf("register %s: %w", p.info.Name, err)
+			return nil, false, fmt.Errorf("register %s: %w", p.info.Name, err)
 		}
 	}
-	return loads, nil
+	return loads, keep, nil
 }
 
 // loadAll loads the files one after the other, each its own phase, while
@@ -160,9 +171,9 @@ func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 // finalize has the stage resolve repeats, merge the deltas and build the
 // model and marts. The warehouses build the marts inside Finalize (on
 // PostgreSQL alongside the key index), so they are one phase.
-func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter) error {
+func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter, keep bool) error {
 	t0 := time.Now()
-	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained()}
+	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained(), KeepCatalogue: keep}
 	if cfg.Mode == animetl.ModeFull && probe.known {
 		// Every entry of the base is in user_anime as it streamed by: the
 		// counts are exact once the warehouse takes out the repeats it

@@ -93,6 +93,7 @@ func planFull(set *sourceSet, bf Backfill) ([]plannedFile, error) {
 
 // appliedFile is a file a succeeded run loaded, from the ledger.
 type appliedFile struct {
+	runID    string
 	name     string
 	etag     string
 	size     int64
@@ -117,7 +118,7 @@ func sameFile(a appliedFile, f animetl.FileInfo) bool {
 var ErrNeedsFull = fmt.Errorf("run --mode full")
 
 // planIncremental picks the files of an incremental run: the catalogue and
-// lookups (reloaded whole every run) and the delta days not applied yet,
+// lookups (the build keeps an unchanged anime.csv: unchangedCatalogue) and the delta days not applied yet,
 // within the backfill. When a pending day is older than days already
 // applied, those later days are applied again after it, so the latest day
 // still wins for every key. A changed base list or a changed applied delta
@@ -166,11 +167,58 @@ func planIncremental(set *sourceSet, ledger []appliedFile, bf Backfill) ([]plann
 	return plan, nil
 }
 
+// sameReason says how sameFile told that a listed file is the recorded one.
+func sameReason(a appliedFile) string {
+	if a.etag != "" {
+		return "same ETag"
+	}
+	return "same size and modification time"
+}
+
+// unchangedCatalogue reports whether an incremental run may keep the
+// published catalogue side instead of loading anime.csv again: the file is
+// the one the ledger's latest record of its name describes
+// (sameCatalogue), so the
+// catalogue rows, tags and score votes that run made from it stand. It
+// returns that record. The synopses and the status lookup are small and
+// always loaded.
+func unchangedCatalogue(plan []plannedFile, ledger []appliedFile) (appliedFile, bool) {
+	var last appliedFile
+	var f *plannedFile
+	for i := range plan {
+		if plan[i].kind == animetl.KindAnime {
+			f = &plan[i]
+		}
+	}
+	if f == nil {
+		return last, false
+	}
+	found := false
+	for _, a := range ledger {
+		if a.name == f.info.Name {
+			last, found = a, true
+		}
+	}
+	return last, found && sameCatalogue(last, f.info)
+}
+
+// sameCatalogue is sameFile without its benefit of the doubt: an edit of
+// anime.csv (a score, a member count) often keeps its size, so a size alone
+// proves nothing; the ETags, or the size and a known modification time,
+// must match.
+func sameCatalogue(a appliedFile, f animetl.FileInfo) bool {
+	if a.etag != "" && f.ETag != "" {
+		return a.etag == f.ETag
+	}
+	return a.size == f.Size && f.Size >= 0 && !a.modified.IsZero() && !f.ModTime.IsZero() &&
+		a.modified.Equal(f.ModTime.Truncate(time.Microsecond))
+}
+
 // readLedger reads the files that made the published state: those of the
 // latest succeeded full run and of the succeeded runs after it, oldest
 // first. Files of runs before that full rebuild do not count.
 func readLedger(ctx context.Context, q animetl.Querier) ([]appliedFile, error) {
-	rows, err := q.Query(ctx, `SELECT f.name, f.etag, f.size, f.modified_at
+	rows, err := q.Query(ctx, `SELECT f.name, f.etag, f.size, f.modified_at, f.run_id
 		FROM etl_file f JOIN etl_run r ON r.run_id = f.run_id
 		WHERE r.status = 'succeeded'
 		  AND r.started_at >= (SELECT MAX(started_at) FROM etl_run WHERE status = 'succeeded' AND mode = 'full')
@@ -190,6 +238,7 @@ func readLedger(ctx context.Context, q animetl.Querier) ([]appliedFile, error) {
 		a.etag, _ = v[1].(string)
 		a.size, _ = v[2].(int64)
 		a.modified, _ = v[3].(time.Time)
+		a.runID, _ = v[4].(string)
 		out = append(out, a)
 	}
 	return out, rows.Err()

@@ -58,6 +58,10 @@ type Config struct {
 	WarehouseRepeats bool
 	// Backfill restricts the delta days a run applies.
 	Backfill Backfill
+	// ReloadCatalogue loads anime.csv in an incremental run even when it is
+	// the file the published catalogue was made from (by default such a run
+	// keeps the published catalogue side: FinalizeOptions.KeepCatalogue).
+	ReloadCatalogue bool
 	// Checks replaces quality.Defaults when non-nil.
 	Checks []quality.Check
 	// Logger receives progress logs; nil discards them.

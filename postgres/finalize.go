@@ -72,6 +72,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	// there are no deltas, that connection builds the whole model while the
 	// key index builds.
 	whole := full && baseCounts != nil && pending == 0
+	if !full && opts.KeepCatalogue {
+		// anime.csv was not loaded: the catalogue side is copied from the
+		// published tables, which this run replaces only at its publish.
+		p.Published = ident(s.w.target) + "."
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		c2, err := s.pool.Acquire(gctx)

@@ -38,7 +38,24 @@ type Params struct {
 	Full bool
 	// Dialect is the engine's SQL flavour (DuckDB when zero).
 	Dialect Dialect
+	// Published, when not empty, prefixes the tables of the published
+	// catalogue side ("public.", "scratch.prev_"): Catalogue then copies
+	// them instead of building them from anime.csv's load tables (an
+	// incremental run that kept the catalogue: FinalizeOptions.KeepCatalogue).
+	Published string
 }
+
+// CatalogueTables are the published tables made from anime.csv alone (the
+// catalogue side of catalogue.sql, anime's non-inferred rows aside from
+// their synopses): those an incremental run that kept the catalogue copies
+// (Params.Published).
+var CatalogueTables = func() []string {
+	t := []string{"anime", "anime_score_votes"}
+	for _, tag := range Tags {
+		t = append(t, tag.Dim, "anime_"+tag.Dim)
+	}
+	return t
+}()
 
 // Tag is a list column of anime.csv that becomes a dimension and a bridge.
 type Tag struct {

@@ -19,26 +19,27 @@ import (
 )
 
 type runFlags struct {
-	source        string
-	mode          string
-	maxRejectRate float64
-	maxDrift      float64
-	maxShrink     float64
-	maxDeltaAge   int
-	backfill      string
-	batchSize     int
-	parseWorkers  int
-	duckdbCSV     string
-	priorRatings  int
-	recommend     bool
-	recUserModel  string
-	recSimilar    string
-	recSeed       int64
-	json          bool
-	progress      string
-	verbose       bool
-	lake          lakeFlags
-	engine        engineFlags
+	source          string
+	mode            string
+	maxRejectRate   float64
+	maxDrift        float64
+	maxShrink       float64
+	maxDeltaAge     int
+	backfill        string
+	batchSize       int
+	parseWorkers    int
+	duckdbCSV       string
+	reloadCatalogue bool
+	priorRatings    int
+	recommend       bool
+	recUserModel    string
+	recSimilar      string
+	recSeed         int64
+	json            bool
+	progress        string
+	verbose         bool
+	lake            lakeFlags
+	engine          engineFlags
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -120,6 +121,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.StringVar(&f.duckdbCSV, "duckdb-csv", "off", "auto: DuckDB's own CSV reader loads the clean lines of plain, uncompressed list files of a local folder (the other lines are decoded here; same rows, rejects and lines); off: decode every list file here")
+	fl.BoolVar(&f.reloadCatalogue, "reload-catalogue", false, "incremental runs: load anime.csv even when it is the file the published catalogue was made from (same ETag, or same size and modification time); by default its catalogue rows, tags and score votes are kept")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
 	fl.BoolVar(&f.recommend, "recommend", false, "train the recommenders after the load and publish rec_user and rec_similar with the data (without it, the published ones are kept)")
 	fl.StringVar(&f.recUserModel, "rec-user-model", pipeline.DefaultRecommendUserModel, "with --recommend: the model that fills rec_user (empty keeps the published rec_user)")
@@ -129,7 +131,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	f.progress = "never"
 	addLakeFlags(fl, &f.lake)
 	addEngineFlags(fl, &f.engine)
-	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "duckdb-csv", "prior-ratings",
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "duckdb-csv", "reload-catalogue", "prior-ratings",
 		"recommend", "rec-user-model", "rec-similar-model", "rec-seed")
 }
 
@@ -142,6 +144,7 @@ func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
 	cfg.MaxShrink = f.maxShrink
 	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
 	cfg.DirectListLoad = f.duckdbCSV == "auto"
+	cfg.ReloadCatalogue = f.reloadCatalogue
 	cfg.Recommend, cfg.RecommendUserModel, cfg.RecommendSimilarModel = f.recommend, f.recUserModel, f.recSimilar
 	cfg.RecSeed, cfg.NewModel = f.recSeed, newRecModel
 	cfg.ListEngine = f.engine.listEngine(a.log, a.openSparkStage)

@@ -4,6 +4,32 @@
 -- builds it on a second connection while the lists are keyed or merged
 -- (postgres/finalize.go); finalize.sql then adds what the lists decide.
 
+{{if .Published -}}
+-- anime.csv is the file the published catalogue was made from (an
+-- incremental run that did not load it): its rows with the synopses just
+-- loaded, its tag dimensions and bridges and its score votes, as published.
+-- The same rows the statements below make from its load tables.
+INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, aired_raw,
+                   aired_from, aired_to, premiered_season, premiered_year, source,
+                   duration_minutes, age_rating, score, ranked, popularity, members, favorites,
+                   watching, completed, on_hold, dropped, plan_to_watch, synopsis, is_inferred)
+SELECT a.anime_id, a.name, a.english_name, a.japanese_name, a.type, a.episodes, a.aired_raw,
+       a.aired_from, a.aired_to, a.premiered_season, a.premiered_year, a.source,
+       a.duration_minutes, a.age_rating, a.score, a.ranked, a.popularity, a.members, a.favorites,
+       a.watching, a.completed, a.on_hold, a.dropped, a.plan_to_watch, s.synopsis, FALSE
+FROM {{.Published}}anime a
+LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = a.anime_id
+WHERE NOT a.is_inferred;
+{{range .Tags}}
+INSERT INTO {{.Dim}} ({{.Dim}}_id, name)
+SELECT {{.Dim}}_id, name FROM {{$.Published}}{{.Dim}};
+
+INSERT INTO anime_{{.Dim}} (anime_id, {{.Dim}}_id)
+SELECT anime_id, {{.Dim}}_id FROM {{$.Published}}anime_{{.Dim}};
+{{end}}
+INSERT INTO anime_score_votes (anime_id, score, votes)
+SELECT anime_id, score, votes FROM {{.Published}}anime_score_votes;
+{{- else}}
 -- The catalogue with its synopses.
 INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, aired_raw,
                    aired_from, aired_to, premiered_season, premiered_year, source,
@@ -30,3 +56,4 @@ WHERE t.kind = '{{.Dim}}';
 {{end}}
 INSERT INTO anime_score_votes (anime_id, score, votes)
 SELECT anime_id, score, votes FROM {{.Scratch}}anime_votes_load;
+{{- end}}

@@ -17,14 +17,15 @@ SELECT DISTINCT g.watching_status, NULL, FALSE
 FROM {{.Scratch}}ua_agg g
 WHERE NOT EXISTS (SELECT 1 FROM {{.Scratch}}status_load s WHERE s.status = g.watching_status);
 
--- Inferred entries: ids that only the lists (or only the synopses) know.
+-- Inferred entries: ids that only the lists (or only the synopses) know;
+-- anime holds the catalogue's rows alone at this point (catalogue.sql).
 INSERT INTO anime (anime_id, name, synopsis, is_inferred)
 SELECT i.anime_id, s.name, s.synopsis, TRUE
 FROM (SELECT anime_id FROM {{.Scratch}}ua_agg
       UNION
       SELECT anime_id FROM {{.Scratch}}synopsis_load) i
 LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = i.anime_id
-WHERE NOT EXISTS (SELECT 1 FROM {{.Scratch}}anime_load a WHERE a.anime_id = i.anime_id);
+WHERE NOT EXISTS (SELECT 1 FROM anime a WHERE a.anime_id = i.anime_id);
 
 -- The mart: list counts and user ratings per anime. rating_weighted is the
 -- Bayesian mean (sum + m*C) / (ratings + m) with m = {{.Prior}} and C the mean of

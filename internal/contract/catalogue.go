@@ -1,0 +1,141 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/local"
+	"github.com/animetl/animetl/pipeline"
+)
+
+// runCatalogue is RunMode with --reload-catalogue set as given.
+func runCatalogue(t *testing.T, wh animetl.Warehouse, dir string, reload bool) *animetl.RunSummary {
+	t.Helper()
+	src, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pipeline.DefaultConfig()
+	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, wh.Dialect()
+	cfg.Mode, cfg.BatchSize, cfg.ReloadCatalogue = animetl.ModeIncremental, 1000, reload
+	sum, err := pipeline.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("incremental run: %v", err)
+	}
+	for _, f := range sum.Files {
+		if !f.Balanced() {
+			t.Errorf("%s: read %d != %d + %d + %d", f.Name, f.RowsRead, f.RowsLoaded, f.RowsRejected, f.RowsDuplicate)
+		}
+	}
+	return sum
+}
+
+// keptCatalogue reports whether the run kept the published catalogue
+// (anime.csv not loaded, and said so in the summary's ignored entries).
+func keptCatalogue(t *testing.T, sum *animetl.RunSummary) bool {
+	t.Helper()
+	loaded := false
+	for _, f := range sum.Files {
+		loaded = loaded || f.Name == animetl.FileAnime
+	}
+	said := false
+	for _, ig := range sum.Ignored {
+		said = said || (ig.Name == animetl.FileAnime && strings.HasPrefix(ig.Reason, "unchanged since run "))
+	}
+	if loaded == said {
+		t.Fatalf("anime.csv loaded %v, and the summary says it was kept: %v (%+v)", loaded, said, sum.Ignored)
+	}
+	return said
+}
+
+// testCatalogueKept: an incremental run keeps the published catalogue side
+// when anime.csv is the file it was made from, and the warehouse is still
+// what a full run gives: with the synopses changed (they are loaded every
+// run), with the day bringing an anime id the catalogue lacks (an inferred
+// row) and taking it away again. anime.csv edited in place, its size kept
+// (a name changed), is loaded again, as is an unchanged one with
+// ReloadCatalogue.
+func testCatalogueKept(t *testing.T, newStore NewStore) {
+	wh := newStore(t)(t, time.Second)
+	dir := sourceWith(t)
+	mustMode(t, wh, dir, animetl.ModeFull, pipeline.Backfill{})
+	user := QueryAll(t, wh, "SELECT min(user_id) FROM user_anime")[0][0]
+	write := func(day, name, body string) {
+		p := filepath.Join(dir, "animelist", "date="+day, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A synopsis rewritten, and an anime id no file of the catalogue knows.
+	edit(t, filepath.Join(dir, animetl.FileSynopsis), regexp.MustCompile(`(?m)^(\d+,[^\n]*,")[A-Z]`), "${1}Z")
+	write("2026-12-01", "part-0.csv", "user_id,anime_id,rating,watching_status,watched_episodes\n"+user+",987654,9,2,3\n")
+	sum := runCatalogue(t, wh, dir, false)
+	if !keptCatalogue(t, sum) {
+		t.Error("an incremental run with anime.csv unchanged loaded it again")
+	}
+	sameAs(t, newStore, wh, dir, "after a day with an unknown anime and new synopses, the catalogue kept")
+	if got := QueryAll(t, wh, "SELECT count(*) FROM anime WHERE anime_id = 987654 AND is_inferred"); got[0][0] != "1" {
+		t.Errorf("the day's unknown anime: %v inferred rows, want 1", got)
+	}
+
+	// The entry goes away again: so does its inferred anime.
+	write("2026-12-02", "deletes/part-0.csv", "user_id,anime_id\n"+user+",987654\n")
+	if !keptCatalogue(t, runCatalogue(t, wh, dir, false)) {
+		t.Error("the second day loaded anime.csv again")
+	}
+	sameAs(t, newStore, wh, dir, "after the unknown anime's entry was deleted, the catalogue kept")
+
+	// anime.csv edited in place: same size, a later modification time.
+	p := filepath.Join(dir, animetl.FileAnime)
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(t, p, regexp.MustCompile(`(?m)^((?:\d+,)?\d+,"?)[A-Y]`), "${1}Z")
+	if err := os.Chtimes(p, st.ModTime().Add(time.Minute), st.ModTime().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if st2, _ := os.Stat(p); st2.Size() != st.Size() {
+		t.Fatalf("the edit changed anime.csv's size: %d -> %d", st.Size(), st2.Size())
+	}
+	if keptCatalogue(t, runCatalogue(t, wh, dir, false)) {
+		t.Error("anime.csv edited in place (same size, later time) was not loaded")
+	}
+	sameAs(t, newStore, wh, dir, "after anime.csv changed")
+
+	// Unchanged, with ReloadCatalogue: loaded anyway.
+	if keptCatalogue(t, runCatalogue(t, wh, dir, true)) {
+		t.Error("ReloadCatalogue did not load anime.csv")
+	}
+	sameAs(t, newStore, wh, dir, "after a reload of the catalogue")
+}
+
+// edit replaces the first match of re in the file with repl, failing the
+// test when nothing matches.
+func edit(t *testing.T, path string, re *regexp.Regexp, repl string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := re.FindSubmatchIndex(b)
+	if loc == nil {
+		t.Fatalf("%s: nothing matches %s", path, re)
+	}
+	var out []byte
+	out = re.Expand(out, []byte(repl), b, loc)
+	b = append(append(append([]byte{}, b[:loc[0]]...), out...), b[loc[1]:]...)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(fmt.Errorf("edit %s: %w", path, err))
+	}
+}
