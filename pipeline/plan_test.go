@@ -186,3 +186,45 @@ func TestSameFileTruncatesToMicroseconds(t *testing.T) {
 		t.Error("ETags decide when both have one")
 	}
 }
+
+// TestUnchangedCatalogue: anime.csv is kept only when its identity matches
+// the ledger's latest record of its name: the ETags when both have one,
+// else the size and a known, equal modification time; a size alone (an
+// edit that kept it, a source without times) is a change.
+func TestUnchangedCatalogue(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 6, 0, 0, 123456789, time.UTC)
+	rec := appliedFile{runID: "r2", name: "anime.csv", size: 100, modified: t0.Truncate(time.Microsecond)}
+	older := appliedFile{runID: "r1", name: "anime.csv", size: 90, modified: t0.Add(-time.Hour)}
+	cases := []struct {
+		name   string
+		ledger []appliedFile
+		file   animetl.FileInfo
+		keep   bool
+	}{
+		{"same size and time (ns cut to the ledger's us)", []appliedFile{older, rec}, animetl.FileInfo{Name: "anime.csv", Size: 100, ModTime: t0}, true},
+		{"the older record is not the one compared", []appliedFile{rec, older}, animetl.FileInfo{Name: "anime.csv", Size: 100, ModTime: t0}, false},
+		{"same size, later time", []appliedFile{rec}, animetl.FileInfo{Name: "anime.csv", Size: 100, ModTime: t0.Add(time.Second)}, false},
+		{"same size, time unknown", []appliedFile{rec}, animetl.FileInfo{Name: "anime.csv", Size: 100}, false},
+		{"same size, time not recorded", []appliedFile{{runID: "r2", name: "anime.csv", size: 100}}, animetl.FileInfo{Name: "anime.csv", Size: 100, ModTime: t0}, false},
+		{"other size", []appliedFile{rec}, animetl.FileInfo{Name: "anime.csv", Size: 101, ModTime: t0}, false},
+		{"same ETag, other time", []appliedFile{{runID: "r2", name: "anime.csv", etag: `"e1"`, size: 100}}, animetl.FileInfo{Name: "anime.csv", ETag: `"e1"`, Size: 100, ModTime: t0}, true},
+		{"other ETag, same size and time", []appliedFile{{runID: "r2", name: "anime.csv", etag: `"e1"`, size: 100, modified: t0.Truncate(time.Microsecond)}}, animetl.FileInfo{Name: "anime.csv", ETag: `"e2"`, Size: 100, ModTime: t0}, false},
+		{"never recorded under this name", []appliedFile{rec}, animetl.FileInfo{Name: "anime.csv.gz", Size: 100, ModTime: t0}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := []plannedFile{{kind: animetl.KindWatchingStatus, info: animetl.FileInfo{Name: "watching_status.csv"}},
+				{kind: animetl.KindAnime, info: tc.file}}
+			a, keep := unchangedCatalogue(plan, tc.ledger)
+			if keep != tc.keep {
+				t.Fatalf("keep = %v, want %v", keep, tc.keep)
+			}
+			if keep && a.runID != "r2" {
+				t.Errorf("kept since run %q, want r2 (the latest record)", a.runID)
+			}
+		})
+	}
+	if _, keep := unchangedCatalogue(nil, []appliedFile{rec}); keep {
+		t.Error("a plan without anime.csv kept a catalogue")
+	}
+}
