@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/animetl/animetl"
@@ -104,25 +105,25 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	}
 	steps := schema.AggregateDelta(p)
 	if !full { // rebuild everything but user_anime from the freshly loaded catalogue
+		// anime.csv not loaded (KeepCatalogue): this file is a copy of the
+		// published one, so its catalogue side stays where it is.
+		keep := []string{"user_anime"}
 		if opts.KeepCatalogue {
-			// anime.csv was not loaded: the catalogue side comes from the
-			// published tables (this file is a copy of them), set aside in
-			// the scratch file before they are rebuilt.
-			p.Published = "scratch.prev_"
-			for _, t := range schema.CatalogueTables {
-				steps = append(steps, fmt.Sprintf("CREATE TABLE scratch.prev_%s AS SELECT * FROM %s", t, t))
-			}
+			p.CatalogueInPlace = true
+			keep = append(keep, schema.CatalogueTables...)
 		}
 		for _, v := range schema.ModelViews {
 			steps = append(steps, "DROP VIEW IF EXISTS "+v)
 		}
 		for _, t := range schema.ModelTables {
-			if t != "user_anime" {
+			if !slices.Contains(keep, t) {
 				steps = append(steps, "DROP TABLE IF EXISTS "+t)
 			}
 		}
+		steps = append(steps, schema.ModelExcept(keep...)...)
+	} else {
+		steps = append(steps, schema.Model()...)
 	}
-	steps = append(steps, schema.Model()...)
 	steps = append(steps, schema.Catalogue(p)...)
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)

@@ -39,10 +39,15 @@ type Params struct {
 	// Dialect is the engine's SQL flavour (DuckDB when zero).
 	Dialect Dialect
 	// Published, when not empty, prefixes the tables of the published
-	// catalogue side ("public.", "scratch.prev_"): Catalogue then copies
-	// them instead of building them from anime.csv's load tables (an
-	// incremental run that kept the catalogue: FinalizeOptions.KeepCatalogue).
+	// catalogue side ("public."): Catalogue then copies them instead of
+	// building them from anime.csv's load tables (an incremental run that
+	// kept the catalogue: FinalizeOptions.KeepCatalogue).
 	Published string
+	// CatalogueInPlace: the stage already holds the published catalogue
+	// side (DuckDB's stage is a copy of the published file, and its
+	// CatalogueTables were not dropped: ModelExcept): Catalogue only takes
+	// anime's inferred rows out and brings its synopses up to date.
+	CatalogueInPlace bool
 }
 
 // CatalogueTables are the published tables made from anime.csv alone (the
@@ -172,6 +177,23 @@ func Load(p Params) []string { return render("sql/load.sql", p) }
 
 // Model returns the DDL of the published tables except user_anime.
 func Model() []string { return render("sql/model.sql", Params{}) }
+
+// ModelExcept returns Model's statements but those creating the named
+// tables (a stage that keeps them).
+func ModelExcept(tables ...string) []string {
+	var out []string
+	for _, q := range Model() {
+		if m := createTable.FindStringSubmatch(q); m != nil && slices.Contains(tables, m[1]) {
+			continue
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// createTable finds the table a CREATE TABLE statement (after its
+// comments) creates.
+var createTable = regexp.MustCompile(`^(?:\s*--[^\n]*\n)*\s*CREATE TABLE (\w+)`)
 
 // Repeats returns the statements that resolve repeated list keys in table
 // (work tables prefixed tag); $1 is the run id.

@@ -118,3 +118,25 @@ func TestQuery(t *testing.T) {
 		t.Error("Query(nope) succeeded")
 	}
 }
+
+// TestModelExcept: the statements creating the named tables, and only
+// those, are left out.
+func TestModelExcept(t *testing.T) {
+	all := Model()
+	kept := ModelExcept(CatalogueTables...)
+	if len(all)-len(kept) != len(CatalogueTables) {
+		t.Fatalf("ModelExcept left out %d statements, want %d", len(all)-len(kept), len(CatalogueTables))
+	}
+	for _, q := range kept {
+		m := createTable.FindStringSubmatch(q)
+		if m == nil {
+			t.Errorf("not a CREATE TABLE: %.60s", q)
+			continue
+		}
+		for _, c := range CatalogueTables {
+			if m[1] == c {
+				t.Errorf("%s is still created", c)
+			}
+		}
+	}
+}

@@ -76,8 +76,11 @@ func testCatalogueKept(t *testing.T, newStore NewStore) {
 			t.Fatal(err)
 		}
 	}
-	// A synopsis rewritten, and an anime id no file of the catalogue knows.
-	edit(t, filepath.Join(dir, animetl.FileSynopsis), regexp.MustCompile(`(?m)^(\d+,[^\n]*,")[A-Z]`), "${1}Z")
+	// A synopsis rewritten, another one gone, and an anime id no file of
+	// the catalogue knows.
+	syn := filepath.Join(dir, animetl.FileSynopsis)
+	edit(t, syn, regexp.MustCompile(`(?m)^(\d+,[^\n]*,")[A-Z]`), "${1}Z")
+	edit(t, syn, regexp.MustCompile(`(?m)^\d+,[^"\n]*,"[^"\n]*"\r?\n`), "")
 	write("2026-12-01", "part-0.csv", "user_id,anime_id,rating,watching_status,watched_episodes\n"+user+",987654,9,2,3\n")
 	sum := runCatalogue(t, wh, dir, false)
 	if !keptCatalogue(t, sum) {

@@ -4,7 +4,22 @@
 -- builds it on a second connection while the lists are keyed or merged
 -- (postgres/finalize.go); finalize.sql then adds what the lists decide.
 
-{{if .Published -}}
+{{if .CatalogueInPlace -}}
+-- anime.csv is the file the published catalogue was made from, and the
+-- stage already holds that catalogue side (a copy of the published file):
+-- the tag dimensions, bridges and score votes stand; anime's inferred rows
+-- go (finalize.sql adds them again from the lists) and its synopses follow
+-- the synopses just loaded. The same rows the statements below make.
+DELETE FROM anime WHERE is_inferred;
+
+UPDATE anime SET synopsis = NULL
+WHERE synopsis IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM {{.Scratch}}synopsis_load s WHERE s.anime_id = anime.anime_id);
+
+UPDATE anime SET synopsis = s.synopsis
+FROM {{.Scratch}}synopsis_load s
+WHERE s.anime_id = anime.anime_id AND anime.synopsis IS DISTINCT FROM s.synopsis;
+{{- else if .Published -}}
 -- anime.csv is the file the published catalogue was made from (an
 -- incremental run that did not load it): its rows with the synopses just
 -- loaded, its tag dimensions and bridges and its score votes, as published.
