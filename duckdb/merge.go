@@ -25,11 +25,11 @@ const minDeleteRange = 122880
 var deleteRangeRows int64
 
 // mergeDeltas merges the day's upserts and deletes into user_anime
-// (merge.sql, then merge_duckdb.sql): it deletes the rows of the day's keys
+// (merge.sql, merge_old.sql, then merge_duckdb.sql): it deletes the rows of the day's keys
 // by ranges (deleteByRanges), one per key found, the rows merge.sql copied
 // to ua_old, then inserts the upserts.
 func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
-	if err := s.execAll(ctx, schema.Merge(p), s.run.ID); err != nil {
+	if err := s.execAll(ctx, append(schema.Merge(p), schema.MergeOld(p)...), s.run.ID); err != nil {
 		return err
 	}
 	del, insert := schema.MergeByRange(p)

@@ -77,6 +77,17 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		// published tables, which this run replaces only at its publish.
 		p.Published = ident(s.w.target) + "."
 	}
+	// In an incremental run only the merge's end (merge_apply.sql) writes
+	// the published user_anime, in the transaction the publish commits;
+	// the rest builds the private stage: the day's work tables on this
+	// connection first, then, while the transaction merges, the rows the
+	// merge replaces (read as published: the transaction's changes are
+	// invisible to other connections until it commits) and the model on a
+	// second one, as in a full run whose model needs no user_anime.
+	side := whole || !full // the whole model is built on the second connection
+	ready := make(chan struct{}) // the day's work tables are made
+	based := make(chan struct{}) // ua_old and ua_base are filled
+	var deleted int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		c2, err := s.pool.Acquire(gctx)
@@ -92,51 +103,107 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		if err := execAll(gctx, c2, steps, s.run.ID); err != nil {
 			return err
 		}
-		if !whole {
+		switch {
+		case !side:
 			return nil
-		}
-		if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
-			return err
+		case full:
+			if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
+				return err
+			}
+		default:
+			select {
+			case <-based:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
 		}
 		return s.buildModel(gctx, c2, p)
 	})
+	if side && !full {
+		// A third connection copies the rows the merge replaces and the
+		// published counts, beside the catalogue side and the merge.
+		g.Go(func() error {
+			select {
+			case <-ready:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			c3, err := s.pool.Acquire(gctx)
+			if err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
+			defer c3.Release()
+			if pending > 0 {
+				if err := execAll(gctx, c3, schema.MergeOld(p), s.run.ID); err != nil {
+					return err
+				}
+			}
+			if err := s.fillBase(gctx, c3, p, false, nil); err != nil {
+				return err
+			}
+			close(based)
+			return nil
+		})
+	}
 	g.Go(func() error {
-		switch {
-		case !full:
+		if !full {
+			if pending > 0 {
+				r, err := s.prepareMerge(gctx, conn, p)
+				if err != nil {
+					return err
+				}
+				removed = append(removed, r)
+			}
+			close(ready)
 			tx, err := s.beginTx(gctx)
 			if err != nil {
 				return err
 			}
 			q = tx
-			if err := s.fillBase(gctx, tx, p, false, nil); err != nil {
-				return err
+			if pending > 0 {
+				deleted, err = s.applyMerge(gctx, tx, p)
 			}
-		default:
-			r, err := s.keyUserAnime(gctx, conn, p)
-			if err != nil {
-				return err
-			}
-			removed = append(removed, r)
-			if whole {
-				return nil
-			}
-			if err := s.fillBase(gctx, conn, p, true, baseCounts); err != nil {
-				return err
-			}
+			return err
+		}
+		r, err := s.keyUserAnime(gctx, conn, p)
+		if err != nil {
+			return err
+		}
+		removed = append(removed, r)
+		if whole {
+			return nil
+		}
+		if err := s.fillBase(gctx, conn, p, true, baseCounts); err != nil {
+			return err
 		}
 		if pending > 0 {
-			r, err := s.mergeDeltas(gctx, q, p)
+			r, err := s.prepareMerge(gctx, conn, p)
 			if err != nil {
 				return err
 			}
 			removed = append(removed, r)
+			if err := execAll(gctx, conn, schema.MergeOld(p), s.run.ID); err != nil {
+				return err
+			}
+			deleted, err = s.applyMerge(gctx, conn, p)
+			return err
 		}
 		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if !whole {
+	if pending > 0 {
+		// The merge removed the rows ua_old holds, and no other.
+		var want int64
+		if err := q.QueryRow(ctx, "SELECT count(*) FROM ua_old").Scan(&want); err != nil {
+			return nil, fmt.Errorf("postgres: merge: %w", err)
+		}
+		if deleted != want {
+			return nil, fmt.Errorf("postgres: merge: removed %d rows of user_anime, the day's keys held %d", deleted, want)
+		}
+	}
+	if !side {
 		if err := s.buildModel(ctx, q, p); err != nil {
 			return nil, err
 		}
@@ -244,15 +311,31 @@ func (s *stage) removedCounts(ctx context.Context, q execer, p schema.Params, ta
 	return out, nil
 }
 
-// mergeDeltas resolves repeats among the deltas and merges them (and the
-// deletes) into user_anime, looking keys up in its primary key.
-func (s *stage) mergeDeltas(ctx context.Context, q execer, p schema.Params) (map[int16]int64, error) {
+// prepareMerge resolves repeats among the deltas and makes the merge's
+// work tables (merge.sql): nothing it does writes user_anime. It returns the
+// rows the repeats removed per file.
+func (s *stage) prepareMerge(ctx context.Context, q execer, p schema.Params) (map[int16]int64, error) {
 	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta", nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	steps := []string{"ANALYZE " + ident(s.w.stage, "list_load"), "ANALYZE " + ident(s.w.stage, "delete_load")}
 	return removed, execAll(ctx, q, append(steps, schema.Merge(p)...), s.run.ID)
+}
+
+// applyMerge removes the rows of the day's keys from user_anime and inserts
+// the upserts (merge_apply.sql), looking keys up in its primary key. It
+// returns how many rows it removed.
+func (s *stage) applyMerge(ctx context.Context, q execer, p schema.Params) (int64, error) {
+	del, insert := schema.MergeApply(p)
+	tag, err := q.Exec(ctx, del)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: %w", animetl.NewStatementError(del, err))
+	}
+	if _, err := q.Exec(ctx, insert); err != nil {
+		return 0, fmt.Errorf("postgres: %w", animetl.NewStatementError(insert, err))
+	}
+	return tag.RowsAffected(), nil
 }
 
 // keyUserAnime builds the unique index on (user_id, anime_id) of the base

@@ -237,9 +237,22 @@ func Recommendations() []string { return render("sql/rec.sql", Params{}) }
 // RecTables are the recommendation tables, published with the model.
 var RecTables = []string{"rec_user", "rec_similar", "rec_model"}
 
-// Merge returns the statements that merge an incremental run's upserts and
-// deletes into user_anime.
+// Merge returns the statements that prepare the merge of a run's upserts
+// and deletes into user_anime (ua_keys); MergeOld then copies the rows it
+// replaces or removes to ua_old, and MergeApply (PostgreSQL) or
+// MergeByRange (DuckDB) changes user_anime.
 func Merge(p Params) []string { return render("sql/merge.sql", p) }
+
+// MergeOld returns the statement that copies the rows of user_anime the
+// merge replaces or removes to ua_old, before the merge changes it.
+func MergeOld(p Params) []string { return render("sql/merge_old.sql", p) }
+
+// MergeApply returns PostgreSQL's end of the merge: del removes the rows
+// of the day's keys (as many as MergeOld copied), insert adds the upserts.
+func MergeApply(p Params) (del, insert string) {
+	s := render("sql/merge_apply.sql", p)
+	return s[0], s[1]
+}
 
 // MergeByRange returns DuckDB's end of the merge, after Merge: del removes
 // the rows of the day's keys whose row ids lie in [$1, $2), and insert adds
