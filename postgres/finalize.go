@@ -82,9 +82,10 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	// the rest builds the private stage: the day's work tables on this
 	// connection first, then, while the transaction merges, the rows the
 	// merge replaces (read as published: the transaction's changes are
-	// invisible to other connections until it commits) and the model on a
-	// second one, as in a full run whose model needs no user_anime.
-	side := whole || !full // the whole model is built on the second connection
+	// invisible to other connections until it commits) on a third
+	// connection and the model on a second one, as in a full run whose
+	// model needs no user_anime.
+	side := whole || !full       // the whole model is built on the second connection
 	ready := make(chan struct{}) // the day's work tables are made
 	based := make(chan struct{}) // ua_old and ua_base are filled
 	var deleted int64
