@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +40,12 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	}
 	eng.close(log) // the stage holds the rows now
 	eng = nil
+	// The decoders' buffers are garbage now: hand their pages back to the
+	// system before the warehouse's own heavy work (DuckDB's sorts and
+	// joins fill its memory limit), so that the run's peak memory is the
+	// larger of the two, not their sum (at 80M rows on DuckDB: 493 MiB in
+	// the checks without this, with the load's heap idle).
+	debug.FreeOSMemory()
 	end = startPhase(sum, "finalize")
 	err = finalize(ctx, cfg, log, stage, sum, probe, counter, keep)
 	end()
