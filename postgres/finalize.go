@@ -265,6 +265,12 @@ func (s *stage) beginTx(ctx context.Context) (pgx.Tx, error) {
 		return nil, fmt.Errorf("postgres: begin: %w", err)
 	}
 	s.tx, s.txConn = tx, conn
+	// Its statements touch the day's rows, key by key (the merge, the delta
+	// checks): compiling them (JIT, on by cost estimates made for the whole
+	// history) took longer than running them, 0.5 s of a 1% day at 8M.
+	if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
+		return nil, fmt.Errorf("postgres: begin: %w", err)
+	}
 	return tx, nil
 }
 
