@@ -91,34 +91,31 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	var deleted int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		c2, err := s.pool.Acquire(gctx)
-		if err != nil {
-			return fmt.Errorf("postgres: %w", err)
-		}
-		defer c2.Release()
-		// anime is analyzed here, off the lists' path: the rows the lists
-		// add to it later (inferred ids) are a few in thousands, and
-		// autovacuum's own ANALYZE follows them.
-		steps := append(schema.Model(), schema.Catalogue(p)...)
-		steps = append(steps, "ANALYZE "+ident(s.w.stage, "anime"))
-		if err := execAll(gctx, c2, steps, s.run.ID); err != nil {
-			return err
-		}
-		switch {
-		case !side:
-			return nil
-		case full:
-			if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
+		return s.inTx(gctx, func(c2 pgx.Tx) error {
+			// anime is analyzed here, off the lists' path: the rows the lists
+			// add to it later (inferred ids) are a few in thousands, and
+			// autovacuum's own ANALYZE follows them.
+			steps := append(schema.Model(), schema.Catalogue(p)...)
+			steps = append(steps, "ANALYZE "+ident(s.w.stage, "anime"))
+			if err := execAll(gctx, c2, steps, s.run.ID); err != nil {
 				return err
 			}
-		default:
-			select {
-			case <-based:
-			case <-gctx.Done():
-				return gctx.Err()
+			switch {
+			case !side:
+				return nil
+			case full:
+				if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
+					return err
+				}
+			default:
+				select {
+				case <-based:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
 			}
-		}
-		return s.buildModel(gctx, c2, p)
+			return s.buildModel(gctx, c2, p)
+		})
 	})
 	if side && !full {
 		// A third connection copies the rows the merge replaces and the
@@ -129,21 +126,18 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			c3, err := s.pool.Acquire(gctx)
-			if err != nil {
-				return fmt.Errorf("postgres: %w", err)
-			}
-			defer c3.Release()
-			if pending > 0 {
-				if err := execAll(gctx, c3, schema.MergeOld(p), s.run.ID); err != nil {
-					return err
+			err := s.inTx(gctx, func(c3 pgx.Tx) error {
+				if pending > 0 {
+					if err := execAll(gctx, c3, schema.MergeOld(p), s.run.ID); err != nil {
+						return err
+					}
 				}
+				return s.fillBase(gctx, c3, p, false, nil)
+			})
+			if err == nil {
+				close(based)
 			}
-			if err := s.fillBase(gctx, c3, p, false, nil); err != nil {
-				return err
-			}
-			close(based)
-			return nil
+			return err
 		})
 	}
 	g.Go(func() error {
@@ -252,6 +246,30 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 // tableCounts records the published tables' sizes in etl_table ($1 is the
 // run), for the drift check.
 func tableCounts() string { return schema.TableCounts(schema.Params{}) }
+
+// inTx runs f in a transaction of a connection of its own and commits it:
+// the stage's builders beside the key index or the merge. One commit each,
+// not one per statement, so that a server with synchronous commits flushes
+// its WAL once per builder rather than for each of their dozens of statements.
+func (s *stage) inTx(ctx context.Context, f func(pgx.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after the commit
+	if err := f(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
 
 // beginTx opens the incremental run's transaction on a connection it keeps.
 func (s *stage) beginTx(ctx context.Context) (pgx.Tx, error) {
