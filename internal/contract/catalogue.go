@@ -11,29 +11,19 @@ import (
 	"time"
 
 	"github.com/animetl/animetl"
-	"github.com/animetl/animetl/local"
 	"github.com/animetl/animetl/pipeline"
 )
 
-// runCatalogue is RunMode with --reload-catalogue set as given.
+// runCatalogue runs an incremental run with ReloadCatalogue as given.
 func runCatalogue(t *testing.T, wh animetl.Warehouse, dir string, reload bool) *animetl.RunSummary {
 	t.Helper()
-	src, err := local.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := pipeline.DefaultConfig()
-	cfg.Source, cfg.Warehouse, cfg.WarehouseName = src, wh, wh.Dialect()
-	cfg.Mode, cfg.BatchSize, cfg.ReloadCatalogue = animetl.ModeIncremental, 1000, reload
+	cfg := RunConfig(t, wh, dir)
+	cfg.Mode, cfg.ReloadCatalogue = animetl.ModeIncremental, reload
 	sum, err := pipeline.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("incremental run: %v", err)
 	}
-	for _, f := range sum.Files {
-		if !f.Balanced() {
-			t.Errorf("%s: read %d != %d + %d + %d", f.Name, f.RowsRead, f.RowsLoaded, f.RowsRejected, f.RowsDuplicate)
-		}
-	}
+	mustPass(t, sum)
 	return sum
 }
 

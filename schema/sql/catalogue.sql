@@ -19,11 +19,11 @@ WHERE synopsis IS NOT NULL
 UPDATE anime SET synopsis = s.synopsis
 FROM {{.Scratch}}synopsis_load s
 WHERE s.anime_id = anime.anime_id AND anime.synopsis IS DISTINCT FROM s.synopsis;
-{{- else if .Published -}}
--- anime.csv is the file the published catalogue was made from (an
--- incremental run that did not load it): its rows with the synopses just
--- loaded, its tag dimensions and bridges and its score votes, as published.
--- The same rows the statements below make from its load tables.
+{{- else -}}
+-- The catalogue with its synopses: the rows of anime.csv's load table, or,
+-- when anime.csv is the file the published catalogue was made from (an
+-- incremental run that did not load it: .Published), the published ones;
+-- the synopses are those just loaded either way.
 INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, aired_raw,
                    aired_from, aired_to, premiered_season, premiered_year, source,
                    duration_minutes, age_rating, score, ranked, popularity, members, favorites,
@@ -32,10 +32,18 @@ SELECT a.anime_id, a.name, a.english_name, a.japanese_name, a.type, a.episodes, 
        a.aired_from, a.aired_to, a.premiered_season, a.premiered_year, a.source,
        a.duration_minutes, a.age_rating, a.score, a.ranked, a.popularity, a.members, a.favorites,
        a.watching, a.completed, a.on_hold, a.dropped, a.plan_to_watch, s.synopsis, FALSE
+{{- if .Published}}
 FROM {{.Published}}anime a
 LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = a.anime_id
 WHERE NOT a.is_inferred;
-{{range .Tags}}
+{{- else}}
+FROM {{.Scratch}}anime_load a
+LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = a.anime_id;
+{{- end}}
+{{if .Published}}
+-- Its tag dimensions and bridges and its score votes, as published: the
+-- same rows the statements below make from anime.csv's load tables.
+{{- range .Tags}}
 INSERT INTO {{.Dim}} ({{.Dim}}_id, name)
 SELECT {{.Dim}}_id, name FROM {{$.Published}}{{.Dim}};
 
@@ -45,18 +53,6 @@ SELECT anime_id, {{.Dim}}_id FROM {{$.Published}}anime_{{.Dim}};
 INSERT INTO anime_score_votes (anime_id, score, votes)
 SELECT anime_id, score, votes FROM {{.Published}}anime_score_votes;
 {{- else}}
--- The catalogue with its synopses.
-INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, aired_raw,
-                   aired_from, aired_to, premiered_season, premiered_year, source,
-                   duration_minutes, age_rating, score, ranked, popularity, members, favorites,
-                   watching, completed, on_hold, dropped, plan_to_watch, synopsis, is_inferred)
-SELECT a.anime_id, a.name, a.english_name, a.japanese_name, a.type, a.episodes, a.aired_raw,
-       a.aired_from, a.aired_to, a.premiered_season, a.premiered_year, a.source,
-       a.duration_minutes, a.age_rating, a.score, a.ranked, a.popularity, a.members, a.favorites,
-       a.watching, a.completed, a.on_hold, a.dropped, a.plan_to_watch, s.synopsis, FALSE
-FROM {{.Scratch}}anime_load a
-LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = a.anime_id;
-
 {{range .Tags}}
 -- {{.Dim}}: ids in byte order of the names, the same on every engine.
 INSERT INTO {{.Dim}} ({{.Dim}}_id, name)
@@ -71,4 +67,5 @@ WHERE t.kind = '{{.Dim}}';
 {{end}}
 INSERT INTO anime_score_votes (anime_id, score, votes)
 SELECT anime_id, score, votes FROM {{.Scratch}}anime_votes_load;
+{{- end}}
 {{- end}}
