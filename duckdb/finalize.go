@@ -104,9 +104,9 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	steps := schema.AggregateDelta(p)
-	if !full { // rebuild everything but user_anime from the freshly loaded catalogue
-		// anime.csv not loaded (KeepCatalogue): this file is a copy of the
-		// published one, so its catalogue side stays where it is.
+	if !full { // rebuild everything but user_anime from the freshly loaded catalogue,
+		// or, when anime.csv was not loaded (KeepCatalogue), everything but
+		// its catalogue side too: this file is a copy of the published one.
 		keep := []string{"user_anime"}
 		if opts.KeepCatalogue {
 			p.CatalogueInPlace = true

@@ -90,7 +90,7 @@ func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage
 			return nil, false, err
 		}
 		planned, err = planIncremental(set, ledger, cfg.Backfill)
-		if a, ok := unchangedCatalogue(planned, ledger); ok && err == nil && !cfg.ReloadCatalogue {
+		if a, ok := unchangedCatalogue(planned, ledger); ok && !cfg.ReloadCatalogue {
 			keep = true
 			planned = slices.DeleteFunc(planned, func(p plannedFile) bool { return p.kind == animetl.KindAnime })
 			ig := animetl.IgnoredEntry{Name: a.name, Reason: "unchanged since run " + a.runID +

@@ -118,8 +118,8 @@ func sameFile(a appliedFile, f animetl.FileInfo) bool {
 var ErrNeedsFull = fmt.Errorf("run --mode full")
 
 // planIncremental picks the files of an incremental run: the catalogue and
-// lookups (the build keeps an unchanged anime.csv: unchangedCatalogue) and the delta days not applied yet,
-// within the backfill. When a pending day is older than days already
+// lookups (plan then drops an unchanged anime.csv: unchangedCatalogue) and
+// the delta days not applied yet, within the backfill. When a pending day is older than days already
 // applied, those later days are applied again after it, so the latest day
 // still wins for every key. A changed base list or a changed applied delta
 // cannot be undone incrementally: the run fails asking for a full one.
@@ -167,7 +167,7 @@ func planIncremental(set *sourceSet, ledger []appliedFile, bf Backfill) ([]plann
 	return plan, nil
 }
 
-// sameReason says how sameFile told that a listed file is the recorded one.
+// sameReason says how sameCatalogue told that a listed file is the recorded one.
 func sameReason(a appliedFile) string {
 	if a.etag != "" {
 		return "same ETag"
@@ -177,10 +177,9 @@ func sameReason(a appliedFile) string {
 
 // unchangedCatalogue reports whether an incremental run may keep the
 // published catalogue side instead of loading anime.csv again: the file is
-// the one the ledger's latest record of its name describes
-// (sameCatalogue), so the
-// catalogue rows, tags and score votes that run made from it stand. It
-// returns that record. The synopses and the status lookup are small and
+// the one the ledger's latest record of its name describes (sameCatalogue),
+// so the catalogue rows, tags and score votes that run made from it stand.
+// It returns that record. The synopses and the status lookup are small and
 // always loaded.
 func unchangedCatalogue(plan []plannedFile, ledger []appliedFile) (appliedFile, bool) {
 	var last appliedFile

@@ -19,9 +19,8 @@ import (
 // the pipeline saw, or, when it could not tell, searching for them only
 // when the unique index finds some), merges the daily deltas into it, builds
 // the model, marts and views, prepares the recommendation tables (rec.go),
-// and measures every file's counts. In an
-// incremental run the merge and the model's list side happen inside the
-// transaction that Publish commits.
+// and measures every file's counts. In an incremental run only the merge's
+// writes happen inside the transaction that Publish commits.
 func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]animetl.FileSummary, error) {
 	p := s.params
 	p.Prior = opts.PriorRatings
@@ -64,13 +63,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 		baseCounts = animetl.SubtractCounts(baseCounts, gone)
 	}
-	// The catalogue side of the model reads the catalogue's load tables
-	// alone: it is built on a second connection while this one keys or
-	// merges the lists (the stage is private until the publish; in an
-	// incremental run the rest of the model joins the transaction). When
-	// the pipeline's counts make the marts independent of user_anime and
-	// there are no deltas, that connection builds the whole model while the
-	// key index builds.
+	// The catalogue side of the model reads no list: a second connection
+	// builds it while this one keys or merges the lists (the stage is
+	// private until the publish). When the pipeline's counts make the marts
+	// independent of user_anime and there are no deltas (whole), or in an
+	// incremental run, that connection builds the whole model.
 	whole := full && baseCounts != nil && pending == 0
 	if !full && opts.KeepCatalogue {
 		// anime.csv was not loaded: the catalogue side is copied from the
@@ -78,13 +75,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		p.Published = ident(s.w.target) + "."
 	}
 	// In an incremental run only the merge's end (merge_apply.sql) writes
-	// the published user_anime, in the transaction the publish commits;
-	// the rest builds the private stage: the day's work tables on this
-	// connection first, then, while the transaction merges, the rows the
-	// merge replaces (read as published: the transaction's changes are
-	// invisible to other connections until it commits) on a third
-	// connection and the model on a second one, as in a full run whose
-	// model needs no user_anime.
+	// the published user_anime, in the transaction the publish commits: the
+	// day's work tables are made on this connection first, then, while the
+	// transaction merges, a third connection copies the rows the merge
+	// replaces (read as published: the transaction's changes are invisible
+	// to other connections until it commits).
 	side := whole || !full       // the whole model is built on the second connection
 	ready := make(chan struct{}) // the day's work tables are made
 	based := make(chan struct{}) // ua_old and ua_base are filled
