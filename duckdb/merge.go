@@ -25,9 +25,9 @@ const minDeleteRange = 122880
 var deleteRangeRows int64
 
 // mergeDeltas merges the day's upserts and deletes into user_anime
-// (merge.sql, merge_old.sql, then merge_duckdb.sql): it deletes the rows of the day's keys
-// by ranges (deleteByRanges), one per key found, the rows merge.sql copied
-// to ua_old, then inserts the upserts.
+// (merge.sql, merge_old.sql, then merge_duckdb.sql): it deletes the rows
+// merge_old.sql copied to ua_old with their row ids, by ranges
+// (deleteByRanges), then inserts the upserts.
 func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
 	if err := s.execAll(ctx, append(schema.Merge(p), schema.MergeOld(p)...), s.run.ID); err != nil {
 		return err
@@ -52,9 +52,11 @@ func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
 // its version data takes at most a quarter of the memory limit, the highest
 // range first, with a checkpoint after each (it writes the version data to
 // the file and frees it) unless the whole table's would take a sixteenth of
-// the limit at most. A checkpoint's vacuum
-// only moves rows to lower row ids, so the rows still to examine stay below
-// the next range.
+// the limit at most. A checkpoint's vacuum moves only rows that follow a
+// deleted row, to lower row ids, so the rows still to examine, all below
+// every row deleted so far, keep the row ids they had before the first
+// DELETE (the merge's and the repeats' DELETEs find their rows by them, and
+// by their keys, so a moved row could only be missed, and want would tell).
 func (s *stage) deleteByRanges(ctx context.Context, table, del string, want int64) error {
 	if want == 0 {
 		return nil
@@ -83,12 +85,13 @@ func (s *stage) deleteByRanges(ctx context.Context, table, del string, want int6
 			return fmt.Errorf("duckdb: delete from %s: %w", table, err)
 		}
 		gone += n
+		t1 := time.Now()
 		if rows > step/4 {
 			if _, err := s.db.ExecContext(ctx, checkpoint); err != nil {
 				return fmt.Errorf("duckdb: delete from %s: %s: %w", table, checkpoint, err)
 			}
 		}
-		s.log.Debug("sql", "statement", firstLine(del), "rows", n, "below", hi, animetl.LogDuration, time.Since(t0))
+		s.log.Debug("sql", "statement", firstLine(del), "rows", n, "below", hi, "delete", t1.Sub(t0), animetl.LogDuration, time.Since(t0))
 	}
 	if gone != want {
 		return fmt.Errorf("duckdb: delete from %s: deleted %d rows, want %d", table, gone, want)

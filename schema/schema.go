@@ -254,9 +254,9 @@ func MergeApply(p Params) (del, insert string) {
 	return s[0], s[1]
 }
 
-// MergeByRange returns DuckDB's end of the merge, after Merge: del removes
-// the rows of the day's keys whose row ids lie in [$1, $2), and insert adds
-// the upserts.
+// MergeByRange returns DuckDB's end of the merge, after Merge and MergeOld:
+// del removes the rows ua_old holds whose row ids lie in [$1, $2), and
+// insert adds the upserts.
 func MergeByRange(p Params) (del, insert string) {
 	s := render("sql/merge_duckdb.sql", p)
 	return s[0], s[1]

@@ -105,6 +105,11 @@ CREATE TABLE {{.Scratch}}ua_old (
     anime_id        INTEGER NOT NULL,
     watching_status SMALLINT NOT NULL,
     rating          SMALLINT
+{{- if .Dialect.RangedDeletes}},
+    -- where the row was, for merge_duckdb.sql's ranged DELETE
+    user_id         INTEGER NOT NULL,
+    row_ref         BIGINT NOT NULL
+{{- end}}
 );
 
 -- Counts per anime and status of the final user_anime (aggregate_delta.sql).

@@ -17,16 +17,18 @@ DELETE FROM {{.Scratch}}delete_load AS x
 WHERE EXISTS (SELECT 1 FROM {{.Scratch}}list_load d
               WHERE d.user_id = x.user_id AND d.anime_id = x.anime_id AND d.file_id > x.file_id);
 
--- The keys the day touches, in key order, so that PostgreSQL looks them up
--- in user_anime's primary key from left to right (half the time of a day's
--- keys in the order its files gave them), with statistics, so that it looks
--- each up instead of scanning the table.
+-- The keys the day touches. On PostgreSQL in key order, so that it looks
+-- them up in user_anime's primary key from left to right (half the time of
+-- a day's keys in the order its files gave them), with statistics, so that
+-- it looks each up instead of scanning the table; DuckDB hashes them, and
+-- the sort would only cost it time.
 CREATE TABLE {{.Scratch}}ua_keys AS
 SELECT user_id, anime_id FROM {{.Scratch}}list_load
 UNION
 SELECT user_id, anime_id FROM {{.Scratch}}delete_load
-ORDER BY user_id, anime_id;
 {{- if not .Dialect.RangedDeletes}}
+ORDER BY user_id, anime_id;
 
 ANALYZE ua_keys;
+{{- else}};
 {{- end}}
