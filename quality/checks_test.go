@@ -183,8 +183,10 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 }
 
 // TestUserAnimeRepeatsCounted: on DuckDB the key check observes the rows
-// that repeat a (user_id, anime_id) pair before them, however many copies a
-// key has, and keys that differ in one column only are not repeats.
+// beyond the first of each (user_id, anime_id) pair, however many copies a
+// key has, and keys that differ in one column only are not repeats; the
+// same in one pass over the table and in passes of a few rows each (the
+// repeats at the lowest and highest user_id, on the ranges' edges).
 func TestUserAnimeRepeatsCounted(t *testing.T) {
 	dir, _ := contract.Gen(t, contract.Generated)
 	path := filepath.Join(t.TempDir(), "repeats.duckdb")
@@ -202,7 +204,8 @@ func TestUserAnimeRepeatsCounted(t *testing.T) {
 		 UNION ALL (SELECT * FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)
 		 UNION ALL (SELECT * FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)
 		 UNION ALL (SELECT -1 AS user_id, * EXCLUDE (user_id) FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)
-		 UNION ALL (SELECT * REPLACE (-anime_id AS anime_id) FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)`,
+		 UNION ALL (SELECT * REPLACE (-anime_id AS anime_id) FROM ua WHERE user_id = (SELECT min(user_id) FROM ua) ORDER BY anime_id LIMIT 1)
+		 UNION ALL (SELECT * FROM ua WHERE user_id = (SELECT max(user_id) FROM ua) ORDER BY anime_id DESC LIMIT 1)`,
 	})
 	w, err := duckdb.Open(duckdb.Options{Path: path})
 	if err != nil {
@@ -215,11 +218,20 @@ func TestUserAnimeRepeatsCounted(t *testing.T) {
 			pk = append(pk, c)
 		}
 	}
-	results, err := quality.Run(context.Background(), w, pk, quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
-	if err != nil {
-		t.Fatal(err)
+	if len(pk) != 1 || pk[0].Passes == nil {
+		t.Fatalf("user_anime_pk_unique = %+v, want one check in passes", pk)
 	}
-	if len(results) != 1 || results[0].Status != animetl.CheckFail || results[0].Observed != "2" {
-		t.Errorf("user_anime_pk_unique = %+v, want a failure observing 2 repeated rows", results)
+	for _, rows := range []int64{1 << 40, 5} {
+		c := pk[0]
+		ps := *c.Passes
+		ps.Rows = rows
+		c.Passes = &ps
+		results, err := quality.Run(context.Background(), w, []quality.Check{c}, quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(results) != 1 || results[0].Status != animetl.CheckFail || results[0].Observed != "3" {
+			t.Errorf("passes of %d rows: user_anime_pk_unique = %+v, want a failure observing 3 repeated rows", rows, results)
+		}
 	}
 }

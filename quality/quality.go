@@ -41,9 +41,27 @@ type Check struct {
 	// Delta replaces SQL and Dialects in a run of ScopeDelta, by engine
 	// ("" for every engine): a query that proves the same rule from the
 	// day's rows and what they changed, instead of scanning the history.
-	Delta     map[string]string
+	Delta map[string]string
+	// Passes, when set, splits a query that holds {{LO}} and {{HI}} into
+	// passes over ranges of a column (see Passes).
+	Passes    *Passes
 	Op        Op
 	Threshold float64
+}
+
+// Passes splits a check's query into passes over ranges of an integer
+// column, so that work which grows with the rows a pass holds (a hash of
+// keys) stays within the engine's memory however big the table is: the
+// query's {{LO}} and {{HI}} become each range's bounds (LO inclusive, HI
+// exclusive), and each column of its row is summed over the passes. The
+// ranges have equal widths from the column's minimum to its maximum, as
+// many as hold Rows rows each when the values are spread evenly. A table
+// stored in the column's order (user_anime after a full run: the list
+// file's users are contiguous) reads only the row groups of each range,
+// so the passes together read it about once.
+type Passes struct {
+	Table, Column string
+	Rows          int64
 }
 
 // sqlFor returns the check's SQL on an engine in a scope.
@@ -112,7 +130,12 @@ func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]an
 		row, ok := rows[sql]
 		if !ok {
 			var err error
-			if row, err = observe(ctx, q, sql, p); err != nil {
+			if c.Passes != nil && strings.Contains(sql, "{{LO}}") {
+				row, err = observePasses(ctx, q, *c.Passes, sql, p)
+			} else {
+				row, err = observe(ctx, q, sql, p)
+			}
+			if err != nil {
 				return results, fmt.Errorf("check %s: %w", c.Name, err)
 			}
 			rows[sql] = row
@@ -201,6 +224,58 @@ func observe(ctx context.Context, q animetl.Querier, sql string, p Params) (map[
 		return nil, fmt.Errorf("query returned more than one row")
 	}
 	return out, rows.Err()
+}
+
+// observePasses runs sql once per range of ps.Column (see Passes) and sums
+// each column over the passes; a column NULL in every pass stays NULL.
+func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string, p Params) (map[string]*float64, error) {
+	b, err := observe(ctx, q, fmt.Sprintf("SELECT min(%s) AS lo, max(%s) AS hi, count(*) AS n FROM %s", ps.Column, ps.Column, ps.Table), p)
+	if err != nil {
+		return nil, fmt.Errorf("ranges of %s.%s: %w", ps.Table, ps.Column, err)
+	}
+	var ranges [][2]int64
+	if b["lo"] != nil && b["hi"] != nil {
+		ranges = passRanges(int64(*b["lo"]), int64(*b["hi"]), int64(*b["n"]), ps.Rows)
+	} else {
+		ranges = [][2]int64{{0, 0}} // an empty table: one pass over nothing
+	}
+	out := map[string]*float64{}
+	for _, r := range ranges {
+		row, err := observe(ctx, q, strings.NewReplacer("{{LO}}", strconv.FormatInt(r[0], 10), "{{HI}}", strconv.FormatInt(r[1], 10)).Replace(sql), p)
+		if err != nil {
+			return nil, err
+		}
+		for col, v := range row { // observe may share one value between two names
+			switch {
+			case v == nil:
+				if _, ok := out[col]; !ok {
+					out[col] = nil
+				}
+			case out[col] == nil:
+				out[col] = new(float64)
+				*out[col] = *v
+			default:
+				*out[col] += *v
+			}
+		}
+	}
+	return out, nil
+}
+
+// passRanges splits [lo, hi] into ranges [from, to) of equal width, as
+// many as n rows need at most rows rows each when spread evenly.
+func passRanges(lo, hi, n, rows int64) [][2]int64 {
+	passes := int64(1)
+	if rows > 0 && n > rows {
+		passes = (n + rows - 1) / rows
+	}
+	span := hi - lo + 1
+	width := max((span+passes-1)/passes, 1)
+	var out [][2]int64
+	for from := lo; from <= hi; from += width {
+		out = append(out, [2]int64{from, min(from+width, hi+1)})
+	}
+	return out
 }
 
 func toFloat(v any) (*float64, error) {

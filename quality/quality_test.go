@@ -78,3 +78,37 @@ func TestDefaultsAreWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// TestPassRanges: the ranges cover [lo, hi] exactly, in order, without
+// overlap, as many as the rows need (fewer when the column has fewer
+// values), and the widest INTEGER span does not overflow.
+func TestPassRanges(t *testing.T) {
+	tests := []struct {
+		lo, hi, n, rows int64
+		want            int
+	}{
+		{0, 60392, 8000000, 1 << 20, 8},
+		{-1, 10, 100, 10, 6}, // width ceil(12 / 10) = 2: six ranges
+		{5, 5, 1000, 1, 1},   // one value: one range, however many rows
+		{0, 9, 3, 1 << 20, 1},
+		{0, 9, 0, 1 << 20, 1},
+		{-2147483648, 2147483647, 3, 1, 3},
+	}
+	for _, tc := range tests {
+		got := passRanges(tc.lo, tc.hi, tc.n, tc.rows)
+		if len(got) != tc.want {
+			t.Errorf("passRanges(%d, %d, %d, %d) = %d ranges, want %d: %v", tc.lo, tc.hi, tc.n, tc.rows, len(got), tc.want, got)
+			continue
+		}
+		next := tc.lo
+		for _, r := range got {
+			if r[0] != next || r[1] <= r[0] {
+				t.Errorf("passRanges(%d, %d, %d, %d): range %v after %d", tc.lo, tc.hi, tc.n, tc.rows, r, next)
+			}
+			next = r[1]
+		}
+		if next != tc.hi+1 {
+			t.Errorf("passRanges(%d, %d, %d, %d) ends at %d, want %d", tc.lo, tc.hi, tc.n, tc.rows, next, tc.hi+1)
+		}
+	}
+}
