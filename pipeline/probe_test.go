@@ -109,3 +109,32 @@ func TestKeyProbeSift(t *testing.T) {
 		t.Errorf("dropped\n%v\nwant\n%v", got, want)
 	}
 }
+
+// TestUserAnimeForgetsOnReset: the user's entries are found until reset,
+// below and past the slots, and a wrapped generation forgets them too.
+func TestUserAnimeForgetsOnReset(t *testing.T) {
+	var u userAnime
+	ids := []int32{1, 7, denseAnimeIDs - 1, denseAnimeIDs, 1 << 30}
+	for round := 0; round < 3; round++ {
+		for _, id := range ids {
+			if _, ok := u.get(id); ok {
+				t.Fatalf("round %d: anime %d found before put", round, id)
+			}
+			u.put(animetl.ListEntry{AnimeID: id, Line: int64(round)})
+			if e, ok := u.get(id); !ok || e.Line != int64(round) {
+				t.Fatalf("round %d: anime %d = %+v, %v after put", round, id, e, ok)
+			}
+		}
+		u.reset()
+	}
+	u.gen = ^uint32(0) // the next reset wraps
+	u.put(animetl.ListEntry{AnimeID: 3})
+	u.reset()
+	if _, ok := u.get(3); ok {
+		t.Error("an entry of the user before a wrapped generation was found")
+	}
+	u.put(animetl.ListEntry{AnimeID: 3, Line: 9})
+	if e, ok := u.get(3); !ok || e.Line != 9 {
+		t.Errorf("after the wrap: %+v, %v", e, ok)
+	}
+}
