@@ -224,9 +224,84 @@ SELECT COALESCE(SUM(g.entries), 0) AS entries,
 FROM g
 LEFT JOIN watching_status s ON s.status = g.watching_status`
 
+// userAnimeProfilePG is userAnimeProfile on PostgreSQL, whose hash
+// aggregate of the fact table by anime and status costs about 450 ns a row
+// on two cores (1.7-1.9 s at 8M rows, against 0.29 s for the scan alone):
+// one scan sums fingerprints instead. Each (anime, status) pair gets two
+// 31-bit odd weights from a 64-bit hash of the pair; user_anime's rows and
+// anime_status_stats's counts, each weighted by its pair, must give the
+// same three sums (entries, ratings, rating sum) under both weights. A
+// wrong count of one pair changes every sum; slips that cancel out between
+// pairs go unseen only where both weights of the pairs collide (about 2^-62
+// for two given pairs; none among the catalogue's). When the sums differ,
+// mart_mismatch is the exact count of differing pairs, from the GROUP BY
+// of userAnimeProfile, which PostgreSQL runs only then (an InitPlan inside
+// the CASE). The columns about every entry (status, catalogue) are read from
+// the mart once it is proven equal, as the delta profile does. 0.91 s at 8M.
+const userAnimeProfilePG = `WITH u AS (
+    SELECT count(*) AS entries,
+           count(*) FILTER (WHERE rating < 1 OR rating > 10) AS out_of_range,
+           COALESCE(SUM(w1), 0) AS e1, COALESCE(SUM(w1) FILTER (WHERE rating IS NOT NULL), 0) AS r1,
+           COALESCE(SUM(w1 * rating), 0) AS s1,
+           COALESCE(SUM(w2), 0) AS e2, COALESCE(SUM(w2) FILTER (WHERE rating IS NOT NULL), 0) AS r2,
+           COALESCE(SUM(w2 * rating), 0) AS s2
+    FROM (SELECT (h & 2147483647) | 1 AS w1, ((h >> 32) & 2147483647) | 1 AS w2, rating
+          FROM (SELECT hashint8extended((CAST(anime_id AS BIGINT) << 16) | (watching_status & 65535), 0) AS h, rating
+                FROM user_anime) x) y),
+a AS (
+    SELECT COALESCE(SUM(w1 * entries), 0) AS e1, COALESCE(SUM(w1 * ratings), 0) AS r1,
+           COALESCE(SUM(w1 * rating_sum), 0) AS s1,
+           COALESCE(SUM(w2 * entries), 0) AS e2, COALESCE(SUM(w2 * ratings), 0) AS r2,
+           COALESCE(SUM(w2 * rating_sum), 0) AS s2
+    FROM (SELECT (h & 2147483647) | 1 AS w1, ((h >> 32) & 2147483647) | 1 AS w2, entries, ratings, rating_sum
+          FROM (SELECT hashint8extended((CAST(anime_id AS BIGINT) << 16) | (watching_status & 65535), 0) AS h,
+                       entries, ratings, rating_sum
+                FROM anime_status_stats) x) y),
+g AS (
+    SELECT anime_id, watching_status, count(*) AS entries, count(rating) AS ratings,
+           COALESCE(SUM(rating), 0) AS rating_sum
+    FROM user_anime
+    GROUP BY anime_id, watching_status),
+s AS (
+    SELECT COALESCE(SUM(CASE WHEN st.status IS NULL THEN x.entries ELSE 0 END), 0) AS status_missing,
+           CAST(SUM(CASE WHEN NOT st.is_documented THEN x.entries ELSE 0 END) AS DOUBLE PRECISION)
+               / CAST(NULLIF(SUM(x.entries), 0) AS DOUBLE PRECISION) AS undocumented_share
+    FROM anime_status_stats x LEFT JOIN watching_status st ON st.status = x.watching_status),
+m AS (
+    SELECT anime_id, SUM(entries) AS list_users,
+           SUM(CASE WHEN watching_status = 1 THEN entries ELSE 0 END) AS watching,
+           SUM(CASE WHEN watching_status = 2 THEN entries ELSE 0 END) AS completed,
+           SUM(CASE WHEN watching_status = 3 THEN entries ELSE 0 END) AS on_hold,
+           SUM(CASE WHEN watching_status = 4 THEN entries ELSE 0 END) AS dropped,
+           SUM(CASE WHEN watching_status = 6 THEN entries ELSE 0 END) AS plan_to_watch,
+           SUM(ratings) AS ratings
+    FROM anime_status_stats
+    GROUP BY anime_id)
+SELECT u.entries,
+       u.out_of_range AS rating_out_of_range,
+       s.status_missing,
+       s.undocumented_share,
+       u.entries - (SELECT COALESCE(SUM(a.list_users), 0) FROM anime_stats a
+                    JOIN anime c ON c.anime_id = a.anime_id) AS outside_catalogue,
+       CASE WHEN (u.e1, u.r1, u.s1, u.e2, u.r2, u.s2) = (a.e1, a.r1, a.s1, a.e2, a.r2, a.s2) THEN 0
+            ELSE (SELECT count(*) FROM g FULL JOIN anime_status_stats x
+                      ON x.anime_id = g.anime_id AND x.watching_status = g.watching_status
+                  WHERE COALESCE(g.entries, 0) <> COALESCE(x.entries, 0)
+                     OR COALESCE(g.ratings, 0) <> COALESCE(x.ratings, 0)
+                     OR COALESCE(g.rating_sum, 0) <> COALESCE(x.rating_sum, 0)) END
+     + (SELECT count(*) FROM m FULL JOIN anime_stats a ON a.anime_id = m.anime_id
+        WHERE COALESCE(m.list_users, 0) <> COALESCE(a.list_users, 0)
+           OR COALESCE(m.watching, 0) <> COALESCE(a.watching, 0)
+           OR COALESCE(m.completed, 0) <> COALESCE(a.completed, 0)
+           OR COALESCE(m.on_hold, 0) <> COALESCE(a.on_hold, 0)
+           OR COALESCE(m.dropped, 0) <> COALESCE(a.dropped, 0)
+           OR COALESCE(m.plan_to_watch, 0) <> COALESCE(a.plan_to_watch, 0)
+           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0)) AS mart_mismatch
+FROM u, a, s`
+
 func profile(name, description string, sev animetl.Severity, column string, op Op, threshold float64) Check {
 	return Check{Name: name, Description: description, Severity: sev, SQL: userAnimeProfile, Column: column, Op: op, Threshold: threshold,
-		Delta: deltaQueries(userAnimeProfileDelta)}
+		Dialects: map[string]string{"postgres": userAnimeProfilePG}, Delta: deltaQueries(userAnimeProfileDelta)}
 }
 
 func notEmpty(table string) Check {

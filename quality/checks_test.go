@@ -3,6 +3,7 @@ package quality_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -124,7 +125,9 @@ func mutate(t *testing.T, path string, stmts []string) {
 }
 
 // TestPostgresChecksCatchViolations breaks rules in a published PostgreSQL
-// warehouse; the primary-key check there reads the catalog.
+// warehouse; the primary-key check there reads the catalog. The marts'
+// check compares fingerprints there and, when they differ, counts the
+// differing (anime, status) pairs exactly (observed, where given).
 func TestPostgresChecksCatchViolations(t *testing.T) {
 	base := os.Getenv("ANIMETL_TEST_POSTGRES")
 	if base == "" {
@@ -132,19 +135,28 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 	}
 	dir, _ := contract.Gen(t, contract.Generated)
 	tests := []struct {
-		check  string
-		break_ []string
+		check    string
+		break_   []string
+		observed string
 	}{
-		{"user_anime_pk_unique", []string{"DROP VIEW anime_list", "ALTER TABLE user_anime DROP CONSTRAINT user_anime_pkey"}},
-		{"user_anime_rating_range", []string{"UPDATE user_anime SET rating = 11 WHERE user_id = (SELECT min(user_id) FROM user_anime)"}},
-		{"user_anime_anime_in_catalogue", []string{"DELETE FROM anime WHERE anime_id = (SELECT min(anime_id) FROM user_anime)"}},
-		{"user_anime_status_in_lookup", []string{"DELETE FROM watching_status WHERE status = 2"}},
+		{"user_anime_pk_unique", []string{"DROP VIEW anime_list", "ALTER TABLE user_anime DROP CONSTRAINT user_anime_pkey"}, ""},
+		{"user_anime_rating_range", []string{"UPDATE user_anime SET rating = 11 WHERE user_id = (SELECT min(user_id) FROM user_anime)"}, ""},
+		{"user_anime_anime_in_catalogue", []string{"DELETE FROM anime WHERE anime_id = (SELECT min(anime_id) FROM user_anime)"}, ""},
+		{"user_anime_status_in_lookup", []string{"DELETE FROM watching_status WHERE status = 2"}, ""},
 		{"anime_stats_matches_user_anime", []string{
 			"UPDATE anime_status_stats SET ratings = ratings + 1 WHERE watching_status = 2 AND anime_id = (SELECT min(anime_id) FROM anime_status_stats WHERE watching_status = 2)",
-			"UPDATE anime_status_stats SET ratings = ratings - 1 WHERE watching_status = 2 AND anime_id = (SELECT max(anime_id) FROM anime_status_stats WHERE watching_status = 2 AND ratings > 0)"}},
+			"UPDATE anime_status_stats SET ratings = ratings - 1 WHERE watching_status = 2 AND anime_id = (SELECT max(anime_id) FROM anime_status_stats WHERE watching_status = 2 AND ratings > 0)"}, "4"}, // two pairs, and the two anime's ratings in anime_stats
+		// Rating sums moved between two pairs, totals kept.
+		{"anime_stats_matches_user_anime", []string{
+			"UPDATE anime_status_stats SET rating_sum = rating_sum + 3 WHERE watching_status = 2 AND anime_id = (SELECT min(anime_id) FROM anime_status_stats WHERE watching_status = 2)",
+			"UPDATE anime_status_stats SET rating_sum = rating_sum - 3 WHERE watching_status = 2 AND anime_id = (SELECT max(anime_id) FROM anime_status_stats WHERE watching_status = 2 AND rating_sum >= 3)"}, "2"},
+		// One entry moved to another status in the fact table: its old and
+		// new (anime, status) pairs no longer match the mart.
+		{"anime_stats_matches_user_anime", []string{
+			"UPDATE user_anime SET watching_status = 4 WHERE watching_status = 2 AND (user_id, anime_id) = (SELECT user_id, anime_id FROM user_anime WHERE watching_status = 2 ORDER BY user_id, anime_id LIMIT 1)"}, "2"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.check, func(t *testing.T) {
+	for i, tc := range tests {
+		t.Run(fmt.Sprintf("%d_%s", i, tc.check), func(t *testing.T) {
 			ctx := context.Background()
 			dbURL := contract.NewPostgresDB(t)
 			w, err := postgres.Open(ctx, postgres.Options{URL: dbURL})
@@ -173,6 +185,9 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 				found = found || r.Name == tc.check
 				if r.Name == tc.check && r.Status != animetl.CheckFail {
 					t.Errorf("%s passed on data that breaks it (observed %s)", r.Name, r.Observed)
+				}
+				if r.Name == tc.check && tc.observed != "" && r.Observed != tc.observed {
+					t.Errorf("%s observed %s, want %s", r.Name, r.Observed, tc.observed)
 				}
 			}
 			if !found {

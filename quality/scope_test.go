@@ -28,7 +28,11 @@ func TestDeltaScopeSelectsDayQueries(t *testing.T) {
 		if got := prof.sqlFor(d, ScopeDelta); !strings.Contains(got, "list_load") || !strings.Contains(got, "ua_old") {
 			t.Errorf("%s delta profile does not read the day: %s", d, got)
 		}
-		if got := prof.sqlFor(d, ScopeFull); got != userAnimeProfile {
+		want := userAnimeProfile
+		if d == "postgres" {
+			want = userAnimeProfilePG
+		}
+		if got := prof.sqlFor(d, ScopeFull); got != want {
 			t.Errorf("%s full profile: %s", d, got)
 		}
 	}
