@@ -2,6 +2,7 @@ package duckdb_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -109,5 +110,33 @@ func TestDeletesByRangesMatchOneRange(t *testing.T) {
 	rejects := "SELECT count(*) FROM etl_reject WHERE run_id = (SELECT min(run_id) FROM etl_run WHERE mode = 'full')"
 	if gr, rr := contract.QueryInt(t, w, rejects), contract.QueryInt(t, ref, rejects); gr != rr || gr == 0 {
 		t.Errorf("the full run by ranges rejected %d lines, in one range %d", gr, rr)
+	}
+}
+
+// One stray user id far above the others (a typo in the source) must not
+// put the whole table in one pass of the key check: its passes split the
+// rows, not the span of user ids. 4M rows at a 64MB limit ran out of memory
+// in the check with passes of equal width over [0, 2^31 - 1].
+func TestKeyCheckPassesSplitRowsNotIds(t *testing.T) {
+	base, _ := contract.Gen(t, synth.Config{Rows: 4_000_000, Seed: 1})
+	dir := contract.CopyDir(t, base)
+	f, err := os.OpenFile(filepath.Join(dir, "animelist.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("2147483647,1,5,2,3\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := duckdb.Open(duckdb.Options{Path: filepath.Join(t.TempDir(), "w.duckdb"), MemoryLimit: "64MB", Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	contract.MustRun(t, w, dir, 0)
+	if got := contract.QueryInt(t, w, "SELECT count(*) FROM user_anime WHERE user_id = 2147483647"); got != 1 {
+		t.Errorf("the stray user has %d rows, want 1", got)
 	}
 }

@@ -60,7 +60,8 @@ func Defaults(l Limits) []Check {
 				"or 1 when the primary key constraint is missing (PostgreSQL, where it guarantees uniqueness)",
 			Severity: e,
 			// Rows less distinct keys, a hash of the keys, in passes over
-			// ranges of user_id of about 262,144 rows each: one hash of
+			// ranges of user_id of about 262,144 rows each (counted, so a
+			// stray user id cannot make one pass of the table): one hash of
 			// every key ran out of memory at 48MB with two threads, passes
 			// of a million rows at 64MB in a run, and a full run must never
 			// fail for memory at the limits it accepts. Smaller hashes are

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -236,17 +238,65 @@ func TestUserAnimeRepeatsCounted(t *testing.T) {
 	if len(pk) != 1 || pk[0].Passes == nil {
 		t.Fatalf("user_anime_pk_unique = %+v, want one check in passes", pk)
 	}
-	for _, rows := range []int64{1 << 40, 5} {
+	total := contract.QueryInt(t, w, "SELECT count(*) FROM user_anime")
+	biggest := contract.QueryInt(t, w, "SELECT max(n) FROM (SELECT count(*) AS n FROM user_anime GROUP BY user_id)")
+	for _, rows := range []int64{1 << 40, 5, 400} {
 		c := pk[0]
 		ps := *c.Passes
 		ps.Rows = rows
 		c.Passes = &ps
-		results, err := quality.Run(context.Background(), w, []quality.Check{c}, quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
+		rec := &recorder{q: w}
+		results, err := quality.Run(context.Background(), rec, []quality.Check{c}, quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(results) != 1 || results[0].Status != animetl.CheckFail || results[0].Observed != "3" {
 			t.Errorf("passes of %d rows: user_anime_pk_unique = %+v, want a failure observing 3 repeated rows", rows, results)
 		}
+		// The passes cover every row once, each at most its share plus
+		// one user's rows (a user is never split).
+		var seen int64
+		for _, b := range rec.bounds(t) {
+			n := contract.QueryInt(t, w, fmt.Sprintf("SELECT count(*) FROM user_anime WHERE user_id >= %d AND user_id < %d", b[0], b[1]))
+			if n > max(rows, 1)+biggest {
+				t.Errorf("passes of %d rows: [%d, %d) holds %d rows", rows, b[0], b[1], n)
+			}
+			seen += n
+		}
+		if seen != total {
+			t.Errorf("passes of %d rows cover %d rows of %d", rows, seen, total)
+		}
 	}
+}
+
+// recorder passes queries to q and keeps them.
+type recorder struct {
+	q       animetl.Querier
+	queries []string
+}
+
+func (r *recorder) Query(ctx context.Context, sql string, args ...any) (animetl.Rows, error) {
+	r.queries = append(r.queries, sql)
+	return r.q.Query(ctx, sql, args...)
+}
+
+var passBounds = regexp.MustCompile(`user_id >= (-?\d+) AND user_id < (-?\d+)`)
+
+// bounds returns the ranges of the key check's passes among the queries.
+func (r *recorder) bounds(t *testing.T) [][2]int64 {
+	t.Helper()
+	var out [][2]int64
+	for _, q := range r.queries {
+		m := passBounds.FindStringSubmatch(q)
+		if m == nil {
+			continue
+		}
+		lo, _ := strconv.ParseInt(m[1], 10, 64)
+		hi, _ := strconv.ParseInt(m[2], 10, 64)
+		out = append(out, [2]int64{lo, hi})
+	}
+	if len(out) == 0 {
+		t.Fatal("no pass of the key check ran")
+	}
+	return out
 }

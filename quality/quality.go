@@ -54,11 +54,11 @@ type Check struct {
 // keys) stays within the engine's memory however big the table is: the
 // query's {{LO}} and {{HI}} become each range's bounds (LO inclusive, HI
 // exclusive), and each column of its row is summed over the passes. The
-// ranges have equal widths from the column's minimum to its maximum, as
-// many as hold Rows rows each when the values are spread evenly. A table
-// stored in the column's order (user_anime after a full run: the list
-// file's users are contiguous) reads only the row groups of each range,
-// so the passes together read it about once.
+// ranges hold about Rows rows each, counted per value of the column
+// (passRanges), so a stray value far from the others cannot put the table
+// in one pass. A table stored in the column's order (user_anime after a
+// full run: the list file's users are contiguous) reads only the row
+// groups of each range, so the passes together read it about once.
 type Passes struct {
 	Table, Column string
 	Rows          int64
@@ -229,15 +229,9 @@ func observe(ctx context.Context, q animetl.Querier, sql string, p Params) (map[
 // observePasses runs sql once per range of ps.Column (see Passes) and sums
 // each column over the passes; a column NULL in every pass stays NULL.
 func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string, p Params) (map[string]*float64, error) {
-	b, err := observe(ctx, q, fmt.Sprintf("SELECT min(%s) AS lo, max(%s) AS hi, count(*) AS n FROM %s", ps.Column, ps.Column, ps.Table), p)
+	ranges, err := passRanges(ctx, q, ps)
 	if err != nil {
 		return nil, fmt.Errorf("ranges of %s.%s: %w", ps.Table, ps.Column, err)
-	}
-	var ranges [][2]int64
-	if b["lo"] != nil && b["hi"] != nil {
-		ranges = passRanges(int64(*b["lo"]), int64(*b["hi"]), int64(*b["n"]), ps.Rows)
-	} else {
-		ranges = [][2]int64{{0, 0}} // an empty table: one pass over nothing
 	}
 	out := map[string]*float64{}
 	for _, r := range ranges {
@@ -262,20 +256,53 @@ func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string
 	return out, nil
 }
 
-// passRanges splits [lo, hi] into ranges [from, to) of equal width, as
-// many as n rows need at most rows rows each when spread evenly.
-func passRanges(lo, hi, n, rows int64) [][2]int64 {
-	passes := int64(1)
-	if rows > 0 && n > rows {
-		passes = (n + rows - 1) / rows
+// passRanges returns the ranges [from, to) of ps.Column's values, in order,
+// that cover every row and hold about ps.Rows rows each: the rows are
+// counted per value, and a range ends at the value where its running count
+// reaches a multiple of ps.Rows. So a few values far from the others (a
+// stray id) do not put the whole table in one range, as ranges of equal
+// width would; the rows of one value stay in one range. An empty table has
+// one empty range.
+func passRanges(ctx context.Context, q animetl.Querier, ps Passes) ([][2]int64, error) {
+	rows := max(ps.Rows, 1)
+	col := ps.Column
+	query := fmt.Sprintf(`SELECT min(v) AS lo, max(v) AS hi FROM (
+		SELECT v, sum(n) OVER (ORDER BY v ROWS UNBOUNDED PRECEDING) AS upto
+		FROM (SELECT %s AS v, count(*) AS n FROM %s WHERE %s IS NOT NULL GROUP BY %s) c) r
+		GROUP BY CAST(floor((upto - 1) / %d.0) AS BIGINT)
+		ORDER BY hi`, col, ps.Table, col, col, rows)
+	rs, err := q.Query(ctx, query)
+	if err != nil {
+		return nil, err
 	}
-	span := hi - lo + 1
-	width := max((span+passes-1)/passes, 1)
+	defer rs.Close()
 	var out [][2]int64
-	for from := lo; from <= hi; from += width {
-		out = append(out, [2]int64{from, min(from+width, hi+1)})
+	for rs.Next() {
+		vals, err := rs.Values()
+		if err != nil {
+			return nil, err
+		}
+		var b [2]int64
+		for i, v := range vals[:2] {
+			f, err := toFloat(v)
+			if err != nil || f == nil {
+				return nil, fmt.Errorf("range bound %v: %v", v, err)
+			}
+			b[i] = int64(*f)
+		}
+		from := b[0] // the first range starts at the least value
+		if len(out) > 0 {
+			from = out[len(out)-1][1]
+		}
+		out = append(out, [2]int64{from, b[1] + 1})
 	}
-	return out
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		out = [][2]int64{{0, 0}}
+	}
+	return out, nil
 }
 
 func toFloat(v any) (*float64, error) {

@@ -1,6 +1,8 @@
 package quality
 
 import (
+	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -79,36 +81,47 @@ func TestDefaultsAreWellFormed(t *testing.T) {
 	}
 }
 
-// TestPassRanges: the ranges cover [lo, hi] exactly, in order, without
-// overlap, as many as the rows need (fewer when the column has fewer
-// values), and the widest INTEGER span does not overflow.
-func TestPassRanges(t *testing.T) {
+// fakeRows serves fixed rows to a Querier.
+type fakeRows struct {
+	rows [][]any
+	i    int
+}
+
+func (r *fakeRows) Columns() []string { return []string{"lo", "hi"} }
+func (r *fakeRows) Next() bool        { r.i++; return r.i <= len(r.rows) }
+func (r *fakeRows) Values() ([]any, error) {
+	return r.rows[r.i-1], nil
+}
+func (r *fakeRows) Err() error   { return nil }
+func (r *fakeRows) Close() error { return nil }
+
+type fakeQuerier struct{ rows [][]any }
+
+func (q fakeQuerier) Query(context.Context, string, ...any) (animetl.Rows, error) {
+	return &fakeRows{rows: q.rows}, nil
+}
+
+// TestPassRangesFromGroups: the ranges start at the least value, end one
+// past each group's greatest, follow each other without gap or overlap,
+// reach the widest INTEGER values without overflow, and an empty table
+// gets one empty range.
+func TestPassRangesFromGroups(t *testing.T) {
 	tests := []struct {
-		lo, hi, n, rows int64
-		want            int
+		groups [][]any
+		want   [][2]int64
 	}{
-		{0, 60392, 8000000, 1 << 20, 8},
-		{-1, 10, 100, 10, 6}, // width ceil(12 / 10) = 2: six ranges
-		{5, 5, 1000, 1, 1},   // one value: one range, however many rows
-		{0, 9, 3, 1 << 20, 1},
-		{0, 9, 0, 1 << 20, 1},
-		{-2147483648, 2147483647, 3, 1, 3},
+		{[][]any{{int64(3), int64(10)}, {int64(11), int64(20)}, {int64(2147483647), int64(2147483647)}},
+			[][2]int64{{3, 11}, {11, 21}, {21, 2147483648}}},
+		{[][]any{{int64(-2147483648), int64(-2147483648)}}, [][2]int64{{-2147483648, -2147483647}}},
+		{nil, [][2]int64{{0, 0}}},
 	}
 	for _, tc := range tests {
-		got := passRanges(tc.lo, tc.hi, tc.n, tc.rows)
-		if len(got) != tc.want {
-			t.Errorf("passRanges(%d, %d, %d, %d) = %d ranges, want %d: %v", tc.lo, tc.hi, tc.n, tc.rows, len(got), tc.want, got)
-			continue
+		got, err := passRanges(context.Background(), fakeQuerier{rows: tc.groups}, Passes{Table: "t", Column: "c", Rows: 10})
+		if err != nil {
+			t.Fatal(err)
 		}
-		next := tc.lo
-		for _, r := range got {
-			if r[0] != next || r[1] <= r[0] {
-				t.Errorf("passRanges(%d, %d, %d, %d): range %v after %d", tc.lo, tc.hi, tc.n, tc.rows, r, next)
-			}
-			next = r[1]
-		}
-		if next != tc.hi+1 {
-			t.Errorf("passRanges(%d, %d, %d, %d) ends at %d, want %d", tc.lo, tc.hi, tc.n, tc.rows, next, tc.hi+1)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("groups %v: ranges %v, want %v", tc.groups, got, tc.want)
 		}
 	}
 }
