@@ -181,6 +181,30 @@ func Defaults(l Limits) []Check {
 	return append(checks, recChecks()...)
 }
 
+// martByAnime is the CTE m of the profiles: anime_status_stats summed per
+// anime, as anime_stats should hold it.
+const martByAnime = `m AS (
+    SELECT anime_id, SUM(entries) AS list_users,
+           SUM(CASE WHEN watching_status = 1 THEN entries ELSE 0 END) AS watching,
+           SUM(CASE WHEN watching_status = 2 THEN entries ELSE 0 END) AS completed,
+           SUM(CASE WHEN watching_status = 3 THEN entries ELSE 0 END) AS on_hold,
+           SUM(CASE WHEN watching_status = 4 THEN entries ELSE 0 END) AS dropped,
+           SUM(CASE WHEN watching_status = 6 THEN entries ELSE 0 END) AS plan_to_watch,
+           SUM(ratings) AS ratings
+    FROM anime_status_stats
+    GROUP BY anime_id)`
+
+// martMismatch counts the anime whose anime_stats row differs from m
+// (martByAnime), in the profiles' mart_mismatch.
+const martMismatch = `(SELECT count(*) FROM m FULL JOIN anime_stats a ON a.anime_id = m.anime_id
+        WHERE COALESCE(m.list_users, 0) <> COALESCE(a.list_users, 0)
+           OR COALESCE(m.watching, 0) <> COALESCE(a.watching, 0)
+           OR COALESCE(m.completed, 0) <> COALESCE(a.completed, 0)
+           OR COALESCE(m.on_hold, 0) <> COALESCE(a.on_hold, 0)
+           OR COALESCE(m.dropped, 0) <> COALESCE(a.dropped, 0)
+           OR COALESCE(m.plan_to_watch, 0) <> COALESCE(a.plan_to_watch, 0)
+           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0))`
+
 // userAnimeProfile measures the fact table in one scan, grouped by anime
 // and status, and several checks read its columns. The marts are compared
 // per anime and status, not only in total: an incremental run carries
@@ -192,16 +216,7 @@ const userAnimeProfile = `WITH g AS MATERIALIZED (
            count(*) FILTER (WHERE rating < 1 OR rating > 10) AS out_of_range
     FROM user_anime
     GROUP BY anime_id, watching_status),
-m AS (
-    SELECT anime_id, SUM(entries) AS list_users,
-           SUM(CASE WHEN watching_status = 1 THEN entries ELSE 0 END) AS watching,
-           SUM(CASE WHEN watching_status = 2 THEN entries ELSE 0 END) AS completed,
-           SUM(CASE WHEN watching_status = 3 THEN entries ELSE 0 END) AS on_hold,
-           SUM(CASE WHEN watching_status = 4 THEN entries ELSE 0 END) AS dropped,
-           SUM(CASE WHEN watching_status = 6 THEN entries ELSE 0 END) AS plan_to_watch,
-           SUM(ratings) AS ratings
-    FROM anime_status_stats
-    GROUP BY anime_id)
+` + martByAnime + `
 SELECT COALESCE(SUM(g.entries), 0) AS entries,
        COALESCE(SUM(g.out_of_range), 0) AS rating_out_of_range,
        COALESCE(SUM(CASE WHEN s.status IS NULL THEN g.entries ELSE 0 END), 0) AS status_missing,
@@ -214,14 +229,7 @@ SELECT COALESCE(SUM(g.entries), 0) AS entries,
         WHERE COALESCE(g.entries, 0) <> COALESCE(x.entries, 0)
            OR COALESCE(g.ratings, 0) <> COALESCE(x.ratings, 0)
            OR COALESCE(g.rating_sum, 0) <> COALESCE(x.rating_sum, 0))
-     + (SELECT count(*) FROM m FULL JOIN anime_stats a ON a.anime_id = m.anime_id
-        WHERE COALESCE(m.list_users, 0) <> COALESCE(a.list_users, 0)
-           OR COALESCE(m.watching, 0) <> COALESCE(a.watching, 0)
-           OR COALESCE(m.completed, 0) <> COALESCE(a.completed, 0)
-           OR COALESCE(m.on_hold, 0) <> COALESCE(a.on_hold, 0)
-           OR COALESCE(m.dropped, 0) <> COALESCE(a.dropped, 0)
-           OR COALESCE(m.plan_to_watch, 0) <> COALESCE(a.plan_to_watch, 0)
-           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0)) AS mart_mismatch
+     + ` + martMismatch + ` AS mart_mismatch
 FROM g
 LEFT JOIN watching_status s ON s.status = g.watching_status`
 
@@ -268,16 +276,7 @@ s AS (
            CAST(SUM(CASE WHEN NOT st.is_documented THEN x.entries ELSE 0 END) AS DOUBLE PRECISION)
                / CAST(NULLIF(SUM(x.entries), 0) AS DOUBLE PRECISION) AS undocumented_share
     FROM anime_status_stats x LEFT JOIN watching_status st ON st.status = x.watching_status),
-m AS (
-    SELECT anime_id, SUM(entries) AS list_users,
-           SUM(CASE WHEN watching_status = 1 THEN entries ELSE 0 END) AS watching,
-           SUM(CASE WHEN watching_status = 2 THEN entries ELSE 0 END) AS completed,
-           SUM(CASE WHEN watching_status = 3 THEN entries ELSE 0 END) AS on_hold,
-           SUM(CASE WHEN watching_status = 4 THEN entries ELSE 0 END) AS dropped,
-           SUM(CASE WHEN watching_status = 6 THEN entries ELSE 0 END) AS plan_to_watch,
-           SUM(ratings) AS ratings
-    FROM anime_status_stats
-    GROUP BY anime_id)
+` + martByAnime + `
 SELECT u.entries,
        u.out_of_range AS rating_out_of_range,
        s.status_missing,
@@ -290,14 +289,7 @@ SELECT u.entries,
                   WHERE COALESCE(g.entries, 0) <> COALESCE(x.entries, 0)
                      OR COALESCE(g.ratings, 0) <> COALESCE(x.ratings, 0)
                      OR COALESCE(g.rating_sum, 0) <> COALESCE(x.rating_sum, 0)) END
-     + (SELECT count(*) FROM m FULL JOIN anime_stats a ON a.anime_id = m.anime_id
-        WHERE COALESCE(m.list_users, 0) <> COALESCE(a.list_users, 0)
-           OR COALESCE(m.watching, 0) <> COALESCE(a.watching, 0)
-           OR COALESCE(m.completed, 0) <> COALESCE(a.completed, 0)
-           OR COALESCE(m.on_hold, 0) <> COALESCE(a.on_hold, 0)
-           OR COALESCE(m.dropped, 0) <> COALESCE(a.dropped, 0)
-           OR COALESCE(m.plan_to_watch, 0) <> COALESCE(a.plan_to_watch, 0)
-           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0)) AS mart_mismatch
+     + ` + martMismatch + ` AS mart_mismatch
 FROM u, a, s`
 
 func profile(name, description string, sev animetl.Severity, column string, op Op, threshold float64) Check {

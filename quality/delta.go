@@ -93,16 +93,7 @@ want AS (
 s AS (
     SELECT a.entries, st.status, st.is_documented
     FROM anime_status_stats a LEFT JOIN watching_status st ON st.status = a.watching_status),
-m AS (
-    SELECT anime_id, SUM(entries) AS list_users,
-           SUM(CASE WHEN watching_status = 1 THEN entries ELSE 0 END) AS watching,
-           SUM(CASE WHEN watching_status = 2 THEN entries ELSE 0 END) AS completed,
-           SUM(CASE WHEN watching_status = 3 THEN entries ELSE 0 END) AS on_hold,
-           SUM(CASE WHEN watching_status = 4 THEN entries ELSE 0 END) AS dropped,
-           SUM(CASE WHEN watching_status = 6 THEN entries ELSE 0 END) AS plan_to_watch,
-           SUM(ratings) AS ratings
-    FROM anime_status_stats
-    GROUP BY anime_id)
+` + martByAnime + `
 SELECT COALESCE(SUM(s.entries), 0) AS entries,
        {{REPEATS}} AS repeats,
        (SELECT count(*) FROM d WHERE rating < 1 OR rating > 10) AS rating_out_of_range,
@@ -116,13 +107,6 @@ SELECT COALESCE(SUM(s.entries), 0) AS entries,
         WHERE COALESCE(g.entries, 0) <> COALESCE(x.entries, 0)
            OR COALESCE(g.ratings, 0) <> COALESCE(x.ratings, 0)
            OR COALESCE(g.rating_sum, 0) <> COALESCE(x.rating_sum, 0))
-     + (SELECT count(*) FROM m FULL JOIN anime_stats a ON a.anime_id = m.anime_id
-        WHERE COALESCE(m.list_users, 0) <> COALESCE(a.list_users, 0)
-           OR COALESCE(m.watching, 0) <> COALESCE(a.watching, 0)
-           OR COALESCE(m.completed, 0) <> COALESCE(a.completed, 0)
-           OR COALESCE(m.on_hold, 0) <> COALESCE(a.on_hold, 0)
-           OR COALESCE(m.dropped, 0) <> COALESCE(a.dropped, 0)
-           OR COALESCE(m.plan_to_watch, 0) <> COALESCE(a.plan_to_watch, 0)
-           OR COALESCE(m.ratings, 0) <> COALESCE(a.ratings, 0))
+     + ` + martMismatch + `
      + ABS({{COUNT}}) AS mart_mismatch
 FROM s`
