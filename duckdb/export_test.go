@@ -9,3 +9,14 @@ func SetDeleteRange(n int64) (restore func()) {
 	deleteRangeRows = n
 	return func() { deleteRangeRows = old }
 }
+
+// RawChunks says whether list loads may write DuckDB's vectors directly.
+func RawChunks() bool { return rawChunks }
+
+// SetListSetter makes list loads write through duckdb-go's typed setter
+// until restore.
+func SetListSetter(on bool) (restore func()) {
+	old := listSetter
+	listSetter = on
+	return func() { listSetter = old }
+}
