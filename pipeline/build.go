@@ -212,7 +212,10 @@ func check(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 			return fmt.Errorf("before checks: %w", err)
 		}
 	}
-	params := quality.Params{RunID: sum.RunID, Dialect: cfg.Warehouse.Dialect()}
+	params := quality.Params{RunID: sum.RunID, Dialect: cfg.Warehouse.Dialect(),
+		Timed: func(name string, took time.Duration) {
+			log.Debug("check query", "check", name, animetl.LogDuration, took.Round(time.Microsecond))
+		}}
 	if cfg.Mode == animetl.ModeIncremental {
 		// The published tables passed the checks when they were published:
 		// prove the rules from the day's rows instead of scanning the history.

@@ -209,16 +209,19 @@ const martMismatch = `(SELECT count(*) FROM m FULL JOIN anime_stats a ON a.anime
 // and status, and several checks read its columns. The marts are compared
 // per anime and status, not only in total: an incremental run carries
 // anime_status_stats forward by arithmetic, and two slips that cancel out
-// in a total must still fail.
+// in a total must still fail. The ratings out of range are counted apart,
+// by a filter DuckDB answers from its column statistics (a rating column
+// whose minimum and maximum lie within 1-10 is not read at all; updates
+// only widen them): in the scan, the filter cost DuckDB half of this
+// query's time (1.8 s against 1.0 s at 80M rows).
 const userAnimeProfile = `WITH g AS MATERIALIZED (
     SELECT anime_id, watching_status, count(*) AS entries, count(rating) AS ratings,
-           COALESCE(SUM(rating), 0) AS rating_sum,
-           count(*) FILTER (WHERE rating < 1 OR rating > 10) AS out_of_range
+           COALESCE(SUM(rating), 0) AS rating_sum
     FROM user_anime
     GROUP BY anime_id, watching_status),
 ` + martByAnime + `
 SELECT COALESCE(SUM(g.entries), 0) AS entries,
-       COALESCE(SUM(g.out_of_range), 0) AS rating_out_of_range,
+       (SELECT count(*) FROM user_anime WHERE rating < 1 OR rating > 10) AS rating_out_of_range,
        COALESCE(SUM(CASE WHEN s.status IS NULL THEN g.entries ELSE 0 END), 0) AS status_missing,
        CAST(SUM(CASE WHEN NOT s.is_documented THEN g.entries ELSE 0 END) AS DOUBLE PRECISION)
            / CAST(NULLIF(SUM(g.entries), 0) AS DOUBLE PRECISION) AS undocumented_share,

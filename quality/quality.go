@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/animetl/animetl"
 )
@@ -89,6 +90,9 @@ type Params struct {
 	// Scope is ScopeDelta when the checked stage is an incremental run's:
 	// checks with a Delta query then prove their rule from the day's rows.
 	Scope Scope
+	// Timed, when set, is told how long each query took, under the name of
+	// the first check that ran it (the checks sharing a query share it).
+	Timed func(check string, took time.Duration)
 }
 
 // Scope says what a check run may assume about the checked tables.
@@ -130,6 +134,7 @@ func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]an
 		row, ok := rows[sql]
 		if !ok {
 			var err error
+			t0 := time.Now()
 			if c.Passes != nil && strings.Contains(sql, "{{LO}}") {
 				row, err = observePasses(ctx, q, *c.Passes, sql, p)
 			} else {
@@ -139,6 +144,9 @@ func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]an
 				return results, fmt.Errorf("check %s: %w", c.Name, err)
 			}
 			rows[sql] = row
+			if p.Timed != nil {
+				p.Timed(c.Name, time.Since(t0))
+			}
 		}
 		v, ok := row[strings.ToLower(c.Column)]
 		if !ok {
