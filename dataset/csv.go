@@ -101,6 +101,13 @@ func NewReaderAt(r io.Reader, first int64) *Reader {
 	}
 }
 
+// resetAt makes r read src from its start, numbering its first line
+// first, as a new Reader would, keeping r's buffers.
+func (r *Reader) resetAt(src io.Reader, first int64) {
+	r.br.Reset(src)
+	r.nextLine, r.eof, r.pending = first, false, nil
+}
+
 // Next returns the next record, or io.EOF after the last one.
 func (r *Reader) Next() (*Record, error) {
 	line, n, tooLong, err := r.readLine()

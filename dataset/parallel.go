@@ -200,17 +200,47 @@ func cutBlocks(br *bufio.Reader, size int, send func(*listBlock) bool) error {
 	}
 }
 
-// decodeBlock decodes and cleans the lines of one block.
+// decodeBlock decodes and cleans the lines of one block. A line of plain
+// digits and commas with the header's field count and values within the
+// list rules is decoded here directly (listCleaner.fast); any other line
+// goes through the Reader and the cleaner as a block of its own, which gives
+// it the same record, line number, reason and raw text it would have had
+// in the whole block (records are single lines, so nothing crosses from
+// one line to the next).
 func decodeBlock(b *listBlock, file string, h *header) {
-	rd := NewReaderAt(bytes.NewReader(b.data), b.first)
-	rd.SingleLine = true
-	rd.FieldsPerRecord = h.n
 	c := newListCleaner(h)
 	b.entries = make([]animetl.ListEntry, 0, len(b.data)/16)
-	for {
+	var (
+		rd  *Reader
+		src bytes.Reader
+	)
+	n, data := b.first, b.data
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i+1], data[i+1:]
+		} else {
+			data = nil
+		}
+		if e, ok := c.fast(line, h.n); ok {
+			e.Line = n
+			b.entries = append(b.entries, e)
+			b.rows++
+			n++
+			continue
+		}
+		src.Reset(line)
+		if rd == nil {
+			rd = NewReaderAt(&src, n)
+			rd.SingleLine = true
+			rd.FieldsPerRecord = h.n
+		} else {
+			rd.resetAt(&src, n)
+		}
+		n++
 		rec, err := rd.Next()
 		if err != nil {
-			return // io.EOF: a bytes.Reader cannot fail otherwise
+			continue // io.EOF: a bytes.Reader cannot fail otherwise
 		}
 		b.rows++
 		v, ferr := cleanRecord[animetl.ListEntry](rec, h.n, c)

@@ -78,6 +78,14 @@ func TestParallelEqualsSequential(t *testing.T) {
 		"runaway line":                  long,
 		"empty":                         "",
 		"bad header":                    "user,anime\n1,2\n",
+		// The edges of the direct decoding of plain lines (listCleaner.fast):
+		// each either decodes as the Reader and clean would or goes to them.
+		"fast path edges": "user_id,anime_id,rating,watching_status,watched_episodes\n" +
+			"2147483647,2147483647,10,32767,2147483647\n2147483648,1,0,0,0\n1,2147483648,0,0,0\n0,1,0,0,0\n" +
+			"1,0,0,0,0\n1,2,11,0,0\n1,2,0,32768,0\n1,2,0,0,2147483648\n007,0008,010,02,00\n" +
+			"123456789012345678,1,1,1,1\n1234567890123456789,1,1,1,1\n1,2,3,4,5,\n,1,2,3,4\n1,,2,3,4\n1,2,3,4\n" +
+			"1,2,3,4,5,6\n+1,2,3,4,5\n-0,2,3,4,5\n1, 2,3,4,5\n1,2,3,4,5 \n1,2,3,4,8.0\n1,2,3,4,5\r\n\r\n1,2,3,4,5\r\r\n" +
+			"1,2,3,4,\x005\n1,2,3,4,5",
 	}
 	for name, in := range cases {
 		for _, bs := range []int{1, 7, 64, 4096} {
@@ -110,6 +118,7 @@ func TestParallelEqualsSequentialOnRandomLists(t *testing.T) {
 func FuzzParallelEqualsSequential(f *testing.F) {
 	f.Add([]byte("user_id,anime_id,rating,watching_status,watched_episodes\n1,2,3,4,5\n\n1,\"2\n"), 5)
 	f.Add([]byte(",user_id,anime_id,rating,watching_status,watched_episodes\r\n0,1,2,3,4,5\r\n"), 1)
+	f.Add([]byte("user_id,anime_id,rating,watching_status,watched_episodes\n2147483648,1,0,0,0\n1,2,11,0,0\n007,08,10,2,0\r\n1,2,3,4,5,\n"), 9)
 	f.Fuzz(func(t *testing.T, input []byte, bs int) {
 		if bs <= 0 || bs > 1<<16 {
 			bs = 16
