@@ -25,10 +25,16 @@ const maxProbeRepeats = 4096
 type keyProbe struct {
 	cur     int32
 	started bool
-	anime   userAnime // the current user's first entry of each anime
-	ended   pagedBits
-	known   bool // every repeated key seen so far is in repeats, or is a returning user's
-	repeats map[animetl.ListKey]struct{}
+	anime   userAnime // where the current user's first entry of each anime is
+	// The current user's kept entries: prior holds those of earlier
+	// batches (priorLen of them), the batch being sifted those from its
+	// index start on. A position in anime counts from the user's first.
+	prior    [][]animetl.ListEntry
+	priorLen int
+	start    int
+	ended    pagedBits
+	known    bool // every repeated key seen so far is in repeats, or is a returning user's
+	repeats  map[animetl.ListKey]struct{}
 	// returning holds the users seen in more than one block; back says the
 	// current block is one of theirs (the probe keeps it whole: the
 	// warehouse searches those users' rows).
@@ -65,8 +71,10 @@ func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*anime
 		return batch, nil
 	}
 	kept := batch[:0]
+	p.start = 0
+	defer p.keepTail(&kept)
 	for i := range batch {
-		e := batch[i]
+		e := &batch[i]
 		if !p.started || e.UserID != p.cur {
 			if p.started {
 				p.ended.set(p.cur)
@@ -81,18 +89,20 @@ func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*anime
 			}
 			p.cur, p.started = e.UserID, true
 			p.anime.reset()
+			p.prior, p.priorLen, p.start = p.prior[:0], 0, len(kept)
 		}
 		if p.back {
-			kept = append(kept, e)
+			kept = appendEntry(kept, batch, i)
 			continue
 		}
-		first, dup := p.anime.get(e.AnimeID)
+		pos, dup := p.anime.get(e.AnimeID)
 		if !dup {
-			p.anime.put(e)
-			kept = append(kept, e)
+			p.anime.put(e.AnimeID, uint32(p.priorLen+len(kept)-p.start))
+			kept = appendEntry(kept, batch, i)
 			continue
 		}
 		if drop != nil {
+			first := p.entryAt(kept, pos)
 			same := e.Status == first.Status && e.Rating == first.Rating && e.Episodes == first.Episodes
 			r := animetl.ListRepeat(file, e.Line, first.Line, int64(e.UserID), int64(e.AnimeID),
 				int64(e.Rating), int64(e.Status), int64(e.Episodes), same)
@@ -101,7 +111,7 @@ func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*anime
 			}
 			continue
 		}
-		kept = append(kept, e)
+		kept = appendEntry(kept, batch, i)
 		k := animetl.ListKey{UserID: e.UserID, AnimeID: e.AnimeID}
 		if _, seen := p.repeats[k]; seen {
 			continue
@@ -113,6 +123,41 @@ func (p *keyProbe) sift(batch []animetl.ListEntry, file string, drop func(*anime
 		p.repeats[k] = struct{}{}
 	}
 	return kept, nil
+}
+
+// appendEntry appends batch[i] to kept, a prefix of batch, copying it only
+// when an earlier entry was dropped.
+func appendEntry(kept, batch []animetl.ListEntry, i int) []animetl.ListEntry {
+	if len(kept) == i {
+		return batch[:i+1]
+	}
+	return append(kept, batch[i])
+}
+
+// entryAt returns the current user's kept entry at pos.
+func (p *keyProbe) entryAt(kept []animetl.ListEntry, pos uint32) animetl.ListEntry {
+	i := int(pos)
+	for _, s := range p.prior {
+		if i < len(s) {
+			return s[i]
+		}
+		i -= len(s)
+	}
+	return kept[p.start+i]
+}
+
+// keepTail remembers the current user's entries of the batch just sifted,
+// which the user's next batch may repeat. The batch is not written to
+// after sift returns it (it goes to the warehouse), so a slice of it is
+// enough.
+func (p *keyProbe) keepTail(kept *[]animetl.ListEntry) {
+	if !p.known || !p.started || p.back {
+		return
+	}
+	if tail := (*kept)[p.start:]; len(tail) > 0 {
+		p.prior = append(p.prior, tail)
+		p.priorLen += len(tail)
+	}
 }
 
 func (p *keyProbe) giveUp() {
@@ -160,20 +205,22 @@ func (p *keyProbe) repeated() []animetl.ListKey {
 // of them at most); a catalogue's ids are far below it.
 const denseAnimeIDs = 1 << 18
 
-// userAnime holds the current user's first entry of each anime, and
-// forgets them all in constant time when the user changes: a slot per
-// anime id stamped with the user's generation, a map for ids past
-// denseAnimeIDs. (A map cleared per user cost 0.2 s of 8M rows: clearing
-// costs a map's capacity, which the longest list grows.)
+// userAnime holds where the current user's first entry of each anime is
+// (its position among the user's kept entries), and forgets them all in
+// constant time when the user changes: a slot per anime id stamped with the
+// user's generation, a map for ids past denseAnimeIDs. (A map cleared per
+// user cost 0.2 s of 8M rows: clearing costs a map's capacity, which the
+// longest list grows. Slots of 8 bytes, not the entry itself, keep the
+// catalogue's slots within a core's cache.)
 type userAnime struct {
 	gen    uint32
 	dense  []animeSlot
-	sparse map[int32]animetl.ListEntry
+	sparse map[int32]uint32
 }
 
 type animeSlot struct {
 	gen uint32
-	e   animetl.ListEntry
+	pos uint32
 }
 
 // reset forgets every entry.
@@ -188,35 +235,34 @@ func (u *userAnime) reset() {
 	}
 }
 
-// get returns the user's first entry of anime, if any.
-func (u *userAnime) get(anime int32) (animetl.ListEntry, bool) {
+// get returns the position of the user's first entry of anime, if any.
+func (u *userAnime) get(anime int32) (uint32, bool) {
 	if anime >= 0 && int(anime) < len(u.dense) {
-		s := &u.dense[anime]
-		return s.e, u.gen != 0 && s.gen == u.gen
+		s := u.dense[anime]
+		return s.pos, u.gen != 0 && s.gen == u.gen
 	}
-	e, ok := u.sparse[anime]
-	return e, ok
+	pos, ok := u.sparse[anime]
+	return pos, ok
 }
 
-// put records e as the user's first entry of its anime.
-func (u *userAnime) put(e animetl.ListEntry) {
+// put records pos as the position of the user's first entry of anime.
+func (u *userAnime) put(anime int32, pos uint32) {
 	if u.gen == 0 {
 		u.gen = 1
 	}
-	id := e.AnimeID
-	if id >= 0 && id < denseAnimeIDs {
-		if int(id) >= len(u.dense) {
-			grown := make([]animeSlot, min(max(2*len(u.dense), int(id)+1, 1024), denseAnimeIDs))
+	if anime >= 0 && anime < denseAnimeIDs {
+		if int(anime) >= len(u.dense) {
+			grown := make([]animeSlot, min(max(2*len(u.dense), int(anime)+1, 1024), denseAnimeIDs))
 			copy(grown, u.dense)
 			u.dense = grown
 		}
-		u.dense[id] = animeSlot{gen: u.gen, e: e}
+		u.dense[anime] = animeSlot{gen: u.gen, pos: pos}
 		return
 	}
 	if u.sparse == nil {
-		u.sparse = map[int32]animetl.ListEntry{}
+		u.sparse = map[int32]uint32{}
 	}
-	u.sparse[id] = e
+	u.sparse[anime] = pos
 }
 
 // pagedBits is a set of int32 in 64 Ki-bit pages allocated on first use:

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -120,21 +121,83 @@ func TestUserAnimeForgetsOnReset(t *testing.T) {
 			if _, ok := u.get(id); ok {
 				t.Fatalf("round %d: anime %d found before put", round, id)
 			}
-			u.put(animetl.ListEntry{AnimeID: id, Line: int64(round)})
-			if e, ok := u.get(id); !ok || e.Line != int64(round) {
-				t.Fatalf("round %d: anime %d = %+v, %v after put", round, id, e, ok)
+			u.put(id, uint32(round))
+			if pos, ok := u.get(id); !ok || pos != uint32(round) {
+				t.Fatalf("round %d: anime %d = %d, %v after put", round, id, pos, ok)
 			}
 		}
 		u.reset()
 	}
 	u.gen = ^uint32(0) // the next reset wraps
-	u.put(animetl.ListEntry{AnimeID: 3})
+	u.put(3, 0)
 	u.reset()
 	if _, ok := u.get(3); ok {
 		t.Error("an entry of the user before a wrapped generation was found")
 	}
-	u.put(animetl.ListEntry{AnimeID: 3, Line: 9})
-	if e, ok := u.get(3); !ok || e.Line != 9 {
-		t.Errorf("after the wrap: %+v, %v", e, ok)
+	u.put(3, 9)
+	if pos, ok := u.get(3); !ok || pos != 9 {
+		t.Errorf("after the wrap: %d, %v", pos, ok)
+	}
+}
+
+// TestKeyProbeSiftMatchesNaive: on random contiguous lists with repeats
+// (identical and conflicting, within a batch and across batches of random
+// sizes), sift keeps and drops what a map of every key's first entry says.
+func TestKeyProbeSiftMatchesNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for round := 0; round < 50; round++ {
+		var all []animetl.ListEntry
+		line := int64(2)
+		for user := int32(0); user < 40; user++ {
+			n := r.IntN(60)
+			for j := 0; j < n; j++ {
+				anime := int32(r.IntN(30) + 1)
+				if r.IntN(8) == 0 {
+					anime = int32(denseAnimeIDs + r.IntN(5)) // past the slots
+				}
+				all = append(all, animetl.ListEntry{UserID: user, AnimeID: anime, Status: int16(r.IntN(3)),
+					Rating: int16(r.IntN(3)), Episodes: int32(r.IntN(2)), Line: line})
+				line++
+			}
+		}
+		// The reference: the first entry of each key wins.
+		first := map[animetl.ListKey]animetl.ListEntry{}
+		var wantKept []animetl.ListEntry
+		var wantDrop []animetl.RowError
+		for _, e := range all {
+			k := animetl.ListKey{UserID: e.UserID, AnimeID: e.AnimeID}
+			f, seen := first[k]
+			if !seen {
+				first[k] = e
+				wantKept = append(wantKept, e)
+				continue
+			}
+			same := e.Status == f.Status && e.Rating == f.Rating && e.Episodes == f.Episodes
+			wantDrop = append(wantDrop, animetl.ListRepeat("f.csv", e.Line, f.Line, int64(e.UserID), int64(e.AnimeID),
+				int64(e.Rating), int64(e.Status), int64(e.Episodes), same))
+		}
+		p := newKeyProbe()
+		var gotKept []animetl.ListEntry
+		var gotDrop []animetl.RowError
+		drop := func(e *animetl.RowError) error { gotDrop = append(gotDrop, *e); return nil }
+		in := append([]animetl.ListEntry(nil), all...)
+		for len(in) > 0 {
+			n := min(len(in), 1+r.IntN(40))
+			kept, err := p.sift(in[:n:n], "f.csv", drop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotKept = append(gotKept, kept...)
+			in = in[n:]
+		}
+		if !reflect.DeepEqual(gotKept, wantKept) {
+			t.Fatalf("round %d: kept %d entries, want %d", round, len(gotKept), len(wantKept))
+		}
+		if !reflect.DeepEqual(gotDrop, wantDrop) {
+			t.Fatalf("round %d: dropped\n%v\nwant\n%v", round, gotDrop, wantDrop)
+		}
+		if !p.clean() && len(p.returningUsers()) > 0 {
+			t.Fatalf("round %d: contiguous users reported returning: %v", round, p.returningUsers())
+		}
 	}
 }
