@@ -56,6 +56,10 @@ var listColumnTypes = []struct {
 // same table (TestListLoadRawWritesMatchSetter).
 var rawChunks, chunkProjectionOffset = chunkLayout()
 
+// listThreads is how many of DuckDB's threads may run the list loader's
+// scan (and the INSERT above it); DuckDB runs as many as it has, up to it.
+var listThreads = 64
+
 // listSetter makes every list load use the typed setter (tests).
 var listSetter bool
 
@@ -171,7 +175,9 @@ func (s *listSource) ColumnInfos() []duck.ColumnInfo {
 
 func (s *listSource) Cardinality() *duck.CardinalityInfo { return nil }
 
-func (s *listSource) Init() duck.ParallelTableSourceInfo { return duck.ParallelTableSourceInfo{} }
+func (s *listSource) Init() duck.ParallelTableSourceInfo {
+	return duck.ParallelTableSourceInfo{MaxThreads: listThreads}
+}
 
 func (s *listSource) NewLocalState() any { return &listState{} }
 
