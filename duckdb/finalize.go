@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -274,7 +275,12 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 	if err := recordRun(ctx, s.db, sum); err != nil {
 		return err
 	}
-	for _, q := range []string{"DETACH scratch", "CHECKPOINT"} {
+	// The scratch database is removed after the run: detaching it must not
+	// checkpoint it (writing its load tables cost 0.06-0.12 s a run). With
+	// checkpoints on shutdown off, the CHECKPOINT below is what writes the
+	// stage's changes into its file; a write-ahead log left after closing
+	// would hold a change the published file lacks, so publish refuses.
+	for _, q := range []string{"PRAGMA disable_checkpoint_on_shutdown", "DETACH scratch", "CHECKPOINT"} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("duckdb: %s: %w", q, err)
 		}
@@ -283,6 +289,9 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 		return fmt.Errorf("duckdb: close stage: %w", err)
 	}
 	s.db = nil
+	if fi, err := os.Stat(s.w.stagePath() + ".wal"); err == nil && fi.Size() > 0 {
+		return fmt.Errorf("duckdb: publish: the stage left a write-ahead log of %d bytes after its checkpoint", fi.Size())
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
