@@ -199,7 +199,13 @@ func replaceFile(src, dst string) error {
 	return d.Sync()
 }
 
-// copyFile copies src to dst (dst is created or truncated) and syncs it.
+// copyFile copies src to dst (dst is created or truncated). It does not
+// sync dst: every copy is a stage that DuckDB then writes to, checkpoints
+// (which syncs) and publishes with replaceFile (which syncs it before the
+// rename); a copy cut short by a crash is a stage the next run removes.
+// Syncing here made a 1% day at 80M rows wait for 460 MB to reach the disk
+// before it started (0.2 s), which the kernel otherwise writes back while
+// the day runs.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -211,10 +217,6 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
 		out.Close()
 		return err
 	}
