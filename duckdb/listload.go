@@ -85,14 +85,19 @@ type rawColumns struct {
 var rawTypes = []mapping.Type{mapping.TypeInteger, mapping.TypeInteger, mapping.TypeSmallInt,
 	mapping.TypeSmallInt, mapping.TypeInteger, mapping.TypeBigInt}
 
-// columns returns the chunk's arrays, or an error when a column is not of
-// the type the loader declared (then nothing was written).
+// rawChunkColumns returns the chunk's arrays, or an error when a column is
+// not of the type the loader declared (then nothing was written). DuckDB
+// resets a table function's output chunk before each call, so its validity
+// masks start all valid.
 func rawChunkColumns(chunk *duck.DataChunk, st *listState) (rawColumns, error) {
 	h := *(*mapping.DataChunk)(unsafe.Pointer(chunk))
 	proj := *(*[]int)(unsafe.Add(unsafe.Pointer(chunk), chunkProjectionOffset))
 	n := duck.GetDataChunkCapacity()
 	count := int(mapping.DataChunkGetColumnCount(h))
 	var ptrs [6]unsafe.Pointer
+	if proj != nil && len(proj) < len(ptrs) {
+		return rawColumns{}, fmt.Errorf("duckdb: list loader: projection of %d columns, want %d", len(proj), len(ptrs))
+	}
 	for i := range ptrs {
 		idx := i
 		if proj != nil {
