@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/schema"
@@ -362,13 +363,16 @@ func (s *stage) LoadAnime(ctx context.Context, f *animetl.FileLoad, in <-chan []
 			}
 		}
 	}
-	if err := s.copyRows(ctx, "anime_load", animeColumns, anime); err != nil {
-		return err
-	}
-	if err := s.copyRows(ctx, "anime_tag_load", []string{"anime_id", "kind", "position", "name"}, tags); err != nil {
-		return err
-	}
-	return s.copyRows(ctx, "anime_votes_load", []string{"anime_id", "score", "votes"}, votes)
+	// The three tables are independent: one COPY each, at once.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.copyRows(gctx, "anime_load", animeColumns, anime) })
+	g.Go(func() error {
+		return s.copyRows(gctx, "anime_tag_load", []string{"anime_id", "kind", "position", "name"}, tags)
+	})
+	g.Go(func() error {
+		return s.copyRows(gctx, "anime_votes_load", []string{"anime_id", "score", "votes"}, votes)
+	})
+	return g.Wait()
 }
 
 func date(t *time.Time) any {
