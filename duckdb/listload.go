@@ -20,11 +20,12 @@ import (
 // vectors with typed writes, so the load costs no per-value boxing and runs
 // on every core DuckDB has.
 type listSource struct {
-	ctx    context.Context
-	in     <-chan []animetl.ListEntry
-	setter bool // write through duckdb-go's typed setter even when raw writes are possible (tests)
-	errMu  sync.Mutex
-	err    error
+	ctx     context.Context
+	in      <-chan []animetl.ListEntry
+	threads int  // DuckDB threads that may run the scan (listThreads)
+	setter  bool // write through duckdb-go's typed setter even when raw writes are possible (tests)
+	errMu   sync.Mutex
+	err     error
 }
 
 // listState is one DuckDB thread's current batch.
@@ -56,9 +57,21 @@ var listColumnTypes = []struct {
 // same table (TestListLoadRawWritesMatchSetter).
 var rawChunks, chunkProjectionOffset = chunkLayout()
 
-// listThreads is how many of DuckDB's threads may run the list loader's
-// scan (and the INSERT above it); DuckDB runs as many as it has, up to it.
-var listThreads = 64
+// listBytesPerThread is the memory limit a thread running the list
+// loader's scan (and the INSERT above it) is given: each keeps row groups
+// of its own in memory until they fill. Measured on 4M rows: 8 MiB a
+// thread loads (24 threads at 192MB, 8 at 64MB), 3-4 MiB runs out of
+// memory (64 threads at 192MB, 32 at 96MB, 16 at 64MB). So a 64-core
+// machine at the default limit loads on 12 of its threads, and two cores
+// on both.
+const listBytesPerThread = 16 << 20
+
+// listThreads is how many of DuckDB's threads may run the list loader
+// under a memory limit of limit bytes (DuckDB runs at most as many as it
+// has).
+func listThreads(limit int64) int {
+	return int(min(max(limit/listBytesPerThread, 1), 64))
+}
 
 // listSetter makes every list load use the typed setter (tests).
 var listSetter bool
@@ -181,7 +194,7 @@ func (s *listSource) ColumnInfos() []duck.ColumnInfo {
 func (s *listSource) Cardinality() *duck.CardinalityInfo { return nil }
 
 func (s *listSource) Init() duck.ParallelTableSourceInfo {
-	return duck.ParallelTableSourceInfo{MaxThreads: listThreads}
+	return duck.ParallelTableSourceInfo{MaxThreads: s.threads}
 }
 
 func (s *listSource) NewLocalState() any { return &listState{} }
@@ -270,7 +283,11 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 		return fmt.Errorf("duckdb: %w", err)
 	}
 	defer conn.Close()
-	src := &listSource{ctx: ctx, in: in, setter: listSetter}
+	limit, err := s.memoryLimit(ctx)
+	if err != nil {
+		return err
+	}
+	src := &listSource{ctx: ctx, in: in, threads: listThreads(limit), setter: listSetter}
 	name := fmt.Sprintf("animetl_list_%d", listSeq.Add(1))
 	udf := duck.ParallelChunkTableFunction{
 		BindArguments: func(map[string]any, ...any) (duck.ParallelChunkTableSource, error) { return src, nil },

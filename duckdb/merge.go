@@ -105,6 +105,15 @@ func (s *stage) deleteRange(ctx context.Context) (int64, error) {
 	if deleteRangeRows > 0 {
 		return deleteRangeRows, nil
 	}
+	limit, err := s.memoryLimit(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return max(limit/4/deleteBytesPerRow, minDeleteRange), nil
+}
+
+// memoryLimit returns the stage's DuckDB memory limit in bytes.
+func (s *stage) memoryLimit(ctx context.Context) (int64, error) {
 	var setting string
 	if err := s.db.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&setting); err != nil {
 		return 0, fmt.Errorf("duckdb: memory limit: %w", err)
@@ -113,7 +122,7 @@ func (s *stage) deleteRange(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("duckdb: memory limit: %w", err)
 	}
-	return max(limit/4/deleteBytesPerRow, minDeleteRange), nil
+	return limit, nil
 }
 
 var sizeRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([KMGTP]i?B|bytes?)$`)
