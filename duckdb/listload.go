@@ -88,7 +88,7 @@ func chunkLayout() (bool, uintptr) {
 }
 
 // rawColumns are the data arrays of a chunk's six columns, in the order of
-// listColumnTypes; nil for a column the scan does not project.
+// listColumnTypes.
 type rawColumns struct {
 	user, anime, episodes []int32
 	status, rating        []int16
@@ -98,18 +98,20 @@ type rawColumns struct {
 var rawTypes = []mapping.Type{mapping.TypeInteger, mapping.TypeInteger, mapping.TypeSmallInt,
 	mapping.TypeSmallInt, mapping.TypeInteger, mapping.TypeBigInt}
 
-// rawChunkColumns returns the chunk's arrays, or an error when a column is
-// not of the type the loader declared (then nothing was written). DuckDB
-// resets a table function's output chunk before each call, so its validity
-// masks start all valid.
-func rawChunkColumns(chunk *duck.DataChunk, st *listState) (rawColumns, error) {
+// rawChunkColumns returns the chunk's arrays; ok is false when the scan
+// does not project every column (the INSERT reads them all; FillChunk then
+// uses the typed setter), and err is set when a column is not of the type
+// the loader declared (then nothing was written). DuckDB resets a table
+// function's output chunk before each call, so its validity masks start
+// all valid.
+func rawChunkColumns(chunk *duck.DataChunk, st *listState) (c rawColumns, ok bool, err error) {
 	h := *(*mapping.DataChunk)(unsafe.Pointer(chunk))
 	proj := *(*[]int)(unsafe.Add(unsafe.Pointer(chunk), chunkProjectionOffset))
 	n := duck.GetDataChunkCapacity()
 	count := int(mapping.DataChunkGetColumnCount(h))
 	var ptrs [6]unsafe.Pointer
 	if proj != nil && len(proj) < len(ptrs) {
-		return rawColumns{}, fmt.Errorf("duckdb: list loader: projection of %d columns, want %d", len(proj), len(ptrs))
+		return c, false, fmt.Errorf("duckdb: list loader: projection of %d columns, want %d", len(proj), len(ptrs))
 	}
 	for i := range ptrs {
 		idx := i
@@ -117,10 +119,10 @@ func rawChunkColumns(chunk *duck.DataChunk, st *listState) (rawColumns, error) {
 			idx = proj[i]
 		}
 		if idx < 0 {
-			continue
+			return c, false, nil
 		}
 		if idx >= count {
-			return rawColumns{}, fmt.Errorf("duckdb: list loader: column %d of %d", idx, count)
+			return c, false, fmt.Errorf("duckdb: list loader: column %d of %d", idx, count)
 		}
 		v := mapping.DataChunkGetVector(h, mapping.IdxT(idx))
 		if !st.checked {
@@ -128,55 +130,25 @@ func rawChunkColumns(chunk *duck.DataChunk, st *listState) (rawColumns, error) {
 			got := mapping.GetTypeId(lt)
 			mapping.DestroyLogicalType(&lt)
 			if got != rawTypes[i] {
-				return rawColumns{}, fmt.Errorf("duckdb: list loader: column %s has type %d, want %d", listColumnTypes[i].name, got, rawTypes[i])
+				return c, false, fmt.Errorf("duckdb: list loader: column %s has type %d, want %d", listColumnTypes[i].name, got, rawTypes[i])
 			}
 		}
 		ptrs[i] = mapping.VectorGetData(v)
 	}
 	st.checked = true
-	var c rawColumns
-	if ptrs[0] != nil {
-		c.user = unsafe.Slice((*int32)(ptrs[0]), n)
-	}
-	if ptrs[1] != nil {
-		c.anime = unsafe.Slice((*int32)(ptrs[1]), n)
-	}
-	if ptrs[2] != nil {
-		c.status = unsafe.Slice((*int16)(ptrs[2]), n)
-	}
-	if ptrs[3] != nil {
-		c.rating = unsafe.Slice((*int16)(ptrs[3]), n)
-	}
-	if ptrs[4] != nil {
-		c.episodes = unsafe.Slice((*int32)(ptrs[4]), n)
-	}
-	if ptrs[5] != nil {
-		c.line = unsafe.Slice((*int64)(ptrs[5]), n)
-	}
-	return c, nil
+	c = rawColumns{user: array[int32](ptrs[0], n), anime: array[int32](ptrs[1], n), status: array[int16](ptrs[2], n),
+		rating: array[int16](ptrs[3], n), episodes: array[int32](ptrs[4], n), line: array[int64](ptrs[5], n)}
+	return c, true, nil
 }
+
+// array is the n values of type T at p.
+func array[T any](p unsafe.Pointer, n int) []T { return unsafe.Slice((*T)(p), n) }
 
 // put writes one entry at row: no NULLs are written (a rating of 0 becomes
 // NULL in the INSERT), so the validity masks stay all valid.
 func (c *rawColumns) put(row int, e *animetl.ListEntry) {
-	if c.user != nil {
-		c.user[row] = e.UserID
-	}
-	if c.anime != nil {
-		c.anime[row] = e.AnimeID
-	}
-	if c.status != nil {
-		c.status[row] = e.Status
-	}
-	if c.rating != nil {
-		c.rating[row] = e.Rating
-	}
-	if c.episodes != nil {
-		c.episodes[row] = e.Episodes
-	}
-	if c.line != nil {
-		c.line[row] = e.Line
-	}
+	c.user[row], c.anime[row], c.status[row] = e.UserID, e.AnimeID, e.Status
+	c.rating[row], c.episodes[row], c.line[row] = e.Rating, e.Episodes, e.Line
 }
 
 func (s *listSource) ColumnInfos() []duck.ColumnInfo {
@@ -217,7 +189,7 @@ func (s *listSource) FillChunk(local any, chunk duck.DataChunk) error {
 	useRaw := rawChunks && !s.setter
 	if useRaw {
 		var err error
-		if raw, err = rawChunkColumns(&chunk, st); err != nil {
+		if raw, useRaw, err = rawChunkColumns(&chunk, st); err != nil {
 			return s.fail(err)
 		}
 	}
