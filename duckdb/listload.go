@@ -62,7 +62,7 @@ var rawChunks, chunkProjectionOffset = chunkLayout()
 // of its own in memory until they fill. Measured on 4M rows: 8 MiB a
 // thread loads (24 threads at 192MB, 8 at 64MB), 3-4 MiB runs out of
 // memory (64 threads at 192MB, 32 at 96MB, 16 at 64MB). So a 64-core
-// machine at the default limit loads on 12 of its threads, and two cores
+// machine at the default limit loads on 11 of its threads, and two cores
 // on both.
 const listBytesPerThread = 16 << 20
 

@@ -24,8 +24,8 @@ import (
 func (w *Warehouse) readDSN() string {
 	v := url.Values{}
 	v.Set("memory_limit", w.opts.MemoryLimit)
-	if w.opts.Threads > 0 {
-		v.Set("threads", strconv.Itoa(w.opts.Threads))
+	if n := w.threads(); n > 0 {
+		v.Set("threads", strconv.Itoa(n))
 	}
 	v.Set("temp_directory", w.opts.Path+".tmp")
 	v.Set("autoinstall_known_extensions", "false")

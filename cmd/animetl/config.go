@@ -192,7 +192,7 @@ func (a *app) warehouseFlags(cmd *cobra.Command, writer bool) {
 	f := cmd.Flags()
 	f.StringVar(&a.wh.warehouse, "warehouse", "duckdb:animetl.duckdb", "warehouse: duckdb:PATH or a postgres:// URL")
 	f.StringVar(&a.wh.duckMemory, "duckdb-memory-limit", duckdb.DefaultMemoryLimit, "DuckDB memory limit; larger work spills to disk")
-	f.IntVar(&a.wh.duckThreads, "duckdb-threads", 0, "DuckDB threads (0: all cores)")
+	f.IntVar(&a.wh.duckThreads, "duckdb-threads", 0, "DuckDB threads (0: all cores); at most one per 16 MiB of --duckdb-memory-limit")
 	bindEnv(f, "warehouse", "duckdb-memory-limit", "duckdb-threads")
 	if !writer {
 		return
