@@ -57,20 +57,13 @@ var listColumnTypes = []struct {
 // same table (TestListLoadRawWritesMatchSetter).
 var rawChunks, chunkProjectionOffset = chunkLayout()
 
-// listBytesPerThread is the memory limit a thread running the list
-// loader's scan (and the INSERT above it) is given: each keeps row groups
-// of its own in memory until they fill. Measured on 4M rows: 8 MiB a
-// thread loads (24 threads at 192MB, 8 at 64MB), 3-4 MiB runs out of
-// memory (64 threads at 192MB, 32 at 96MB, 16 at 64MB). So a 64-core
-// machine at the default limit loads on 11 of its threads, and two cores
-// on both.
-const listBytesPerThread = 16 << 20
-
 // listThreads is how many of DuckDB's threads may run the list loader
-// under a memory limit of limit bytes (DuckDB runs at most as many as it
-// has).
+// under a memory limit of limit bytes: one per bytesPerThread, as for the
+// instance (Warehouse.threads), since each keeps row groups of its own in
+// memory until they fill. Asked here too because the limit DuckDB reports
+// is in bytes even where the one configured (a percentage) is not.
 func listThreads(limit int64) int {
-	return int(min(max(limit/listBytesPerThread, 1), 64))
+	return int(min(max(limit/bytesPerThread, 1), 64))
 }
 
 // listSetter makes every list load use the typed setter (tests).

@@ -123,7 +123,8 @@ func (w *Warehouse) scratchPath() string { return w.opts.Path + ".scratch" }
 // thread that aggregates user_anime (the checks' GROUP BY) a hash table of
 // its own, neither of which spills. Measured on 4M rows: 8 threads at 64MB
 // ran out of memory in the checks 2 runs of 3, 32 at 96MB every time, 64
-// at 192MB in the load; 4 at 64MB and 6 at 96MB passed.
+// at 192MB in the load (8 MiB a loading thread is enough, 3-4 MiB is not);
+// 4 at 64MB and 6 at 96MB passed.
 const bytesPerThread = 16 << 20
 
 // threads is the DuckDB thread count to set, 0 for DuckDB's own (one per
