@@ -47,6 +47,23 @@ type CheckResult struct {
 	Description string      `json:"description,omitempty"`
 }
 
+// LastByName returns results without those a later result of the same
+// name replaces, in order: what etl_check keeps when the results are
+// stored in one statement (a key may appear there once).
+func LastByName(results []CheckResult) []CheckResult {
+	last := make(map[string]int, len(results))
+	for i, r := range results {
+		last[r.Name] = i
+	}
+	out := make([]CheckResult, 0, len(last))
+	for i, r := range results {
+		if last[r.Name] == i {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // FileSummary accounts for every data line of one source file:
 // RowsRead = RowsLoaded + RowsRejected + RowsDuplicate.
 type FileSummary struct {

@@ -438,16 +438,28 @@ func countByFile(ctx context.Context, conn execer, q string) (map[int16]int64, e
 	return out, rows.Err()
 }
 
-// RecordChecks stores check results in etl_check.
+// RecordChecks stores check results in etl_check, in one statement (one
+// each cost a round trip and a commit each).
 func (s *stage) RecordChecks(ctx context.Context, results []animetl.CheckResult) error {
-	for _, r := range results {
-		if _, err := s.pool.Exec(ctx, `INSERT INTO etl_check (run_id, name, severity, status, observed, threshold, checked_at)
-			VALUES ($1, $2, $3, $4, $5, $6, now())
-			ON CONFLICT (run_id, name) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status,
-			observed = EXCLUDED.observed, threshold = EXCLUDED.threshold, checked_at = EXCLUDED.checked_at`,
-			s.run.ID, r.Name, string(r.Severity), string(r.Status), r.Observed, r.Threshold); err != nil {
-			return fmt.Errorf("postgres: record check %s: %w", r.Name, err)
+	results = animetl.LastByName(results)
+	if len(results) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO etl_check (run_id, name, severity, status, observed, threshold, checked_at) VALUES `)
+	args := []any{s.run.ID}
+	for i, r := range results {
+		if i > 0 {
+			b.WriteString(", ")
 		}
+		n := len(args)
+		fmt.Fprintf(&b, "($1, $%d, $%d, $%d, $%d, $%d, now())", n+1, n+2, n+3, n+4, n+5)
+		args = append(args, r.Name, string(r.Severity), string(r.Status), r.Observed, r.Threshold)
+	}
+	b.WriteString(` ON CONFLICT (run_id, name) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status,
+		observed = EXCLUDED.observed, threshold = EXCLUDED.threshold, checked_at = EXCLUDED.checked_at`)
+	if _, err := s.pool.Exec(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("postgres: record checks: %w", err)
 	}
 	return nil
 }
