@@ -164,6 +164,10 @@ type FinalizeOptions struct {
 	// instead of the load tables; what the lists decide (inferred anime,
 	// statuses, marts) is built as ever.
 	KeepCatalogue bool
+	// KeepSynopses says that, with KeepCatalogue, the run did not load
+	// anime_with_synopsis.csv either: it is the file the published
+	// synopses came from, and they stand.
+	KeepSynopses bool
 }
 
 // StatusCount is the number of list entries of one anime with one status,

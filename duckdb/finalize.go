@@ -112,6 +112,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		keep := []string{"user_anime"}
 		if opts.KeepCatalogue {
 			p.CatalogueInPlace = true
+			p.KeepSynopses = opts.KeepSynopses
 			keep = append(keep, schema.CatalogueTables...)
 		}
 		for _, v := range schema.ModelViews {

@@ -66,19 +66,23 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 	return err
 }
 
+// kept says what of the published state an incremental run keeps instead
+// of loading its file again (unchangedFile): the catalogue side
+// (anime.csv), and with it the synopses (anime_with_synopsis.csv).
+type kept struct{ catalogue, synopses bool }
+
 // plan lists the source, decides which files the run loads and registers
-// them in the stage. It reports whether the run keeps the published
-// catalogue side (anime.csv unchanged in an incremental run: not loaded).
-func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) ([]*animetl.FileLoad, bool, error) {
+// them in the stage. It reports what the run keeps of the published state.
+func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) ([]*animetl.FileLoad, kept, error) {
 	listing, err := cfg.Source.List(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("list %s: %w", cfg.Source, err)
+		return nil, kept{}, fmt.Errorf("list %s: %w", cfg.Source, err)
 	}
 	set, err := classify(listing)
 	if err != nil {
-		return nil, false, fmt.Errorf("source %s: %w", cfg.Source, err)
+		return nil, kept{}, fmt.Errorf("source %s: %w", cfg.Source, err)
 	}
-	keep := false
+	var keep kept
 	for _, ig := range set.ignored {
 		sum.Ignored = append(sum.Ignored, ig)
 		log.Warn("source entry ignored", animetl.LogFile, ig.Name, "reason", ig.Reason)
@@ -87,28 +91,39 @@ func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage
 	if cfg.Mode == animetl.ModeIncremental {
 		var ledger []appliedFile
 		if ledger, err = readLedger(ctx, stage); err != nil {
-			return nil, false, err
+			return nil, kept{}, err
 		}
 		planned, err = planIncremental(set, ledger, cfg.Backfill)
-		if a, ok := unchangedCatalogue(planned, ledger); ok && !cfg.ReloadCatalogue {
-			keep = true
+		if a, ok := unchangedFile(planned, ledger, animetl.KindAnime); ok && !cfg.ReloadCatalogue {
+			keep.catalogue = true
 			planned = slices.DeleteFunc(planned, func(p plannedFile) bool { return p.kind == animetl.KindAnime })
 			ig := animetl.IgnoredEntry{Name: a.name, Reason: "unchanged since run " + a.runID +
 				" (" + sameReason(a) + "): its catalogue rows, tags and score votes stand (--reload-catalogue loads it again)"}
 			sum.Ignored = append(sum.Ignored, ig)
 			log.Info("catalogue kept", animetl.LogFile, a.name, "since_run", a.runID)
+			// The synopses go with the catalogue rows they belong to: kept
+			// only when anime.csv is (a reloaded catalogue takes them from
+			// the load table).
+			if a, ok := unchangedFile(planned, ledger, animetl.KindSynopsis); ok {
+				keep.synopses = true
+				planned = slices.DeleteFunc(planned, func(p plannedFile) bool { return p.kind == animetl.KindSynopsis })
+				ig := animetl.IgnoredEntry{Name: a.name, Reason: "unchanged since run " + a.runID +
+					" (" + sameReason(a) + "): its synopses stand (--reload-catalogue loads it again)"}
+				sum.Ignored = append(sum.Ignored, ig)
+				log.Info("synopses kept", animetl.LogFile, a.name, "since_run", a.runID)
+			}
 		}
 	} else {
 		planned, err = planFull(set, cfg.Backfill)
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("source %s: %w", cfg.Source, err)
+		return nil, kept{}, fmt.Errorf("source %s: %w", cfg.Source, err)
 	}
 	loads := make([]*animetl.FileLoad, len(planned))
 	for i, p := range planned {
 		loads[i] = &animetl.FileLoad{Kind: p.kind, Info: p.info, Date: p.date}
 		if err := stage.AddFile(ctx, loads[i]); err != nil {
-			return nil, false, fmt.Errorf("register %s: %w", p.info.Name, err)
+			return nil, kept{}, fmt.Errorf("register %s: %w", p.info.Name, err)
 		}
 	}
 	return loads, keep, nil
@@ -178,9 +193,10 @@ func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 // finalize has the stage resolve repeats, merge the deltas and build the
 // model and marts. The warehouses build the marts inside Finalize (on
 // PostgreSQL alongside the key index), so they are one phase.
-func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter, keep bool) error {
+func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter, keep kept) error {
 	t0 := time.Now()
-	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained(), KeepCatalogue: keep}
+	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained(), KeepCatalogue: keep.catalogue,
+		KeepSynopses: keep.synopses}
 	if cfg.Mode == animetl.ModeFull && probe.known {
 		// Every entry of the base is in user_anime as it streamed by: the
 		// counts are exact once the warehouse takes out the repeats it

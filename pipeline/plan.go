@@ -175,17 +175,19 @@ func sameReason(a appliedFile) string {
 	return "same size and modification time"
 }
 
-// unchangedCatalogue reports whether an incremental run may keep the
-// published catalogue side instead of loading anime.csv again: the file is
-// the one the ledger's latest record of its name describes (sameCatalogue),
-// so the catalogue rows, tags and score votes that run made from it stand.
-// It returns that record. The synopses and the status lookup are small and
-// always loaded.
-func unchangedCatalogue(plan []plannedFile, ledger []appliedFile) (appliedFile, bool) {
+// unchangedFile reports whether an incremental run may keep what the
+// published state holds of the planned file of kind (anime.csv: the
+// catalogue rows, tags and score votes; anime_with_synopsis.csv: the
+// synopses) instead of loading it again: the file is the one the ledger's
+// latest record of that kind describes, under the same name (a file stored
+// compressed one day and not the next is another record: the published
+// state follows the latest) and the same by sameCatalogue. It returns that
+// record. The status lookup is small and always loaded.
+func unchangedFile(plan []plannedFile, ledger []appliedFile, kind animetl.Kind) (appliedFile, bool) {
 	var last appliedFile
 	var f *plannedFile
 	for i := range plan {
-		if plan[i].kind == animetl.KindAnime {
+		if plan[i].kind == kind {
 			f = &plan[i]
 		}
 	}
@@ -194,11 +196,11 @@ func unchangedCatalogue(plan []plannedFile, ledger []appliedFile) (appliedFile, 
 	}
 	found := false
 	for _, a := range ledger {
-		if a.name == f.info.Name {
+		if logical, _ := splitCodec(a.name); baseKinds[logical] == kind {
 			last, found = a, true
 		}
 	}
-	return last, found && sameCatalogue(last, f.info)
+	return last, found && last.name == f.info.Name && sameCatalogue(last, f.info)
 }
 
 // sameCatalogue is sameFile without its benefit of the doubt: an edit of

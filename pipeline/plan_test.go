@@ -188,9 +188,10 @@ func TestSameFileTruncatesToMicroseconds(t *testing.T) {
 }
 
 // TestUnchangedCatalogue: anime.csv is kept only when its identity matches
-// the ledger's latest record of its name: the ETags when both have one,
-// else the size and a known, equal modification time; a size alone (an
-// edit that kept it, a source without times) is a change.
+// the ledger's latest record of anime.csv, stored compressed or not, under
+// the same name: the ETags when both have one, else the size and a known,
+// equal modification time; a size alone (an edit that kept it, a source
+// without times) is a change.
 func TestUnchangedCatalogue(t *testing.T) {
 	t0 := time.Date(2026, 11, 29, 6, 0, 0, 123456789, time.UTC)
 	rec := appliedFile{runID: "r2", name: "anime.csv", size: 100, modified: t0.Truncate(time.Microsecond)}
@@ -210,12 +211,18 @@ func TestUnchangedCatalogue(t *testing.T) {
 		{"same ETag, other time", []appliedFile{{runID: "r2", name: "anime.csv", etag: `"e1"`, size: 100}}, animetl.FileInfo{Name: "anime.csv", ETag: `"e1"`, Size: 100, ModTime: t0}, true},
 		{"other ETag, same size and time", []appliedFile{{runID: "r2", name: "anime.csv", etag: `"e1"`, size: 100, modified: t0.Truncate(time.Microsecond)}}, animetl.FileInfo{Name: "anime.csv", ETag: `"e2"`, Size: 100, ModTime: t0}, false},
 		{"never recorded under this name", []appliedFile{rec}, animetl.FileInfo{Name: "anime.csv.gz", Size: 100, ModTime: t0}, false},
+		// The published catalogue is the compressed file's of a later run:
+		// the uncompressed one, unchanged since r2, is not what it holds.
+		{"a later record stored compressed", []appliedFile{rec, {runID: "r3", name: "anime.csv.gz", size: 50, modified: t0}},
+			animetl.FileInfo{Name: "anime.csv", Size: 100, ModTime: t0}, false},
+		{"a later record of another file", []appliedFile{rec, {runID: "r3", name: "anime_with_synopsis.csv", size: 7, modified: t0}},
+			animetl.FileInfo{Name: "anime.csv", Size: 100, ModTime: t0}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			plan := []plannedFile{{kind: animetl.KindWatchingStatus, info: animetl.FileInfo{Name: "watching_status.csv"}},
 				{kind: animetl.KindAnime, info: tc.file}}
-			a, keep := unchangedCatalogue(plan, tc.ledger)
+			a, keep := unchangedFile(plan, tc.ledger, animetl.KindAnime)
 			if keep != tc.keep {
 				t.Fatalf("keep = %v, want %v", keep, tc.keep)
 			}
@@ -224,7 +231,17 @@ func TestUnchangedCatalogue(t *testing.T) {
 			}
 		})
 	}
-	if _, keep := unchangedCatalogue(nil, []appliedFile{rec}); keep {
+	if _, keep := unchangedFile(nil, []appliedFile{rec}, animetl.KindAnime); keep {
 		t.Error("a plan without anime.csv kept a catalogue")
+	}
+	// The synopses: their own kind's records, not anime.csv's.
+	syn := animetl.FileInfo{Name: "anime_with_synopsis.csv", Size: 100, ModTime: t0}
+	plan := []plannedFile{{kind: animetl.KindSynopsis, info: syn}}
+	if _, keep := unchangedFile(plan, []appliedFile{rec}, animetl.KindSynopsis); keep {
+		t.Error("anime_with_synopsis.csv kept on anime.csv's record")
+	}
+	synRec := appliedFile{runID: "r2", name: "anime_with_synopsis.csv", size: 100, modified: t0.Truncate(time.Microsecond)}
+	if _, keep := unchangedFile(plan, []appliedFile{synRec, rec}, animetl.KindSynopsis); !keep {
+		t.Error("an unchanged anime_with_synopsis.csv was not kept")
 	}
 }

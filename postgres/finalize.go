@@ -73,6 +73,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		// anime.csv was not loaded: the catalogue side is copied from the
 		// published tables, which this run replaces only at its publish.
 		p.Published = ident(s.w.target) + "."
+		p.KeepSynopses = opts.KeepSynopses
 	}
 	// In an incremental run only the merge's end (merge_apply.sql) writes
 	// the published user_anime, in the transaction the publish commits: the

@@ -48,6 +48,11 @@ type Params struct {
 	// CatalogueTables were not dropped: ModelExcept): Catalogue only takes
 	// anime's inferred rows out and brings its synopses up to date.
 	CatalogueInPlace bool
+	// KeepSynopses: anime_with_synopsis.csv was not loaded either (it is
+	// the file the published synopses came from: FinalizeOptions.KeepSynopses),
+	// so the catalogue's synopses are the published ones, not the load
+	// table's. Only with Published or CatalogueInPlace.
+	KeepSynopses bool
 }
 
 // CatalogueTables are the published tables made from anime.csv alone (the

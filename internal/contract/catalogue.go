@@ -31,27 +31,42 @@ func runCatalogue(t *testing.T, wh animetl.Warehouse, dir string, reload bool) *
 // (anime.csv not loaded, and said so in the summary's ignored entries).
 func keptCatalogue(t *testing.T, sum *animetl.RunSummary) bool {
 	t.Helper()
+	return kept(t, sum, animetl.FileAnime)
+}
+
+// keptSynopses reports whether the run kept the published synopses
+// (anime_with_synopsis.csv not loaded, and said so).
+func keptSynopses(t *testing.T, sum *animetl.RunSummary) bool {
+	t.Helper()
+	return kept(t, sum, animetl.FileSynopsis)
+}
+
+// kept reports whether the run did not load the file name because it was
+// unchanged, failing the test unless the summary says so exactly then.
+func kept(t *testing.T, sum *animetl.RunSummary, name string) bool {
+	t.Helper()
 	loaded := false
 	for _, f := range sum.Files {
-		loaded = loaded || f.Name == animetl.FileAnime
+		loaded = loaded || f.Name == name
 	}
 	said := false
 	for _, ig := range sum.Ignored {
-		said = said || (ig.Name == animetl.FileAnime && strings.HasPrefix(ig.Reason, "unchanged since run "))
+		said = said || (ig.Name == name && strings.HasPrefix(ig.Reason, "unchanged since run "))
 	}
 	if loaded == said {
-		t.Fatalf("anime.csv loaded %v, and the summary says it was kept: %v (%+v)", loaded, said, sum.Ignored)
+		t.Fatalf("%s loaded %v, and the summary says it was kept: %v (%+v)", name, loaded, said, sum.Ignored)
 	}
 	return said
 }
 
 // testCatalogueKept: an incremental run keeps the published catalogue side
 // when anime.csv is the file it was made from, and the warehouse is still
-// what a full run gives: with the synopses changed (they are loaded every
-// run), with the day bringing an anime id the catalogue lacks (an inferred
-// row) and taking it away again. anime.csv edited in place, its size kept
-// (a name changed), is loaded again, as is an unchanged one with
-// ReloadCatalogue.
+// what a full run gives: with the synopses changed (loaded, the catalogue
+// kept), with the day bringing an anime id the catalogue lacks (an inferred
+// row) and taking it away again (the synopses unchanged too: kept as well).
+// anime.csv edited in place, its size kept (a name changed), is loaded
+// again, and the unchanged synopses with it, as are both unchanged files
+// with ReloadCatalogue.
 func testCatalogueKept(t *testing.T, newStore NewStore) {
 	wh := newStore(t)(t, time.Second)
 	dir := sourceWith(t)
@@ -76,6 +91,9 @@ func testCatalogueKept(t *testing.T, newStore NewStore) {
 	if !keptCatalogue(t, sum) {
 		t.Error("an incremental run with anime.csv unchanged loaded it again")
 	}
+	if keptSynopses(t, sum) {
+		t.Error("changed synopses were not loaded")
+	}
 	sameAs(t, newStore, wh, dir, "after a day with an unknown anime and new synopses, the catalogue kept")
 	if got := QueryAll(t, wh, "SELECT count(*) FROM anime WHERE anime_id = 987654 AND is_inferred"); got[0][0] != "1" {
 		t.Errorf("the day's unknown anime: %v inferred rows, want 1", got)
@@ -83,8 +101,12 @@ func testCatalogueKept(t *testing.T, newStore NewStore) {
 
 	// The entry goes away again: so does its inferred anime.
 	write("2026-12-02", "deletes/part-0.csv", "user_id,anime_id\n"+user+",987654\n")
-	if !keptCatalogue(t, runCatalogue(t, wh, dir, false)) {
+	sum = runCatalogue(t, wh, dir, false)
+	if !keptCatalogue(t, sum) {
 		t.Error("the second day loaded anime.csv again")
+	}
+	if !keptSynopses(t, sum) {
+		t.Error("the second day loaded the synopses again, unchanged since the first")
 	}
 	sameAs(t, newStore, wh, dir, "after the unknown anime's entry was deleted, the catalogue kept")
 
@@ -101,14 +123,19 @@ func testCatalogueKept(t *testing.T, newStore NewStore) {
 	if st2, _ := os.Stat(p); st2.Size() != st.Size() {
 		t.Fatalf("the edit changed anime.csv's size: %d -> %d", st.Size(), st2.Size())
 	}
-	if keptCatalogue(t, runCatalogue(t, wh, dir, false)) {
+	sum = runCatalogue(t, wh, dir, false)
+	if keptCatalogue(t, sum) {
 		t.Error("anime.csv edited in place (same size, later time) was not loaded")
+	}
+	if keptSynopses(t, sum) {
+		t.Error("the synopses were kept with anime.csv loaded again")
 	}
 	sameAs(t, newStore, wh, dir, "after anime.csv changed")
 
 	// Unchanged, with ReloadCatalogue: loaded anyway.
-	if keptCatalogue(t, runCatalogue(t, wh, dir, true)) {
-		t.Error("ReloadCatalogue did not load anime.csv")
+	sum = runCatalogue(t, wh, dir, true)
+	if keptCatalogue(t, sum) || keptSynopses(t, sum) {
+		t.Error("ReloadCatalogue did not load anime.csv and its synopses")
 	}
 	sameAs(t, newStore, wh, dir, "after a reload of the catalogue")
 }

@@ -9,8 +9,10 @@
 -- stage already holds that catalogue side (a copy of the published file):
 -- the tag dimensions, bridges and score votes stand; anime's inferred rows
 -- go (finalize.sql adds them again from the lists) and its synopses follow
--- the synopses just loaded. The same rows the statements below make.
+-- the synopses just loaded (or stand, when their file was not loaded
+-- either: .KeepSynopses). The same rows the statements below make.
 DELETE FROM anime WHERE is_inferred;
+{{- if not .KeepSynopses}}
 
 UPDATE anime SET synopsis = NULL
 WHERE synopsis IS NOT NULL
@@ -19,11 +21,13 @@ WHERE synopsis IS NOT NULL
 UPDATE anime SET synopsis = s.synopsis
 FROM {{.Scratch}}synopsis_load s
 WHERE s.anime_id = anime.anime_id AND anime.synopsis IS DISTINCT FROM s.synopsis;
+{{- end}}
 {{- else -}}
 -- The catalogue with its synopses: the rows of anime.csv's load table, or,
 -- when anime.csv is the file the published catalogue was made from (an
 -- incremental run that did not load it: .Published), the published ones;
--- the synopses are those just loaded either way.
+-- the synopses are those just loaded either way, but when their file was
+-- not loaded either (.KeepSynopses): the published ones then.
 INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, aired_raw,
                    aired_from, aired_to, premiered_season, premiered_year, source,
                    duration_minutes, age_rating, score, ranked, popularity, members, favorites,
@@ -31,10 +35,13 @@ INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, 
 SELECT a.anime_id, a.name, a.english_name, a.japanese_name, a.type, a.episodes, a.aired_raw,
        a.aired_from, a.aired_to, a.premiered_season, a.premiered_year, a.source,
        a.duration_minutes, a.age_rating, a.score, a.ranked, a.popularity, a.members, a.favorites,
-       a.watching, a.completed, a.on_hold, a.dropped, a.plan_to_watch, s.synopsis, FALSE
+       a.watching, a.completed, a.on_hold, a.dropped, a.plan_to_watch,
+       {{if .KeepSynopses}}a.synopsis{{else}}s.synopsis{{end}}, FALSE
 {{- if .Published}}
 FROM {{.Published}}anime a
+{{- if not .KeepSynopses}}
 LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = a.anime_id
+{{- end}}
 WHERE NOT a.is_inferred;
 {{- else}}
 FROM {{.Scratch}}anime_load a
