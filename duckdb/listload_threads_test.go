@@ -1,12 +1,18 @@
 package duckdb_test
 
 import (
+	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
+	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/duckdb"
 	"github.com/animetl/animetl/internal/contract"
+	"github.com/animetl/animetl/pipeline"
+	"github.com/animetl/animetl/quality"
 	"github.com/animetl/animetl/synth"
+	_ "github.com/duckdb/duckdb-go/v2"
 )
 
 // TestListLoadManyThreadsFitsTheMemoryLimit: DuckDB runs as many threads as
@@ -29,5 +35,48 @@ func TestListLoadManyThreadsFitsTheMemoryLimit(t *testing.T) {
 	}
 	if n := contract.QueryInt(t, w, "SELECT CAST(current_setting('threads') AS BIGINT)"); n != 5 {
 		t.Errorf("a reader runs %d threads, want 5 (96MB is 96e6 bytes, 5.7 times 16 MiB)", n)
+	}
+}
+
+// TestListLoadGivesTheMemoryLimitBack: the list load runs under half the
+// memory limit (the blocks it writes are a cache it never reads), and the
+// rest of the run under the whole limit again: a check on the stage after
+// the load sees the limit the warehouse was opened with, in a full run and
+// in an incremental one (whose day loads a list file too).
+func TestListLoadGivesTheMemoryLimitBack(t *testing.T) {
+	base, _ := contract.Gen(t, synth.Config{Rows: 50_000, Anime: 200, Seed: 5})
+	dir := contract.CopyDir(t, base)
+	w, err := duckdb.Open(duckdb.Options{Path: filepath.Join(t.TempDir(), "w.duckdb"), MemoryLimit: "96MB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// 96MB as DuckDB prints it back.
+	mem, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	var want string
+	if err := mem.QueryRow("SET memory_limit = '96MB'; SELECT current_setting('memory_limit')").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []animetl.Mode{animetl.ModeFull, animetl.ModeIncremental} {
+		if mode == animetl.ModeIncremental {
+			if _, err := synth.WriteDelta(context.Background(), dir, synth.DeltaConfig{Date: "2026-11-26", Rows: 400, Deletes: 40, Seed: 5}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg := contract.RunConfig(t, w, dir)
+		cfg.Mode = mode
+		cfg.Checks = append(quality.Defaults(quality.DefaultLimits()), quality.Check{
+			Name: "memory_limit_after_load", Severity: animetl.SeverityError,
+			SQL: "SELECT CASE WHEN current_setting('memory_limit') = '" + want + "' THEN 1 ELSE 0 END",
+			Op:  quality.OpEQ, Threshold: 1,
+		})
+		sum, err := pipeline.Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatalf("%s run: %v (failed: %v)", mode, err, quality.Failed(sum.Checks))
+		}
 	}
 }

@@ -149,13 +149,18 @@ func (w *Warehouse) threads() int {
 	return w.opts.Threads
 }
 
+// memoryLimitSetting is the statement that sets the configured memory limit.
+func (w *Warehouse) memoryLimitSetting() string {
+	return fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(w.opts.MemoryLimit, "'", ""))
+}
+
 // connector opens a DuckDB database with the warehouse's settings.
 func (w *Warehouse) connector(path string, readOnly bool) (*duck.Connector, error) {
 	dsn := path
 	if readOnly {
 		dsn += "?access_mode=READ_ONLY"
 	}
-	settings := []string{fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(w.opts.MemoryLimit, "'", ""))}
+	settings := []string{w.memoryLimitSetting()}
 	if n := w.threads(); n > 0 {
 		settings = append(settings, fmt.Sprintf("SET threads = %d", n))
 	}
