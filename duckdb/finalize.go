@@ -28,14 +28,19 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		p.Prior = animetl.DefaultPriorRatings
 	}
 	full := s.run.Mode == animetl.ModeFull
-	q := `SELECT file_id, count(*) FROM scratch.list_load GROUP BY file_id
-		UNION ALL SELECT file_id, count(*) FROM scratch.delete_load GROUP BY file_id`
-	if full {
-		q += ` UNION ALL SELECT file_id, count(*) FROM user_anime GROUP BY file_id`
-	}
-	loaded, err := s.countByFile(ctx, q)
+	loaded, err := s.countByFile(ctx, `SELECT file_id, count(*) FROM scratch.list_load GROUP BY file_id
+		UNION ALL SELECT file_id, count(*) FROM scratch.delete_load GROUP BY file_id`)
 	if err != nil {
 		return nil, err
+	}
+	if full {
+		base, err := s.countBase(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for id, n := range base {
+			loaded[id] += n
+		}
 	}
 	// resolve resolves the repeated keys of table: keys and those among the
 	// rows of users when either is not nil, else those a search of the
@@ -237,6 +242,26 @@ func (s *stage) countByFile(ctx context.Context, q string) (map[int16]int64, err
 		out[id] += n
 	}
 	return out, rows.Err()
+}
+
+// countBase counts the rows of user_anime per file_id after a full run's
+// load. They are the base list's, one file: DuckDB answers the minimum and
+// maximum of file_id from its column statistics and the count from its
+// metadata, where grouping by file_id read the column (30 ms at 8M rows);
+// it groups only when two ids are there.
+func (s *stage) countBase(ctx context.Context) (map[int16]int64, error) {
+	var lo, hi sql.NullInt16
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT min(file_id), max(file_id), count(*) FROM user_anime`).Scan(&lo, &hi, &n); err != nil {
+		return nil, fmt.Errorf("duckdb: count: %w", err)
+	}
+	switch {
+	case n == 0:
+		return map[int16]int64{}, nil
+	case lo.Valid && hi.Valid && lo.Int16 == hi.Int16:
+		return map[int16]int64{lo.Int16: n}, nil
+	}
+	return s.countByFile(ctx, `SELECT file_id, count(*) FROM user_anime GROUP BY file_id`)
 }
 
 // RecordChecks stores check results in etl_check.
