@@ -121,7 +121,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.IntVar(&f.batchSize, "batch-size", pipeline.DefaultBatchSize, "records per batch handed to the warehouse")
 	fl.IntVar(&f.parseWorkers, "parse-workers", 0, "goroutines decoding a list file in parallel (0: one per core)")
 	fl.StringVar(&f.duckdbCSV, "duckdb-csv", "off", "auto: DuckDB's own CSV reader loads the clean lines of plain, uncompressed list files of a local folder (the other lines are decoded here; same rows, rejects and lines); off: decode every list file here")
-	fl.BoolVar(&f.reloadCatalogue, "reload-catalogue", false, "incremental runs: load anime.csv even when it is the file the published catalogue was made from (same ETag, or same size and modification time); by default its catalogue rows, tags and score votes are kept")
+	fl.BoolVar(&f.reloadCatalogue, "reload-catalogue", false, "incremental runs: load anime.csv and anime_with_synopsis.csv even when they are the files the published catalogue was made from (same ETag, or same size and modification time); by default its catalogue rows, tags, score votes and synopses are kept")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
 	fl.BoolVar(&f.recommend, "recommend", false, "train the recommenders after the load and publish rec_user and rec_similar with the data (without it, the published ones are kept)")
 	fl.StringVar(&f.recUserModel, "rec-user-model", pipeline.DefaultRecommendUserModel, "with --recommend: the model that fills rec_user (empty keeps the published rec_user)")
