@@ -94,24 +94,26 @@ func plan(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage
 			return nil, kept{}, err
 		}
 		planned, err = planIncremental(set, ledger, cfg.Backfill)
-		if a, ok := unchangedFile(planned, ledger, animetl.KindAnime); ok && !cfg.ReloadCatalogue {
+		// keepUnchanged leaves the planned file of kind out when the
+		// published state holds what it would load (unchangedFile), and
+		// says so in the summary and the log.
+		keepUnchanged := func(kind animetl.Kind, stands, msg string) bool {
+			a, ok := unchangedFile(planned, ledger, kind)
+			if !ok {
+				return false
+			}
+			planned = slices.DeleteFunc(planned, func(p plannedFile) bool { return p.kind == kind })
+			sum.Ignored = append(sum.Ignored, animetl.IgnoredEntry{Name: a.name, Reason: "unchanged since run " + a.runID +
+				" (" + sameReason(a) + "): " + stands + " (--reload-catalogue loads it again)"})
+			log.Info(msg, animetl.LogFile, a.name, "since_run", a.runID)
+			return true
+		}
+		if !cfg.ReloadCatalogue && keepUnchanged(animetl.KindAnime, "its catalogue rows, tags and score votes stand", "catalogue kept") {
 			keep.catalogue = true
-			planned = slices.DeleteFunc(planned, func(p plannedFile) bool { return p.kind == animetl.KindAnime })
-			ig := animetl.IgnoredEntry{Name: a.name, Reason: "unchanged since run " + a.runID +
-				" (" + sameReason(a) + "): its catalogue rows, tags and score votes stand (--reload-catalogue loads it again)"}
-			sum.Ignored = append(sum.Ignored, ig)
-			log.Info("catalogue kept", animetl.LogFile, a.name, "since_run", a.runID)
 			// The synopses go with the catalogue rows they belong to: kept
 			// only when anime.csv is (a reloaded catalogue takes them from
 			// the load table).
-			if a, ok := unchangedFile(planned, ledger, animetl.KindSynopsis); ok {
-				keep.synopses = true
-				planned = slices.DeleteFunc(planned, func(p plannedFile) bool { return p.kind == animetl.KindSynopsis })
-				ig := animetl.IgnoredEntry{Name: a.name, Reason: "unchanged since run " + a.runID +
-					" (" + sameReason(a) + "): its synopses stand (--reload-catalogue loads it again)"}
-				sum.Ignored = append(sum.Ignored, ig)
-				log.Info("synopses kept", animetl.LogFile, a.name, "since_run", a.runID)
-			}
+			keep.synopses = keepUnchanged(animetl.KindSynopsis, "its synopses stand", "synopses kept")
 		}
 	} else {
 		planned, err = planFull(set, cfg.Backfill)
