@@ -159,7 +159,8 @@ type FinalizeOptions struct {
 	Recommend []string
 	// KeepCatalogue says an incremental run did not load anime.csv: it is
 	// the file the published catalogue side was made from. The warehouse
-	// builds the stage's catalogue rows (with the synopses just loaded), tag
+	// builds the stage's catalogue rows (with the synopses just loaded, or
+	// the published ones with KeepSynopses), tag
 	// dimensions and bridges and score votes from the published tables
 	// instead of the load tables; what the lists decide (inferred anime,
 	// statuses, marts) is built as ever.

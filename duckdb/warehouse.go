@@ -240,9 +240,10 @@ func replaceFile(src, dst string) error {
 }
 
 // copyFile copies src to dst (dst is created or truncated). It does not
-// sync dst: every copy is a stage that DuckDB then writes to, checkpoints
-// (which syncs) and publishes with replaceFile (which syncs it before the
-// rename); a copy cut short by a crash is a stage the next run removes.
+// sync dst: every copy (the stage of an incremental run, the side ledger's
+// next version) is a file DuckDB then writes to, checkpoints (which syncs)
+// and replaceFile renames into place (syncing it first); a copy cut short
+// by a crash is a leftover the next run removes.
 // Syncing here made a 1% day at 80M rows wait for 460 MB to reach the disk
 // before it started (0.2 s), which the kernel otherwise writes back while
 // the day runs.

@@ -46,7 +46,8 @@ type Params struct {
 	// CatalogueInPlace: the stage already holds the published catalogue
 	// side (DuckDB's stage is a copy of the published file, and its
 	// CatalogueTables were not dropped: ModelExcept): Catalogue only takes
-	// anime's inferred rows out and brings its synopses up to date.
+	// anime's inferred rows out and brings its synopses up to date (they
+	// stand with KeepSynopses).
 	CatalogueInPlace bool
 	// KeepSynopses: anime_with_synopsis.csv was not loaded either (it is
 	// the file the published synopses came from: FinalizeOptions.KeepSynopses),
