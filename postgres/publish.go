@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -137,7 +138,7 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 	w := s.w
 	var tables []string
 	for _, t := range schema.ModelTables {
-		if t != "user_anime" || s.run.Mode == animetl.ModeFull {
+		if (t != "user_anime" || s.run.Mode == animetl.ModeFull) && !slices.Contains(s.kept, t) {
 			tables = append(tables, t)
 		}
 	}

@@ -34,6 +34,10 @@ type stage struct {
 	// the published user_anime in place and publishes by committing.
 	tx     pgx.Tx
 	txConn *pgxpool.Conn
+	// kept are the published tables an incremental run leaves in place
+	// (not made in the stage, not moved by the publish): the catalogue's
+	// fixed tables when anime.csv was not loaded.
+	kept []string
 
 	mu     sync.Mutex
 	nextID int16

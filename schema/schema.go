@@ -39,9 +39,12 @@ type Params struct {
 	// Dialect is the engine's SQL flavour (DuckDB when zero).
 	Dialect Dialect
 	// Published, when not empty, prefixes the tables of the published
-	// catalogue side ("public."): Catalogue then copies them instead of
-	// building them from anime.csv's load tables (an incremental run that
-	// kept the catalogue: FinalizeOptions.KeepCatalogue).
+	// catalogue side ("public."): Catalogue then copies anime's catalogue
+	// rows from there instead of building them from anime.csv's load
+	// tables, and builds none of CatalogueFixed, which stay published as
+	// they are (an incremental run that kept the catalogue:
+	// FinalizeOptions.KeepCatalogue; PostgreSQL's stage does not make them
+	// and its publish leaves them in place).
 	Published string
 	// CatalogueInPlace: the stage already holds the published catalogue
 	// side (DuckDB's stage is a copy of the published file, and its
@@ -67,6 +70,12 @@ var CatalogueTables = func() []string {
 	}
 	return t
 }()
+
+// CatalogueFixed are the CatalogueTables but anime: the tag dimensions and
+// bridges and the score votes, which follow anime.csv alone (anime's
+// inferred rows follow the lists). An incremental run that kept the
+// catalogue leaves them as published (Params.Published).
+var CatalogueFixed = slices.DeleteFunc(slices.Clone(CatalogueTables), func(t string) bool { return t == "anime" })
 
 // Tag is a list column of anime.csv that becomes a dimension and a bridge.
 type Tag struct {

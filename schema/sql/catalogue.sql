@@ -27,7 +27,10 @@ WHERE s.anime_id = anime.anime_id AND anime.synopsis IS DISTINCT FROM s.synopsis
 -- when anime.csv is the file the published catalogue was made from (an
 -- incremental run that did not load it: .Published), the published ones;
 -- the synopses are those just loaded either way, but when their file was
--- not loaded either (.KeepSynopses): the published ones then.
+-- not loaded either (.KeepSynopses): the published ones then. With
+-- .Published the tag dimensions, bridges and score votes are not made here:
+-- the published ones stand (schema.CatalogueFixed), the rows the statements
+-- below would make from anime.csv's load tables.
 INSERT INTO anime (anime_id, name, english_name, japanese_name, type, episodes, aired_raw,
                    aired_from, aired_to, premiered_season, premiered_year, source,
                    duration_minutes, age_rating, score, ranked, popularity, members, favorites,
@@ -47,20 +50,7 @@ WHERE NOT a.is_inferred;
 FROM {{.Scratch}}anime_load a
 LEFT JOIN {{.Scratch}}synopsis_load s ON s.anime_id = a.anime_id;
 {{- end}}
-{{if .Published}}
--- Its tag dimensions and bridges and its score votes, as published: the
--- same rows the statements below make from anime.csv's load tables.
-{{- range .Tags}}
-INSERT INTO {{.Dim}} ({{.Dim}}_id, name)
-SELECT {{.Dim}}_id, name FROM {{$.Published}}{{.Dim}};
-
-INSERT INTO anime_{{.Dim}} (anime_id, {{.Dim}}_id)
-SELECT anime_id, {{.Dim}}_id FROM {{$.Published}}anime_{{.Dim}};
-{{end}}
-INSERT INTO anime_score_votes (anime_id, score, votes)
-SELECT anime_id, score, votes FROM {{.Published}}anime_score_votes;
-{{- else}}
-{{range .Tags}}
+{{if not .Published}}{{range .Tags}}
 -- {{.Dim}}: ids in byte order of the names, the same on every engine.
 INSERT INTO {{.Dim}} ({{.Dim}}_id, name)
 SELECT CAST(row_number() OVER (ORDER BY name COLLATE "C") AS INTEGER), name
