@@ -121,7 +121,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 				}
 			}
 			return s.buildModel(gctx, c2, p)
-		}, modelMemory)
+		})
 	})
 	if side && !full {
 		// A third connection copies the rows the merge replaces and the
@@ -249,15 +249,6 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	return sums, nil
 }
 
-// modelMemory lets the model's builder hash what it groups in memory: its
-// statements group and join tables of anime-by-status size (90,000 rows at
-// 8M entries), which at the server's default work_mem (4MB) spilled to disk
-// in five batches (ua_agg, 0.26 s alone against 0.1 s in memory). Only
-// that transaction's: the merge and the checks, which meet user_anime
-// itself, keep the server's setting, under which PostgreSQL plans them as
-// lookups in its primary key, not as hashes of the whole table.
-const modelMemory = "SET LOCAL work_mem = '64MB'"
-
 // tableCounts records the published tables' sizes in etl_table ($1 is the
 // run), for the drift check.
 func tableCounts() string { return schema.TableCounts(schema.Params{}) }
@@ -266,8 +257,7 @@ func tableCounts() string { return schema.TableCounts(schema.Params{}) }
 // the stage's builders beside the key index or the merge. One commit each,
 // not one per statement, so that a server with synchronous commits flushes
 // its WAL once per builder rather than for each of their dozens of statements.
-// settings are SET LOCAL statements run first.
-func (s *stage) inTx(ctx context.Context, f func(pgx.Tx) error, settings ...string) error {
+func (s *stage) inTx(ctx context.Context, f func(pgx.Tx) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
@@ -278,11 +268,6 @@ func (s *stage) inTx(ctx context.Context, f func(pgx.Tx) error, settings ...stri
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after the commit
-	for _, q := range settings {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("postgres: begin: %w", err)
-		}
-	}
 	if err := f(tx); err != nil {
 		return err
 	}
