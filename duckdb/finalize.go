@@ -102,11 +102,22 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM scratch.list_load) + (SELECT count(*) FROM scratch.delete_load)`).Scan(&pending); err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
+	if !full {
+		// A warehouse published before user_anime was a view over its
+		// base and day tables gets them now, in the stage.
+		if err := s.factView(ctx, p); err != nil {
+			return nil, err
+		}
+	}
 	if pending > 0 {
 		if err := resolve("scratch.list_load", "delta", nil, nil); err != nil {
 			return nil, err
 		}
-		if err := s.mergeDeltas(ctx, p); err != nil {
+		merge := s.mergeDeltas
+		if !full {
+			merge = s.mergeDay
+		}
+		if err := merge(ctx, p); err != nil {
 			return nil, err
 		}
 	}
@@ -168,6 +179,24 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	return sums, nil
+}
+
+// factView makes user_anime the view over user_anime_base and its day
+// tables (fact.sql) when the stage's user_anime is still a table: the list
+// table of a full run, or the published user_anime of a warehouse made
+// before the view. It is a rename and two empty tables.
+func (s *stage) factView(ctx context.Context, p schema.Params) error {
+	var kind string
+	err := s.db.QueryRowContext(ctx, `SELECT table_type FROM information_schema.tables
+		WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = 'user_anime'`).Scan(&kind)
+	if err != nil {
+		return fmt.Errorf("duckdb: user_anime: %w", err)
+	}
+	if kind == "VIEW" {
+		return nil
+	}
+	steps := append([]string{"ALTER TABLE user_anime RENAME TO user_anime_base"}, schema.Fact(p)...)
+	return s.execAll(ctx, steps)
 }
 
 // tableCounts records the published tables' sizes in etl_table ($1 is the
@@ -321,6 +350,14 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 	// checkpoints on shutdown off, the CHECKPOINT below is what writes the
 	// stage's changes into its file; a write-ahead log left after closing
 	// would hold a change the published file lacks, so publish refuses.
+	if s.run.Mode == animetl.ModeFull {
+		// The checked list table becomes the base of the user_anime view,
+		// with empty day tables (fact.sql); the seed views find the view
+		// by its name.
+		if err := s.factView(ctx, s.params); err != nil {
+			return err
+		}
+	}
 	for _, q := range []string{"PRAGMA disable_checkpoint_on_shutdown", "DETACH scratch", "CHECKPOINT"} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("duckdb: %s: %w", q, err)

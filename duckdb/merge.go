@@ -43,6 +43,26 @@ func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
 	return s.execAll(ctx, []string{insert})
 }
 
+// mergeDay merges an incremental run's upserts and deletes into user_anime's
+// day tables (merge.sql, then merge_day.sql): the rows the day replaces or
+// removes go to ua_old, the day's keys leave the delta (by ranges, as
+// deleteByRanges does), the base keys it hides join user_anime_gone and
+// the upserts join the delta. The base is only read.
+func (s *stage) mergeDay(ctx context.Context, p schema.Params) error {
+	old, del, gone, insert := schema.MergeDay(p)
+	if err := s.execAll(ctx, append(schema.Merge(p), old)); err != nil {
+		return err
+	}
+	var want int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+p.Scratch+`ua_old WHERE NOT in_base`).Scan(&want); err != nil {
+		return fmt.Errorf("duckdb: merge: %w", err)
+	}
+	if err := s.deleteByRanges(ctx, "user_anime_delta", del, want); err != nil {
+		return err
+	}
+	return s.execAll(ctx, []string{gone, insert})
+}
+
 // deleteByRanges runs del, a DELETE from table of the rows whose row ids lie
 // in [$1, $2), over the whole table, and fails unless it deleted want rows.
 // A DELETE on DuckDB keeps version data for every vector it touches, pinned

@@ -55,7 +55,7 @@ func TestDeltaChecksCatchPlantedDefects(t *testing.T) {
 		// primary key refuses such a row: its check reads the constraint.
 		// The extra row is an extra entry too: the mart recount sees it.
 		{"duplicate day key", "user_anime_pk_unique anime_stats_matches_user_anime", "duckdb", []string{
-			`INSERT INTO user_anime SELECT u.* FROM user_anime u
+			`INSERT INTO user_anime_delta SELECT u.* FROM user_anime_delta u
 			 JOIN (SELECT user_id, anime_id FROM {{S}}list_load ORDER BY user_id, anime_id LIMIT 1) k
 			   ON k.user_id = u.user_id AND k.anime_id = u.anime_id`}},
 		// A touched anime's rating sum, which neither anime_stats nor the
@@ -81,20 +81,25 @@ func TestDeltaChecksCatchPlantedDefects(t *testing.T) {
 		// A row whose key the day does not name went missing: DuckDB's size
 		// proof sees it (PostgreSQL relies on its merge there: quality/delta.go).
 		{"row outside the day lost", "anime_stats_matches_user_anime", "duckdb", []string{
-			`DELETE FROM user_anime WHERE rowid = (SELECT min(u.rowid) FROM user_anime u
+			`DELETE FROM user_anime_base WHERE rowid = (SELECT min(u.rowid) FROM user_anime_base u
 			   WHERE NOT EXISTS (SELECT 1 FROM {{S}}list_load k WHERE k.user_id = u.user_id AND k.anime_id = u.anime_id)
 			     AND NOT EXISTS (SELECT 1 FROM {{S}}delete_load k WHERE k.user_id = u.user_id AND k.anime_id = u.anime_id))`}},
 		// A key the day deleted is still there: its row is counted in the
 		// day's rows the marts no longer hold.
 		{"deleted key left behind", "anime_stats_matches_user_anime", "duckdb postgres", []string{
-			`INSERT INTO user_anime (user_id, anime_id, watching_status, rating, watched_episodes)
+			`INSERT INTO user_anime_delta (user_id, anime_id, watching_status, rating, watched_episodes)
 			 SELECT x.user_id, x.anime_id, 2, NULL, 0 FROM {{S}}delete_load x
 			 WHERE NOT EXISTS (SELECT 1 FROM user_anime u WHERE u.user_id = x.user_id AND u.anime_id = x.anime_id)
 			 ORDER BY x.user_id, x.anime_id LIMIT 1`}},
+		// A base row the day replaced or deleted is not hidden: user_anime
+		// shows it again (beside the day's row, for a replaced one).
+		{"replaced base row not hidden", "anime_stats_matches_user_anime", "duckdb postgres", []string{
+			`DELETE FROM user_anime_gone WHERE (user_id, anime_id) IN
+			 (SELECT user_id, anime_id FROM {{S}}ua_old WHERE in_base ORDER BY user_id, anime_id LIMIT 1)`}},
 		// A day's row in user_anime with a rating out of range (its rating
 		// sum no longer matches the mart either).
 		{"day row rating out of range", "user_anime_rating_range anime_stats_matches_user_anime", "duckdb postgres", []string{
-			`UPDATE user_anime SET rating = 11
+			`UPDATE user_anime_delta SET rating = 11
 			 WHERE user_id = (SELECT min(user_id) FROM {{S}}list_load)
 			   AND anime_id = (SELECT min(anime_id) FROM {{S}}list_load
 			                   WHERE user_id = (SELECT min(user_id) FROM {{S}}list_load))`}},

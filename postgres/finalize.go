@@ -45,6 +45,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		return nil, fmt.Errorf("postgres: count deltas: %w", err)
 	}
 	full := s.run.Mode == animetl.ModeFull
+	if !full {
+		if err := s.convertPublished(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var q execer = conn
 	var removed []map[int16]int64
 	baseCounts := opts.BaseCounts
@@ -134,7 +139,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			}
 			err := s.inTx(gctx, func(c3 pgx.Tx) error {
 				if pending > 0 {
-					if err := execAll(gctx, c3, schema.MergeOld(p), s.run.ID); err != nil {
+					if err := execAll(gctx, c3, []string{dayOld(p)}, s.run.ID); err != nil {
 						return err
 					}
 				}
@@ -162,7 +167,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			}
 			q = tx
 			if pending > 0 {
-				deleted, err = s.applyMerge(gctx, tx, p)
+				deleted, err = s.applyDay(gctx, tx, p, based)
 			}
 			return err
 		}
@@ -195,13 +200,18 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		return nil, err
 	}
 	if pending > 0 {
-		// The merge removed the rows ua_old holds, and no other.
+		// The merge removed the rows ua_old holds (in an incremental run,
+		// those of the delta), and no other.
+		table, count := "user_anime", "SELECT count(*) FROM ua_old"
+		if !full {
+			table, count = "user_anime_delta", count+" WHERE NOT in_base"
+		}
 		var want int64
-		if err := q.QueryRow(ctx, "SELECT count(*) FROM ua_old").Scan(&want); err != nil {
+		if err := q.QueryRow(ctx, count).Scan(&want); err != nil {
 			return nil, fmt.Errorf("postgres: merge: %w", err)
 		}
 		if deleted != want {
-			return nil, fmt.Errorf("postgres: merge: removed %d rows of user_anime, the day's keys held %d", deleted, want)
+			return nil, fmt.Errorf("postgres: merge: removed %d rows of %s, the day's keys held %d", deleted, table, want)
 		}
 	}
 	if !side {

@@ -71,6 +71,11 @@ func (s *stage) commit(ctx context.Context, sum *animetl.RunSummary) error {
 		}
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	if s.run.Mode == animetl.ModeFull {
+		if err := s.stageFactView(ctx, tx); err != nil {
+			return s.lockErr(ctx, err)
+		}
+	}
 	if err := s.swap(ctx, tx); err != nil {
 		return err
 	}
@@ -136,22 +141,41 @@ func (s *stage) swap(ctx context.Context, tx pgx.Tx) error {
 // savepoint it rolls back to on failure; it returns the statement that failed.
 func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (string, error) {
 	w := s.w
+	full := s.run.Mode == animetl.ModeFull
+	// A full run replaces user_anime (the view) and the tables behind it; an
+	// incremental one wrote the day tables in place, in this transaction.
 	var tables []string
 	for _, t := range schema.ModelTables {
-		if (t != "user_anime" || s.run.Mode == animetl.ModeFull) && !slices.Contains(s.kept, t) {
+		if t != schema.FactView && !slices.Contains(s.kept, t) {
 			tables = append(tables, t)
 		}
+	}
+	views := schema.ModelViews
+	if full {
+		tables = append(tables, schema.FactTables...)
+		views = append(slices.Clip(views), schema.FactView)
 	}
 	tables = append(tables, schema.RecTables...) // Finalize made them in the stage, in every mode
 	// The grants of the relations about to be replaced, read before the
 	// savepoint's locks so that a retried attempt reads them again.
-	grants, err := grantsOf(ctx, tx, w.target, append(append([]string{}, tables...), schema.ModelViews...))
+	grants, err := grantsOf(ctx, tx, w.target, append(append([]string{}, tables...), views...))
 	if err != nil {
 		return "read grants", err
+	}
+	// The published user_anime is the view, or the table of a warehouse
+	// made before it.
+	kind, err := factKind(ctx, tx, w.target)
+	if err != nil {
+		return "read user_anime's kind", err
 	}
 	stmts := []string{"SAVEPOINT animetl_publish", fmt.Sprintf("SET LOCAL lock_timeout = %d", max(wait.Milliseconds(), 1))}
 	for _, v := range schema.ModelViews {
 		stmts = append(stmts, "DROP VIEW IF EXISTS "+ident(w.target, v))
+	}
+	if full && kind == "v" {
+		stmts = append(stmts, "DROP VIEW "+ident(w.target, schema.FactView))
+	} else if full && kind == "r" {
+		stmts = append(stmts, "DROP TABLE "+ident(w.target, schema.FactView))
 	}
 	for _, t := range tables {
 		stmts = append(stmts, "DROP TABLE IF EXISTS "+ident(w.target, t))
@@ -159,10 +183,10 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 	for _, t := range tables {
 		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s SET SCHEMA %s", ident(w.stage, t), ident(w.target)))
 	}
-	if s.run.Mode == animetl.ModeFull {
-		stmts = append(stmts, autovacuumAgain(ident(w.target, "user_anime")))
+	if full {
+		stmts = append(stmts, autovacuumAgain(ident(w.target, "user_anime_base")))
 	}
-	for _, v := range schema.ModelViews {
+	for _, v := range views {
 		stmts = append(stmts, fmt.Sprintf("ALTER VIEW %s SET SCHEMA %s", ident(w.stage, v), ident(w.target)))
 	}
 	stmts = append(stmts, grants...)           // the replaced relations' grants, onto the new ones

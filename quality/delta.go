@@ -4,44 +4,55 @@ import "strings"
 
 // The delta-scoped queries (Check.Delta) of an incremental run's stage. The
 // published user_anime passed every check when it was published; the merge
-// (schema/sql/merge.sql) removed every row whose key the day names and
-// inserted the day's upserts (list_load, one row per key once repeats are
-// resolved); the rows it replaced or removed are in ua_old; the published
-// counts per anime and status are in ua_base. So a rule about user_anime
-// holds after the day when it holds for the rows whose key the day names,
-// and the marts are right when they equal the published counts moved by
-// those rows. On DuckDB the day's tables are in the scratch
-// schema; on PostgreSQL in the stage schema, first on the search_path.
+// (schema/sql/merge_day.sql) only read user_anime_base, removed the day's
+// keys from user_anime_delta, inserted the day's upserts there (list_load,
+// one row per key once repeats are resolved) and added the base keys the day
+// hides to user_anime_gone; the rows it replaced or removed, as readers saw
+// them, are in ua_old (in_base: the base's); the published counts per anime
+// and status are in ua_base. So a rule about user_anime holds after the day
+// when it holds for the rows whose key the day names, and the marts are
+// right when they equal the published counts moved by those rows. On DuckDB
+// the day's tables are in the scratch schema; on PostgreSQL in the stage
+// schema, first on the search_path.
 
 // deltaQueries returns q for each engine, with {{S}} replaced by the schema
 // of the day's work tables there and {{COUNT}} by the engine's proof that no
-// row outside the day's keys came or went: DuckDB counts user_anime from its
-// metadata, for nothing; PostgreSQL would scan the table to count it, so it
-// relies on its merge, which deletes by the day's keys only and inserts the
-// day's upserts only (schema/sql/merge.sql).
+// row outside the day's keys came or went, and that the base rows the day
+// replaced or removed are hidden ({{HIDDEN}}: ua_old's base rows missing from
+// user_anime_gone): DuckDB counts the three tables from their metadata, for
+// nothing, against the published size moved by the day; PostgreSQL would
+// scan the base to count it, so it relies on its merge, which writes the
+// day tables by the day's keys only.
 //
-// {{DAY_ROWS}} reads the day's keys' rows of user_anime: a hash join on
-// DuckDB; on PostgreSQL one lookup in the primary key per key, as a
+// {{DAY_ROWS}} reads the day's keys' rows of user_anime: those of
+// user_anime_delta, as the base's are hidden ({{HIDDEN}}): a hash join on
+// DuckDB; on PostgreSQL one lookup in the delta's primary key per key, as a
 // LATERAL subquery the planner cannot flatten (OFFSET 0): at 80M rows it
 // chose to hash the whole table for a 1% day's keys (33 s against 5 s).
 //
 // {{REPEATS}} counts the repeated keys among the day's rows on DuckDB,
-// whose user_anime has no key constraint; PostgreSQL's primary key forbids
-// them, and its user_anime_pk_unique reads the constraint instead, so the
+// whose tables have no key constraint; PostgreSQL's primary keys forbid
+// them, and its user_anime_pk_unique reads the constraints instead, so the
 // column is NULL there and nobody pays for the join.
 func deltaQueries(q string) map[string]string {
-	duck := strings.ReplaceAll(q, "{{COUNT}}", `(SELECT count(*) FROM user_anime)
+	duck := strings.ReplaceAll(q, "{{COUNT}}", `(SELECT count(*) FROM user_anime_base) - (SELECT count(*) FROM user_anime_gone)
+           + (SELECT count(*) FROM user_anime_delta)
            - (SELECT COALESCE(SUM(entries), 0) FROM scratch.ua_base)
-           + (SELECT count(*) FROM scratch.ua_old) - (SELECT count(*) FROM d)`)
+           + (SELECT count(*) FROM scratch.ua_old) - (SELECT count(*) FROM d))
+     + ABS({{HIDDEN}}`)
 	duck = strings.ReplaceAll(duck, "{{REPEATS}}", `(SELECT count(*) FROM d JOIN l ON l.user_id = d.user_id AND l.anime_id = d.anime_id)
            - (SELECT count(*) FROM l)`)
-	duck = strings.ReplaceAll(duck, "{{DAY_ROWS}}", "JOIN user_anime u ON u.user_id = k.user_id AND u.anime_id = k.anime_id")
+	duck = strings.ReplaceAll(duck, "{{DAY_ROWS}}", "JOIN user_anime_delta u ON u.user_id = k.user_id AND u.anime_id = k.anime_id")
 	duck = strings.ReplaceAll(duck, "{{ORDER}}", "")
-	pg := strings.ReplaceAll(strings.ReplaceAll(q, "{{COUNT}}", "0"), "{{REPEATS}}", "CAST(NULL AS BIGINT)")
+	pg := strings.ReplaceAll(strings.ReplaceAll(q, "{{COUNT}}", "{{HIDDEN}}"), "{{REPEATS}}", "CAST(NULL AS BIGINT)")
 	pg = strings.ReplaceAll(pg, "{{ORDER}}", "\n    ORDER BY user_id, anime_id")
 	pg = strings.ReplaceAll(pg, "{{DAY_ROWS}}", `CROSS JOIN LATERAL (
-        SELECT x.watching_status, x.rating FROM user_anime x
+        SELECT x.watching_status, x.rating FROM user_anime_delta x
         WHERE x.user_id = k.user_id AND x.anime_id = k.anime_id OFFSET 0) u`)
+	hidden := `(SELECT count(*) FROM {{S}}ua_old o WHERE o.in_base
+           AND NOT EXISTS (SELECT 1 FROM user_anime_gone g WHERE g.user_id = o.user_id AND g.anime_id = o.anime_id))`
+	duck = strings.ReplaceAll(duck, "{{HIDDEN}}", hidden)
+	pg = strings.ReplaceAll(pg, "{{HIDDEN}}", hidden)
 	return map[string]string{
 		"duckdb":   strings.ReplaceAll(duck, "{{S}}", "scratch."),
 		"postgres": strings.ReplaceAll(pg, "{{S}}", ""),

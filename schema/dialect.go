@@ -21,6 +21,11 @@ type Dialect struct {
 	// duckdb/merge.go). Otherwise one statement deletes them, the merge's
 	// handing the removed rows back (DELETE ... RETURNING).
 	RangedDeletes bool
+	// FactKeys gives user_anime's day tables (fact.sql) primary keys and
+	// writes them in key order (PostgreSQL, where the keys guard
+	// uniqueness and serve the day's lookups); DuckDB hashes its joins, and
+	// an index there costs memory outside its limit.
+	FactKeys bool
 	// GuardedAlter says ALTER TABLE takes its lock before it checks
 	// IF NOT EXISTS (PostgreSQL), so a column is added only after a
 	// catalogue lookup finds it missing.
@@ -37,7 +42,7 @@ type Dialect struct {
 // The dialects.
 var (
 	DuckDB   = Dialect{Name: "duckdb", RowID: "rowid", RangedDeletes: true, ColumnCompression: "USING COMPRESSION uncompressed"}
-	Postgres = Dialect{Name: "postgres", RowID: "ctid", Unlogged: true, GuardedAlter: true, RejectIndex: true}
+	Postgres = Dialect{Name: "postgres", RowID: "ctid", Unlogged: true, FactKeys: true, GuardedAlter: true, RejectIndex: true}
 	Spark    = Dialect{Name: "spark"}
 )
 

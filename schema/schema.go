@@ -277,6 +277,26 @@ func MergeByRange(p Params) (del, insert string) {
 	return s[0], s[1]
 }
 
+// FactTables are the tables behind the user_anime view (fact.sql): the
+// base a full run writes, and the day tables incremental runs write.
+var FactTables = []string{"user_anime_base", "user_anime_delta", "user_anime_gone"}
+
+// FactView is the view readers query as user_anime.
+const FactView = "user_anime"
+
+// Fact returns the statements that make user_anime's day tables (empty)
+// and the user_anime view over them and user_anime_base, which must exist.
+func Fact(p Params) []string { return render("sql/fact.sql", p) }
+
+// MergeDay returns an incremental run's merge after Merge: old fills ua_old
+// (the rows the day replaces or removes, from the base and the delta), del
+// removes the day's keys from the delta (DuckDB: by row id ranges [$1, $2)),
+// gone and insert add the base keys the day hides and the day's upserts.
+func MergeDay(p Params) (old, del, gone, insert string) {
+	s := render("sql/merge_day.sql", p)
+	return s[0], s[1], s[2], s[3]
+}
+
 // AggregateDelta returns the statement that updates the counts before the
 // deltas (ua_base) by the merge's changes into ua_agg.
 func AggregateDelta(p Params) []string { return render("sql/aggregate_delta.sql", p) }

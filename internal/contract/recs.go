@@ -69,7 +69,9 @@ func PublishRecs(t testing.TB, spec string) Recs {
 			t.Fatalf("PublishRecs: want 3 users, have %d", len(users))
 		}
 		r.User, r.NotModeled, r.NoHistory = users[0], users[1], users[2]
-		mustExec(t, ctx, db, "DELETE FROM user_anime WHERE user_id = $1", r.NoHistory)
+		for _, tb := range []string{"user_anime_base", "user_anime_delta"} { // the tables behind the view
+			mustExec(t, ctx, db, "DELETE FROM "+tb+" WHERE user_id = $1", r.NoHistory)
+		}
 		r.Unknown = ints(t, ctx, db, "SELECT max(user_id) FROM user_anime")[0] + 1
 		r.NotModeledSeen = ints(t, ctx, db, "SELECT anime_id FROM user_anime WHERE user_id = $1 ORDER BY anime_id", r.NotModeled)
 		r.Popular = ints(t, ctx, db, `SELECT s.anime_id FROM anime_stats s JOIN anime a ON a.anime_id = s.anime_id

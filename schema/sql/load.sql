@@ -100,16 +100,18 @@ CREATE TABLE {{.Scratch}}synopsis_load (
     synopsis TEXT
 );
 
--- The entries the deltas replaced or removed (merge.sql).
+-- The entries the deltas replaced or removed (merge_old.sql in a full run,
+-- merge_day.sql in an incremental one).
 CREATE TABLE {{.Scratch}}ua_old (
     anime_id        INTEGER NOT NULL,
     watching_status SMALLINT NOT NULL,
-    rating          SMALLINT
-{{- if .Dialect.RangedDeletes}},
-    -- where the row was, for merge_duckdb.sql's ranged DELETE
-    user_id         INTEGER NOT NULL,
-    row_ref         BIGINT NOT NULL
-{{- end}}
+    rating          SMALLINT,
+    user_id         INTEGER,
+    -- where the row was, for merge_duckdb.sql's ranged DELETE (a full run
+    -- on DuckDB)
+    row_ref         BIGINT,
+    -- an incremental run's: whether the row is the base's (else the delta's)
+    in_base         BOOLEAN
 );
 
 -- Counts per anime and status of the final user_anime (aggregate_delta.sql).
