@@ -173,7 +173,8 @@ func TestGrantReader(t *testing.T) {
 	}
 	for what, q := range map[string]string{
 		"INSERT into anime":           "INSERT INTO anime (anime_id, name) VALUES (-1, 'x')",
-		"UPDATE user_anime":           "UPDATE user_anime SET rating = 10",
+		"UPDATE user_anime_base":      "UPDATE user_anime_base SET rating = 10",
+		"INSERT into user_anime_gone": "INSERT INTO user_anime_gone VALUES (-1, -1)",
 		"DELETE from etl_run":         "DELETE FROM etl_run",
 		"CREATE TABLE in public":      "CREATE TABLE public.probe (x int)",
 		"CREATE TABLE in the stage":   "CREATE TABLE animetl_stage_public.probe2 (x int)",
