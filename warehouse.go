@@ -165,6 +165,14 @@ type FinalizeOptions struct {
 	// instead of the load tables; what the lists decide (inferred anime,
 	// statuses, marts) is built as ever.
 	KeepCatalogue bool
+	// CompactAbove: an incremental run's publish writes user_anime_base
+	// again from the user_anime view, and empties its day tables, when they
+	// hold more than this share of the base's rows after the day
+	// (user_anime_delta's and user_anime_gone's together): the days' cost
+	// and the readers' anti-join stay bounded, and a compaction every
+	// CompactAbove / (a day's share) days costs each day its share of one
+	// rewrite. 0 takes DefaultCompactAbove.
+	CompactAbove float64
 	// KeepSynopses says that, with KeepCatalogue, the run did not load
 	// anime_with_synopsis.csv either: it is the file the published
 	// synopses came from, and they stand.
@@ -221,3 +229,6 @@ func SubtractCounts(counts, gone []StatusCount) []StatusCount {
 
 // DefaultPriorRatings is the default FinalizeOptions.PriorRatings.
 const DefaultPriorRatings = 50
+
+// DefaultCompactAbove is the default FinalizeOptions.CompactAbove.
+const DefaultCompactAbove = 0.1

@@ -121,6 +121,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return nil, err
 		}
 	}
+	if !full {
+		if s.compact, err = s.pastCompaction(ctx, opts.CompactAbove); err != nil {
+			return nil, err
+		}
+	}
 	steps := schema.AggregateDelta(p)
 	if !full { // rebuild everything but user_anime from the freshly loaded catalogue,
 		// or, when anime.csv was not loaded (KeepCatalogue), everything but
@@ -197,6 +202,51 @@ func (s *stage) factView(ctx context.Context, p schema.Params) error {
 	}
 	steps := append([]string{"ALTER TABLE user_anime RENAME TO user_anime_base"}, schema.Fact(p)...)
 	return s.execAll(ctx, steps)
+}
+
+// pastCompaction reports whether user_anime's day tables hold more than
+// share of the base's rows (counts from the tables' metadata).
+func (s *stage) pastCompaction(ctx context.Context, share float64) (bool, error) {
+	if share <= 0 {
+		share = animetl.DefaultCompactAbove
+	}
+	var base, day int64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM user_anime_base),
+		(SELECT count(*) FROM user_anime_delta) + (SELECT count(*) FROM user_anime_gone)`).Scan(&base, &day); err != nil {
+		return false, fmt.Errorf("duckdb: size of user_anime's tables: %w", err)
+	}
+	return float64(day) > share*float64(base), nil
+}
+
+// compactFact writes user_anime_base again from the checked user_anime
+// view, in key order, and empties the day tables, in the stage before its
+// checkpoint: the copy must hold as many rows as the checked marts count.
+func (s *stage) compactFact(ctx context.Context) error {
+	t0 := time.Now()
+	var want int64
+	if err := s.db.QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM scratch.ua_agg`).Scan(&want); err != nil {
+		return fmt.Errorf("duckdb: compact user_anime: %w", err)
+	}
+	copyRows := `CREATE TABLE user_anime_compact AS
+		SELECT user_id, anime_id, watching_status, rating, watched_episodes FROM user_anime ORDER BY user_id, anime_id`
+	if err := s.execAll(ctx, []string{copyRows}); err != nil {
+		return err
+	}
+	var got int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM user_anime_compact`).Scan(&got); err != nil {
+		return fmt.Errorf("duckdb: compact user_anime: %w", err)
+	}
+	if got != want {
+		return fmt.Errorf("duckdb: compact user_anime: the copy holds %d rows, the checked marts count %d", got, want)
+	}
+	steps := []string{"DROP VIEW user_anime", "DROP TABLE user_anime_delta", "DROP TABLE user_anime_gone",
+		"DROP TABLE user_anime_base", "ALTER TABLE user_anime_compact RENAME TO user_anime_base"}
+	if err := s.execAll(ctx, append(steps, schema.Fact(s.params)...)); err != nil {
+		return err
+	}
+	s.log.Info("user_anime compacted: its base written again from the view, its day tables emptied",
+		"rows", got, animetl.LogDuration, time.Since(t0))
+	return nil
 }
 
 // tableCounts records the published tables' sizes in etl_table ($1 is the
@@ -355,6 +405,11 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 		// with empty day tables (fact.sql); the seed views find the view
 		// by its name.
 		if err := s.factView(ctx, s.params); err != nil {
+			return err
+		}
+	}
+	if s.compact {
+		if err := s.compactFact(ctx); err != nil {
 			return err
 		}
 	}

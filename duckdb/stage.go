@@ -33,6 +33,10 @@ type stage struct {
 	// params name the work tables (scratchParams, incrementalParams).
 	params schema.Params
 
+	// compact says the publish writes user_anime_base again (Finalize
+	// found the day tables past FinalizeOptions.CompactAbove).
+	compact bool
+
 	mu     sync.Mutex
 	nextID int16
 	files  []*animetl.FileLoad

@@ -198,7 +198,7 @@ func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter, keep kept) error {
 	t0 := time.Now()
 	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained(), KeepCatalogue: keep.catalogue,
-		KeepSynopses: keep.synopses}
+		KeepSynopses: keep.synopses, CompactAbove: cfg.CompactAbove}
 	if cfg.Mode == animetl.ModeFull && probe.known {
 		// Every entry of the base is in user_anime as it streamed by: the
 		// counts are exact once the warehouse takes out the repeats it

@@ -62,6 +62,8 @@ type Config struct {
 	// the file the published catalogue was made from (by default such a run
 	// keeps the published catalogue side: FinalizeOptions.KeepCatalogue).
 	ReloadCatalogue bool
+	// CompactAbove is FinalizeOptions.CompactAbove, above 0.
+	CompactAbove float64
 	// Checks replaces quality.Defaults when non-nil.
 	Checks []quality.Check
 	// Logger receives progress logs; nil discards them.
@@ -108,6 +110,7 @@ func DefaultConfig() Config {
 		MaxDeltaAgeDays: quality.DefaultMaxDeltaAgeDays,
 		MaxShrink:       quality.DefaultMaxShrink,
 		PriorRatings:    animetl.DefaultPriorRatings,
+		CompactAbove:    animetl.DefaultCompactAbove,
 		BatchSize:       DefaultBatchSize,
 		AbortTimeout:    DefaultAbortTimeout,
 
@@ -152,6 +155,8 @@ func (c *Config) validate() error {
 		return bad("MaxDeltaAgeDays", c.MaxDeltaAgeDays, "1 or more")
 	case c.PriorRatings < 1:
 		return bad("PriorRatings", c.PriorRatings, "1 or more")
+	case !(c.CompactAbove > 0):
+		return bad("CompactAbove", c.CompactAbove, "above 0")
 	case c.BatchSize < 1:
 		return bad("BatchSize", c.BatchSize, "1 or more")
 	case c.ParseWorkers < 0:

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/animetl/animetl"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/animetl/animetl/schema"
@@ -76,4 +78,69 @@ func (s *stage) convertPublished(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// pastCompaction, after an incremental run's merge (q its transaction),
+// analyzes the day tables (their statistics serve the next day's lookups
+// and the readers' plans) and reports whether they hold more than share of
+// the base's rows, by the statistics' row counts.
+func (s *stage) pastCompaction(ctx context.Context, q execer, share float64) (bool, error) {
+	if share <= 0 {
+		share = animetl.DefaultCompactAbove
+	}
+	t := func(name string) string { return ident(s.w.target, name) }
+	if err := execAll(ctx, q, []string{"ANALYZE " + t("user_anime_delta") + ", " + t("user_anime_gone")}, s.run.ID); err != nil {
+		return false, err
+	}
+	var base, day float64
+	err := q.QueryRow(ctx, `SELECT GREATEST(c.reltuples, 0) FROM pg_class c WHERE c.oid = to_regclass($1)`, t("user_anime_base")).Scan(&base)
+	if err == nil {
+		err = q.QueryRow(ctx, `SELECT COALESCE(SUM(GREATEST(c.reltuples, 0)), 0) FROM pg_class c WHERE c.oid IN (to_regclass($1), to_regclass($2))`,
+			t("user_anime_delta"), t("user_anime_gone")).Scan(&day)
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: size of user_anime's tables: %w", err)
+	}
+	return day > share*base, nil
+}
+
+// compactFact, in an incremental run's publish (tx, after the checks),
+// writes user_anime_base again in the stage from the checked user_anime
+// view (the day merged: the transaction's own writes), in key order, keys
+// it, makes empty day tables and the view beside it and the seed views
+// again on them: the swap then replaces the published ones as a full run's
+// does. The copy must hold as many rows as the checked marts count.
+func (s *stage) compactFact(ctx context.Context, tx pgx.Tx) error {
+	t0 := time.Now()
+	var want int64
+	if err := tx.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM `+ident(s.w.stage, "ua_agg")).Scan(&want); err != nil {
+		return fmt.Errorf("postgres: compact user_anime: %w", err)
+	}
+	unlogged := ""
+	if s.params.ListUnlogged {
+		unlogged = "UNLOGGED "
+	}
+	base := ident(s.w.stage, "user_anime_base")
+	tag, err := tx.Exec(ctx, fmt.Sprintf(`CREATE %sTABLE %s AS
+		SELECT user_id, anime_id, watching_status, rating, watched_episodes FROM %s ORDER BY user_id, anime_id`,
+		unlogged, base, ident(s.w.target, schema.FactView)))
+	if err != nil {
+		return fmt.Errorf("postgres: compact user_anime: %w", err)
+	}
+	if got := tag.RowsAffected(); got != want {
+		return fmt.Errorf("postgres: compact user_anime: the copy holds %d rows, the checked marts count %d", got, want)
+	}
+	stmts := []string{"ALTER TABLE " + base + " ADD CONSTRAINT user_anime_pkey PRIMARY KEY (user_id, anime_id)"}
+	stmts = append(stmts, schema.Fact(s.params)...)
+	for _, v := range schema.ModelViews {
+		stmts = append(stmts, "DROP VIEW IF EXISTS "+ident(s.w.stage, v))
+	}
+	stmts = append(stmts, schema.Views()...)
+	stmts = append(stmts, "ANALYZE "+base)
+	if err := execAll(ctx, tx, stmts, s.run.ID); err != nil {
+		return err
+	}
+	s.log.Info("user_anime compacted: its base written again from the view, its day tables emptied",
+		"rows", want, animetl.LogDuration, time.Since(t0))
+	return nil
 }

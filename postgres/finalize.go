@@ -219,6 +219,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return nil, err
 		}
 	}
+	if !full {
+		if s.compact, err = s.pastCompaction(ctx, q, opts.CompactAbove); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range removed {
 		for id, n := range r {
 			loaded[id] -= n

@@ -76,6 +76,11 @@ func (s *stage) commit(ctx context.Context, sum *animetl.RunSummary) error {
 			return s.lockErr(ctx, err)
 		}
 	}
+	if s.compact {
+		if err := s.compactFact(ctx, tx); err != nil {
+			return s.lockErr(ctx, err)
+		}
+	}
 	if err := s.swap(ctx, tx); err != nil {
 		return err
 	}
@@ -141,9 +146,10 @@ func (s *stage) swap(ctx context.Context, tx pgx.Tx) error {
 // savepoint it rolls back to on failure; it returns the statement that failed.
 func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (string, error) {
 	w := s.w
-	full := s.run.Mode == animetl.ModeFull
-	// A full run replaces user_anime (the view) and the tables behind it; an
-	// incremental one wrote the day tables in place, in this transaction.
+	// A full run replaces user_anime (the view) and the tables behind it, as
+	// does an incremental one that compacted them; else an incremental one
+	// wrote the day tables in place, in this transaction.
+	full := s.run.Mode == animetl.ModeFull || s.compact
 	var tables []string
 	for _, t := range schema.ModelTables {
 		if t != schema.FactView && !slices.Contains(s.kept, t) {

@@ -38,6 +38,9 @@ type stage struct {
 	// (not made in the stage, not moved by the publish): the catalogue's
 	// fixed tables when anime.csv was not loaded.
 	kept []string
+	// compact says the publish writes user_anime_base again (Finalize
+	// found the day tables past FinalizeOptions.CompactAbove).
+	compact bool
 
 	mu     sync.Mutex
 	nextID int16

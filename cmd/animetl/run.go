@@ -31,6 +31,7 @@ type runFlags struct {
 	duckdbCSV       string
 	reloadCatalogue bool
 	priorRatings    int
+	compactAbove    float64
 	recommend       bool
 	recUserModel    string
 	recSimilar      string
@@ -123,6 +124,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	fl.StringVar(&f.duckdbCSV, "duckdb-csv", "off", "auto: DuckDB's own CSV reader loads the clean lines of plain, uncompressed list files of a local folder (the other lines are decoded here; same rows, rejects and lines); off: decode every list file here")
 	fl.BoolVar(&f.reloadCatalogue, "reload-catalogue", false, "incremental runs: load anime.csv and anime_with_synopsis.csv even when they are the files the published catalogue was made from (same ETag, or same size and modification time); by default its catalogue rows, tags, score votes and synopses are kept")
 	fl.IntVar(&f.priorRatings, "prior-ratings", animetl.DefaultPriorRatings, "weight m of anime_stats.rating_weighted (Bayesian prior), 1 or more")
+	fl.Float64Var(&f.compactAbove, "compact-above", animetl.DefaultCompactAbove, "incremental runs: when user_anime's day tables (user_anime_delta and user_anime_gone) hold more than this share of user_anime_base's rows, the publish writes the base again from the view and empties them; a higher share makes fewer, larger rewrites and leaves readers a larger anti-join")
 	fl.BoolVar(&f.recommend, "recommend", false, "train the recommenders after the load and publish rec_user and rec_similar with the data (without it, the published ones are kept)")
 	fl.StringVar(&f.recUserModel, "rec-user-model", pipeline.DefaultRecommendUserModel, "with --recommend: the model that fills rec_user (empty keeps the published rec_user)")
 	fl.StringVar(&f.recSimilar, "rec-similar-model", pipeline.DefaultRecommendSimilarModel, "with --recommend: the model that fills rec_similar (empty keeps the published rec_similar)")
@@ -131,7 +133,7 @@ func addRunFlags(fl *pflag.FlagSet, f *runFlags) {
 	f.progress = "never"
 	addLakeFlags(fl, &f.lake)
 	addEngineFlags(fl, &f.engine)
-	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "duckdb-csv", "reload-catalogue", "prior-ratings",
+	bindEnv(fl, "source", "mode", "backfill", "max-reject-rate", "max-drift", "max-shrink", "max-delta-age", "batch-size", "parse-workers", "duckdb-csv", "reload-catalogue", "prior-ratings", "compact-above",
 		"recommend", "rec-user-model", "rec-similar-model", "rec-seed")
 }
 
@@ -145,6 +147,7 @@ func (a *app) runConfig(f runFlags, bf pipeline.Backfill) pipeline.Config {
 	cfg.PriorRatings, cfg.BatchSize, cfg.ParseWorkers = f.priorRatings, f.batchSize, f.parseWorkers
 	cfg.DirectListLoad = f.duckdbCSV == "auto"
 	cfg.ReloadCatalogue = f.reloadCatalogue
+	cfg.CompactAbove = f.compactAbove
 	cfg.Recommend, cfg.RecommendUserModel, cfg.RecommendSimilarModel = f.recommend, f.recUserModel, f.recSimilar
 	cfg.RecSeed, cfg.NewModel = f.recSeed, newRecModel
 	cfg.ListEngine = f.engine.listEngine(a.log, a.openSparkStage)
@@ -166,6 +169,7 @@ func (a *app) validateRun(f runFlags) (pipeline.Backfill, error) {
 		intIn("parse-workers", f.parseWorkers, 0, maxWorkers),
 		oneOf("duckdb-csv", f.duckdbCSV, "auto", "off"),
 		intIn("prior-ratings", f.priorRatings, 1, maxPriorRatings),
+		positive("compact-above", f.compactAbove),
 		oneOf("progress", f.progress, "auto", "always", "never"),
 		validateRecModel("rec-user-model", f.recUserModel, false),
 		validateRecModel("rec-similar-model", f.recSimilar, true),

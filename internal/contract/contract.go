@@ -199,6 +199,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("SecondRunWaitsThenFailsNamingHolder", func(t *testing.T) { testLock(t, newStore) })
 	t.Run("SeedQueriesRunUnchanged", func(t *testing.T) { testSeedQueries(t, newStore) })
 	t.Run("IncrementalEqualsFull", func(t *testing.T) { testIncremental(t, newStore) })
+	t.Run("CompactionEqualsFull", func(t *testing.T) { testCompaction(t, newStore) })
 	t.Run("CatalogueKeptWhenUnchanged", func(t *testing.T) { testCatalogueKept(t, newStore) })
 	t.Run("BackfillAppliesARange", func(t *testing.T) { testBackfill(t, newStore) })
 	t.Run("DeletesFollowTheLatestFile", func(t *testing.T) { testDeletes(t, newStore) })

@@ -226,6 +226,58 @@ func testIncremental(t *testing.T, newStore NewStore) {
 	sameAs(t, newStore, wh, dir, "after a full rebuild")
 }
 
+// testCompaction: user_anime is a view over its base and two day tables
+// (schema/sql/fact.sql). A day written to the day tables and a day whose
+// publish compacts them (CompactAbove below their share) both leave what a
+// full run gives; the compaction writes the base again and empties the day
+// tables, and a full run empties them too.
+func testCompaction(t *testing.T, newStore NewStore) {
+	wh := newStore(t)(t, time.Second)
+	dir := sourceWith(t)
+	mustMode(t, wh, dir, animetl.ModeFull, pipeline.Backfill{})
+	sizes := func() (base, delta, gone int) {
+		r := QueryAll(t, wh, `SELECT (SELECT count(*) FROM user_anime_base), (SELECT count(*) FROM user_anime_delta),
+			(SELECT count(*) FROM user_anime_gone)`)[0]
+		return atoi(r[0]), atoi(r[1]), atoi(r[2])
+	}
+	if _, d, g := sizes(); d != 0 || g != 0 {
+		t.Fatalf("after a full run the day tables hold %d and %d rows, want none", d, g)
+	}
+	run := func(compactAbove float64) {
+		t.Helper()
+		cfg := RunConfig(t, wh, dir)
+		cfg.Mode, cfg.CompactAbove = animetl.ModeIncremental, compactAbove
+		sum, err := pipeline.Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatalf("incremental run: %v", err)
+		}
+		mustPass(t, sum)
+	}
+	addDays(t, dir, "2026-11-27")
+	run(1000) // never past
+	base0, d, g := sizes()
+	if d == 0 || g == 0 {
+		t.Fatalf("a day left the day tables with %d and %d rows; the test proves nothing", d, g)
+	}
+	sameAs(t, newStore, wh, dir, "after a day in the day tables")
+
+	addDays(t, dir, "2026-11-28")
+	run(1e-9) // past at once: the publish compacts
+	base, d, g := sizes()
+	if d != 0 || g != 0 {
+		t.Errorf("after a compaction the day tables hold %d and %d rows, want none", d, g)
+	}
+	if want := atoi(QueryAll(t, wh, "SELECT count(*) FROM user_anime")[0][0]); base != want || base == base0 {
+		t.Errorf("after a compaction the base holds %d rows (before: %d), user_anime %d", base, base0, want)
+	}
+	sameAs(t, newStore, wh, dir, "after a compacting day")
+
+	// A late day after the compaction: the day tables fill again.
+	addDays(t, dir, "2026-11-26")
+	run(1000)
+	sameAs(t, newStore, wh, dir, "after a late day on the compacted base")
+}
+
 func testBackfill(t *testing.T, newStore NewStore) {
 	wh := newStore(t)(t, time.Second)
 	dir := sourceWith(t)
