@@ -59,6 +59,13 @@ Every source line is accounted for: read = loaded + rejected + duplicates, per
 file, in the summary and in etl_file; each rejected line is kept in etl_reject
 with its file, line number, reason and raw text.
 
+--mode incremental applies the days not applied yet without rewriting the
+history: user_anime is a view over user_anime_base (what the last full run
+wrote) and two day tables, user_anime_delta and user_anime_gone, which the
+day writes. Once they hold more than --compact-above of the base's rows, the
+publish writes the base again from the view and empties them; a full run
+does too.
+
 --recommend also trains the recommenders on the stage's user_anime after the
 load and publishes, with the data, rec_user (each user's top 20 anime not on
 their list, from --rec-user-model) and rec_similar (each anime's 20 most
