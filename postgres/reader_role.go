@@ -174,7 +174,7 @@ func roleStatements(role ReaderRole, create bool) ([]string, error) {
 // tables in target, failing with ErrNothingPublished when anime is missing.
 func publishedRelations(ctx context.Context, tx pgx.Tx, target string) ([]string, error) {
 	want := append(append(append([]string{}, schema.ModelTables...), schema.ModelViews...), schema.OpsTables...)
-	want = append(want, schema.RecTables...)
+	want = append(append(want, schema.RecTables...), schema.FactTables...)
 	rows, err := tx.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm')`, target, want)
 	if err != nil {

@@ -84,7 +84,7 @@ func readerReadsAll(t *testing.T, when, adminURL, readerURL string) {
 	}
 	defer c.Close(ctx)
 	rels := append(append(append([]string{}, schema.ModelTables...), schema.ModelViews...), schema.OpsTables...)
-	for _, rel := range rels {
+	for _, rel := range append(rels, schema.FactTables...) {
 		if _, err := c.Exec(ctx, "SELECT * FROM "+rel+" LIMIT 1"); err != nil {
 			t.Errorf("%s: the reader cannot read %s: %v", when, rel, err)
 		}
