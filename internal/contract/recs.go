@@ -55,7 +55,7 @@ const (
 func PublishRecs(t testing.TB, spec string) Recs {
 	t.Helper()
 	var r Recs
-	mutatePublished(t, spec, func(ctx context.Context, db *sql.DB) {
+	MutatePublished(t, spec, func(ctx context.Context, db *sql.DB) {
 		if !hasRecTables(t, ctx, db) {
 			for _, s := range schema.Recommendations() {
 				mustExec(t, ctx, db, s)
@@ -100,14 +100,16 @@ WHERE s.list_users > 0 ORDER BY s.list_users DESC, s.anime_id`)
 // spec, as in a warehouse older than them.
 func DropRecs(t testing.TB, spec string) {
 	t.Helper()
-	mutatePublished(t, spec, func(ctx context.Context, db *sql.DB) {
+	MutatePublished(t, spec, func(ctx context.Context, db *sql.DB) {
 		for _, tb := range schema.RecTables {
 			mustExec(t, ctx, db, "DROP TABLE IF EXISTS "+tb)
 		}
 	})
 }
 
-func mutatePublished(t testing.TB, spec string, fn func(ctx context.Context, db *sql.DB)) {
+// MutatePublished runs fn on the published state of spec (duckdb:PATH,
+// on a copy renamed over the file, or a postgres:// URL).
+func MutatePublished(t testing.TB, spec string, fn func(ctx context.Context, db *sql.DB)) {
 	t.Helper()
 	ctx := context.Background()
 	if path, ok := strings.CutPrefix(spec, "duckdb:"); ok {
