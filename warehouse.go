@@ -231,4 +231,8 @@ func SubtractCounts(counts, gone []StatusCount) []StatusCount {
 const DefaultPriorRatings = 50
 
 // DefaultCompactAbove is the default FinalizeOptions.CompactAbove.
-const DefaultCompactAbove = 0.1
+// A compaction rewrites the base: at 80M rows 6 s on DuckDB and 99 s on
+// PostgreSQL (a logged copy and its primary key, more than a full run's
+// finalize), so it is rare by default: at 1% a day the day tables grow by
+// about 1.6% of the base a day, a compaction every two weeks or so.
+const DefaultCompactAbove = 0.25

@@ -219,8 +219,11 @@ func (s *stage) pastCompaction(ctx context.Context, share float64) (bool, error)
 }
 
 // compactFact writes user_anime_base again from the checked user_anime
-// view, in key order, and empties the day tables, in the stage before its
-// checkpoint: the copy must hold as many rows as the checked marts count.
+// view and empties the day tables, in the stage before its checkpoint: the
+// copy must hold as many rows as the checked marts count. The view's order
+// is kept, not sorted: the base's rows in their order (a full run's are in
+// the list file's, each user's together), then the delta's, in the days'
+// order. Sorting by key cost 15.5 s at 80M rows against 6.2 s.
 func (s *stage) compactFact(ctx context.Context) error {
 	t0 := time.Now()
 	var want int64
@@ -228,7 +231,7 @@ func (s *stage) compactFact(ctx context.Context) error {
 		return fmt.Errorf("duckdb: compact user_anime: %w", err)
 	}
 	copyRows := `CREATE TABLE user_anime_compact AS
-		SELECT user_id, anime_id, watching_status, rating, watched_episodes FROM user_anime ORDER BY user_id, anime_id`
+		SELECT user_id, anime_id, watching_status, rating, watched_episodes FROM user_anime`
 	if err := s.execAll(ctx, []string{copyRows}); err != nil {
 		return err
 	}

@@ -106,8 +106,8 @@ func (s *stage) pastCompaction(ctx context.Context, q execer, share float64) (bo
 
 // compactFact, in an incremental run's publish (tx, after the checks),
 // writes user_anime_base again in the stage from the checked user_anime
-// view (the day merged: the transaction's own writes), in key order, keys
-// it, makes empty day tables and the view beside it and the seed views
+// view (the day merged: the transaction's own writes; in the view's order,
+// the base's rows then the delta's: the key's index sorts them), keys it, makes empty day tables and the view beside it and the seed views
 // again on them: the swap then replaces the published ones as a full run's
 // does. The copy must hold as many rows as the checked marts count.
 func (s *stage) compactFact(ctx context.Context, tx pgx.Tx) error {
@@ -122,7 +122,7 @@ func (s *stage) compactFact(ctx context.Context, tx pgx.Tx) error {
 	}
 	base := ident(s.w.stage, "user_anime_base")
 	tag, err := tx.Exec(ctx, fmt.Sprintf(`CREATE %sTABLE %s AS
-		SELECT user_id, anime_id, watching_status, rating, watched_episodes FROM %s ORDER BY user_id, anime_id`,
+		SELECT user_id, anime_id, watching_status, rating, watched_episodes FROM %s`,
 		unlogged, base, ident(s.w.target, schema.FactView)))
 	if err != nil {
 		return fmt.Errorf("postgres: compact user_anime: %w", err)

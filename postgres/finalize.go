@@ -137,12 +137,12 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			err := s.inTx(gctx, func(c3 pgx.Tx) error {
-				if pending > 0 {
-					if err := execAll(gctx, c3, []string{dayOld(p)}, s.run.ID); err != nil {
-						return err
-					}
+			if pending > 0 {
+				if err := s.fillDayOld(gctx, p); err != nil {
+					return err
 				}
+			}
+			err := s.inTx(gctx, func(c3 pgx.Tx) error {
 				return s.fillBase(gctx, c3, p, false, nil)
 			})
 			if err == nil {

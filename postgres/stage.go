@@ -119,10 +119,11 @@ func (s *stage) begin(ctx context.Context) error {
 	cfg.ConnConfig.RuntimeParams["maintenance_work_mem"] = w.opts.MaintenanceWorkMem
 	cfg.ConnConfig.RuntimeParams["work_mem"] = w.opts.WorkMem
 	cfg.ConnConfig.RuntimeParams["application_name"] = w.runTag()
-	// The COPY workers while the list loads; Finalize holds up to four at
-	// once (its own, an incremental run's transaction, two builders), as
-	// many as one COPY worker (the least) plus three.
-	cfg.MaxConns = int32(w.opts.CopyWorkers + 3)
+	// The COPY workers while the list loads; Finalize holds up to five at
+	// once (its own, an incremental run's transaction, the model's builder,
+	// the two halves of the day's lookups: fillDayOld), as many as one COPY
+	// worker (the least) plus four.
+	cfg.MaxConns = int32(w.opts.CopyWorkers + 4)
 	// A connection opened after the lock's session ended could write into
 	// the next run's stage: refuse it.
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error { return s.lock.verify(ctx, c) }

@@ -25,10 +25,13 @@ import "strings"
 // day tables by the day's keys only.
 //
 // {{DAY_ROWS}} reads the day's keys' rows of user_anime: those of
-// user_anime_delta, as the base's are hidden ({{HIDDEN}}): a hash join on
-// DuckDB; on PostgreSQL one lookup in the delta's primary key per key, as a
-// LATERAL subquery the planner cannot flatten (OFFSET 0): at 80M rows it
-// chose to hash the whole table for a 1% day's keys (33 s against 5 s).
+// user_anime_delta, as the base's are hidden ({{HIDDEN}}), a join the
+// engine plans (the delta holds the days since the last compaction, a tenth
+// of the base at most by default, and PostgreSQL has its statistics: the
+// merge analyzes it). When the day's keys were looked up in the whole
+// history, PostgreSQL needed a LATERAL lookup per key it could not flatten,
+// or it hashed the 80M rows (33 s against 5 s); against the delta a plain
+// join took 0.41 s against 0.55 s for the lookups at 8M.
 //
 // {{REPEATS}} counts the repeated keys among the day's rows on DuckDB,
 // whose tables have no key constraint; PostgreSQL's primary keys forbid
@@ -46,9 +49,7 @@ func deltaQueries(q string) map[string]string {
 	duck = strings.ReplaceAll(duck, "{{ORDER}}", "")
 	pg := strings.ReplaceAll(strings.ReplaceAll(q, "{{COUNT}}", "{{HIDDEN}}"), "{{REPEATS}}", "CAST(NULL AS BIGINT)")
 	pg = strings.ReplaceAll(pg, "{{ORDER}}", "\n    ORDER BY user_id, anime_id")
-	pg = strings.ReplaceAll(pg, "{{DAY_ROWS}}", `CROSS JOIN LATERAL (
-        SELECT x.watching_status, x.rating FROM user_anime_delta x
-        WHERE x.user_id = k.user_id AND x.anime_id = k.anime_id OFFSET 0) u`)
+	pg = strings.ReplaceAll(pg, "{{DAY_ROWS}}", "JOIN user_anime_delta u ON u.user_id = k.user_id AND u.anime_id = k.anime_id")
 	hidden := `(SELECT count(*) FROM {{S}}ua_old o WHERE o.in_base
            AND NOT EXISTS (SELECT 1 FROM user_anime_gone g WHERE g.user_id = o.user_id AND g.anime_id = o.anime_id))`
 	duck = strings.ReplaceAll(duck, "{{HIDDEN}}", hidden)

@@ -17,7 +17,8 @@ import (
 // an open warehouse on it; before runs on the legacy state first (a grant).
 func LegacyConverted(t *testing.T, newStore NewStore, wh animetl.Warehouse, spec string, before func(ctx context.Context, db *sql.DB)) {
 	t.Helper()
-	dir, _ := Gen(t, Generated)
+	base, _ := Gen(t, Generated)
+	dir := CopyDir(t, base) // the day written below must not reach the shared generated folder
 	mustMode(t, wh, dir, animetl.ModeFull, pipeline.Backfill{})
 	MutatePublished(t, spec, func(ctx context.Context, db *sql.DB) {
 		for _, q := range []string{"DROP VIEW anime_list", "DROP VIEW user_anime", "DROP TABLE user_anime_delta",
