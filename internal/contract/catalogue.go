@@ -17,8 +17,16 @@ import (
 // runCatalogue runs an incremental run with ReloadCatalogue as given.
 func runCatalogue(t *testing.T, wh animetl.Warehouse, dir string, reload bool) *animetl.RunSummary {
 	t.Helper()
+	return runIncremental(t, wh, dir, func(cfg *pipeline.Config) { cfg.ReloadCatalogue = reload })
+}
+
+// runIncremental runs an incremental run, set changing its configuration,
+// and fails the test unless it passes.
+func runIncremental(t *testing.T, wh animetl.Warehouse, dir string, set func(*pipeline.Config)) *animetl.RunSummary {
+	t.Helper()
 	cfg := RunConfig(t, wh, dir)
-	cfg.Mode, cfg.ReloadCatalogue = animetl.ModeIncremental, reload
+	cfg.Mode = animetl.ModeIncremental
+	set(&cfg)
 	sum, err := pipeline.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("incremental run: %v", err)

@@ -245,13 +245,7 @@ func testCompaction(t *testing.T, newStore NewStore) {
 	}
 	run := func(compactAbove float64) {
 		t.Helper()
-		cfg := RunConfig(t, wh, dir)
-		cfg.Mode, cfg.CompactAbove = animetl.ModeIncremental, compactAbove
-		sum, err := pipeline.Run(context.Background(), cfg)
-		if err != nil {
-			t.Fatalf("incremental run: %v", err)
-		}
-		mustPass(t, sum)
+		runIncremental(t, wh, dir, func(cfg *pipeline.Config) { cfg.CompactAbove = compactAbove })
 	}
 	addDays(t, dir, "2026-11-27")
 	run(1000) // never past
