@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/animetl/animetl"
-
 	"github.com/jackc/pgx/v5"
 
+	"github.com/animetl/animetl"
 	"github.com/animetl/animetl/schema"
 )
 
@@ -42,12 +41,17 @@ func (s *stage) factStatements() []string {
 // view (a view names the relations it reads by their identity, and
 // anime_list's was the table's).
 func (s *stage) stageFactView(ctx context.Context, tx pgx.Tx) error {
-	stmts := s.factStatements()
+	return execAll(ctx, tx, append(s.factStatements(), s.seedViewsAgain()...), s.run.ID)
+}
+
+// seedViewsAgain makes the stage's seed views again, on the user_anime view
+// the stage has just made (its own, not the published one).
+func (s *stage) seedViewsAgain() []string {
+	var stmts []string
 	for _, v := range schema.ModelViews {
 		stmts = append(stmts, "DROP VIEW IF EXISTS "+ident(s.w.stage, v))
 	}
-	stmts = append(stmts, schema.Views()...)
-	return execAll(ctx, tx, stmts, s.run.ID)
+	return append(stmts, schema.Views()...)
 }
 
 // convertPublished makes the published user_anime of a warehouse made
@@ -93,12 +97,10 @@ func (s *stage) pastCompaction(ctx context.Context, q execer, share float64) (bo
 		return false, err
 	}
 	var base, day float64
-	err := q.QueryRow(ctx, `SELECT GREATEST(c.reltuples, 0) FROM pg_class c WHERE c.oid = to_regclass($1)`, t("user_anime_base")).Scan(&base)
-	if err == nil {
-		err = q.QueryRow(ctx, `SELECT COALESCE(SUM(GREATEST(c.reltuples, 0)), 0) FROM pg_class c WHERE c.oid IN (to_regclass($1), to_regclass($2))`,
-			t("user_anime_delta"), t("user_anime_gone")).Scan(&day)
-	}
-	if err != nil {
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(GREATEST(reltuples, 0)) FILTER (WHERE oid = to_regclass($1)), 0),
+		COALESCE(SUM(GREATEST(reltuples, 0)) FILTER (WHERE oid <> to_regclass($1)), 0)
+		FROM pg_class WHERE oid IN (to_regclass($1), to_regclass($2), to_regclass($3))`,
+		t("user_anime_base"), t("user_anime_delta"), t("user_anime_gone")).Scan(&base, &day); err != nil {
 		return false, fmt.Errorf("postgres: size of user_anime's tables: %w", err)
 	}
 	return day > share*base, nil
@@ -107,9 +109,10 @@ func (s *stage) pastCompaction(ctx context.Context, q execer, share float64) (bo
 // compactFact, in an incremental run's publish (tx, after the checks),
 // writes user_anime_base again in the stage from the checked user_anime
 // view (the day merged: the transaction's own writes; in the view's order,
-// the base's rows then the delta's: the key's index sorts them), keys it, makes empty day tables and the view beside it and the seed views
-// again on them: the swap then replaces the published ones as a full run's
-// does. The copy must hold as many rows as the checked marts count.
+// the base's rows then the delta's: the key's index sorts them), keys it,
+// makes empty day tables and the view beside it and the seed views again
+// on them: the swap then replaces the published ones as a full run's does.
+// The copy must hold as many rows as the checked marts count.
 func (s *stage) compactFact(ctx context.Context, tx pgx.Tx) error {
 	t0 := time.Now()
 	var want int64
@@ -132,10 +135,7 @@ func (s *stage) compactFact(ctx context.Context, tx pgx.Tx) error {
 	}
 	stmts := []string{"ALTER TABLE " + base + " ADD CONSTRAINT user_anime_pkey PRIMARY KEY (user_id, anime_id)"}
 	stmts = append(stmts, schema.Fact(s.params)...)
-	for _, v := range schema.ModelViews {
-		stmts = append(stmts, "DROP VIEW IF EXISTS "+ident(s.w.stage, v))
-	}
-	stmts = append(stmts, schema.Views()...)
+	stmts = append(stmts, s.seedViewsAgain()...)
 	stmts = append(stmts, "ANALYZE "+base)
 	if err := execAll(ctx, tx, stmts, s.run.ID); err != nil {
 		return err

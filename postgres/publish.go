@@ -149,7 +149,7 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 	// A full run replaces user_anime (the view) and the tables behind it, as
 	// does an incremental one that compacted them; else an incremental one
 	// wrote the day tables in place, in this transaction.
-	full := s.run.Mode == animetl.ModeFull || s.compact
+	replaceFact := s.run.Mode == animetl.ModeFull || s.compact
 	var tables []string
 	for _, t := range schema.ModelTables {
 		if t != schema.FactView && !slices.Contains(s.kept, t) {
@@ -157,7 +157,7 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 		}
 	}
 	views := schema.ModelViews
-	if full {
+	if replaceFact {
 		tables = append(tables, schema.FactTables...)
 		views = append(slices.Clip(views), schema.FactView)
 	}
@@ -178,9 +178,9 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 	for _, v := range schema.ModelViews {
 		stmts = append(stmts, "DROP VIEW IF EXISTS "+ident(w.target, v))
 	}
-	if full && kind == "v" {
+	if replaceFact && kind == "v" {
 		stmts = append(stmts, "DROP VIEW "+ident(w.target, schema.FactView))
-	} else if full && kind == "r" {
+	} else if replaceFact && kind == "r" {
 		stmts = append(stmts, "DROP TABLE "+ident(w.target, schema.FactView))
 	}
 	for _, t := range tables {
@@ -189,7 +189,7 @@ func (s *stage) trySwap(ctx context.Context, tx pgx.Tx, wait time.Duration) (str
 	for _, t := range tables {
 		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s SET SCHEMA %s", ident(w.stage, t), ident(w.target)))
 	}
-	if full {
+	if replaceFact {
 		stmts = append(stmts, autovacuumAgain(ident(w.target, "user_anime_base")))
 	}
 	for _, v := range views {
