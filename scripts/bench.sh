@@ -349,7 +349,7 @@ fi
 # --- report ----------------------------------------------------------------------
 GIT_COMMIT="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 GIT_DIRTY=false
-[ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)bench' 2>/dev/null)" ] && GIT_DIRTY=true
+[ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)bench' ':(exclude)README.md' 2>/dev/null)" ] && GIT_DIRTY=true
 [ -n "$DUCK_VERSION" ] || DUCK_VERSION="unknown"
 PGLOADER_VERSION="" SEED_PACKAGES=""
 if [ "$PEER_RUNS" -gt 0 ]; then
@@ -401,4 +401,4 @@ if meta["aux_runs"] > 0:
 json.dump(meta, open(sys.argv[1], "w"))
 PY
 python3 scripts/bench_report.py --samples "$SAMPLES" --meta "$META" \
-    --out bench/results.json --history bench/history.jsonl ${BENCH_STRICT:+--strict}
+    --out bench/results.json --history bench/history.jsonl --readme README.md ${BENCH_STRICT:+--strict}

@@ -168,7 +168,97 @@ def render(targets, size_note):
 
 def _fmt(v, unit):
     if unit == "x":
-        return f"{v:.2f}x"
+        return f"{v:.3f}x" if v < 1 else f"{v:.2f}x"  # a day's share: 0.153 is not 0.15
     if unit == "%":
         return f"{v:+.1f}%" if isinstance(v, float) else f"{v}%"
     return f"{v:.0f} MiB"
+
+
+README_BEGIN = "<!-- bench-targets:begin (written by scripts/bench.sh: edit the script, not this block) -->"
+README_END = "<!-- bench-targets:end -->"
+
+
+def readme_block(history):
+    """The README's target table, as lines: every target with its value in the
+    latest 8M run and the latest 80M run of the history, and whether it holds
+    at each size. None when the history has neither size."""
+    runs = {}
+    for entry in history:
+        if entry.get("rows") in (8_000_000, BIG) and entry.get("targets"):
+            runs[entry["rows"]] = entry  # the latest of each size wins
+    if not runs:
+        return None
+    small, big = runs.get(8_000_000), runs.get(BIG)
+
+    def by_name(entry):
+        return {t["name"]: t for t in entry["targets"]} if entry else {}
+
+    t8, t80 = by_name(small), by_name(big)
+    names = list(dict.fromkeys([t["name"] for e in (small, big) if e for t in e["targets"]]))
+
+    def cell(t):
+        if not t:
+            return "not measured"
+        if t["value"] is None:
+            return t["result"]
+        v = _fmt(t["value"], t["unit"])
+        if t["pass"]:
+            v = f"**{v}**"
+        return f"{v} ({t['note']})" if t["name"].endswith("_growth") and t.get("note") else v
+
+    def verdict(t):
+        if not t or (t["value"] is None and not t["result"].startswith("FAIL")):
+            return "–"
+        if not t["pass"]:
+            return "missed"
+        return "met, stretch met" if t["stretch_pass"] else "met"
+
+    def goal(t):
+        if not t:
+            return ""
+        s = f"≤ {_fmt(t['goal'], t['unit'])}"
+        return s + (f" (stretch {_fmt(t['stretch'], t['unit'])})" if t.get("stretch") is not None else "")
+
+    def about(entry, size):
+        if not entry:
+            return f"{size}: no run yet"
+        g = entry.get("git", {})
+        commit = (g.get("commit") or "unknown")[:7] + (" (uncommitted changes)" if g.get("dirty") else "")
+        m = entry.get("machine", {})
+        return (f"{size}: {entry.get('timestamp', '?')}, {commit}, medians of {entry.get('runs', '?')} "
+                f"(the layout, day and repeat rows of {entry.get('aux_runs', '?')}), {m.get('nproc', '?')} cores "
+                f"{m.get('cpu', '')}, load average {' '.join(m.get('loadavg_start', [])[:1])} at the start")
+
+    out = [README_BEGIN, "",
+           "The targets of the performance issue, as the latest `make bench` of each size judged them",
+           "(bold: the goal holds; the full tables are in `bench/results.json` and `bench/history.jsonl`):", "",
+           "- " + about(small, "8M"), "- " + about(big, "80M"), "",
+           "| target | 8M | goal at 8M | result | 80M | goal at 80M | result |",
+           "|---|---|---|---|---|---|---|"]
+    for n in names:
+        a, b = t8.get(n), t80.get(n)
+        label = (a or b)["label"]
+        out.append(f"| {label} | {cell(a)} | {goal(a)} | {verdict(a)} | {cell(b)} | {goal(b)} | {verdict(b)} |")
+    judged = [t for t in list(t8.values()) + list(t80.values()) if t["value"] is not None or t["result"].startswith("FAIL")]
+    out += ["", f"Goals met: {sum(t['pass'] for t in judged)} of {len(judged)} judged "
+            f"({sum(t['pass'] for t in t8.values())} at 8M, {sum(t['pass'] for t in t80.values())} at 80M).", "", README_END]
+    return out
+
+
+def write_readme(path, history):
+    """Replaces the README's target block (between README_BEGIN and
+    README_END) with readme_block(history). Returns False, changing nothing,
+    when the README has no block or the history no run of either size."""
+    block = readme_block(history)
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return False
+    i, j = text.find(README_BEGIN), text.find(README_END)
+    if block is None or i < 0 or j < i:
+        return False
+    text = text[:i] + "\n".join(block) + text[j + len(README_END):]
+    with open(path, "w") as f:
+        f.write(text)
+    return True

@@ -74,6 +74,8 @@ if [ "${#RACE_PKGS[@]}" -gt 0 ]; then
 fi
 log "go test: ${PLAIN_PKGS[*]##*/animetl/}"
 go test -count=1 -timeout 25m "$@" "${PLAIN_PKGS[@]}" || failed=1
+log "python: the benchmark's target table (scripts/bench_targets_test.py)"
+python3 -W error -m unittest scripts/bench_targets_test.py || failed=1
 [ "$failed" = 0 ] || die "tests failed (see above)"
 
 log "fuzz (bounded: ${FUZZ_TIME:-3000x} per target)"
