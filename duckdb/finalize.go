@@ -43,14 +43,13 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	// resolve resolves the repeated keys of table: keys and those among the
-	// rows of users when either is not nil, else those a search of the
-	// whole table finds.
-	resolve := func(table, tag string, keys []animetl.ListKey, users []int32) error {
+	// rows of users when either is not nil, else every repeated key of the
+	// table, once search (a count of them) finds any.
+	resolve := func(table, tag string, keys []animetl.ListKey, users []int32, search string) error {
 		stmts := schema.RepeatsOf(p, table, tag, keys, users)
 		if keys == nil && users == nil {
 			var repeats int64
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+`
-				GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
+			if err := s.db.QueryRowContext(ctx, search).Scan(&repeats); err != nil {
 				return fmt.Errorf("duckdb: find repeats: %w", err)
 			}
 			if repeats == 0 {
@@ -78,11 +77,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	if full {
 		switch {
 		case baseCounts == nil: // nil: the base may repeat any keys
-			if err := resolve("user_anime", "base", nil, nil); err != nil {
+			if err := resolve("user_anime", "base", nil, nil, schema.SearchRepeats("user_anime")); err != nil {
 				return nil, err
 			}
 		case len(opts.BaseRepeats) > 0 || len(opts.BaseRepeatUsers) > 0: // the pipeline saw which ones, or whose
-			if err := resolve("user_anime", "base", opts.BaseRepeats, opts.BaseRepeatUsers); err != nil {
+			if err := resolve("user_anime", "base", opts.BaseRepeats, opts.BaseRepeatUsers, ""); err != nil {
 				return nil, err
 			}
 			gone, err := s.removedCounts(ctx, p, "base")
@@ -110,7 +109,10 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		}
 	}
 	if pending > 0 {
-		if err := resolve("scratch.list_load", "delta", nil, nil); err != nil {
+		if err := s.execAll(ctx, schema.DayKeys(p)); err != nil {
+			return nil, err
+		}
+		if err := resolve("scratch.list_load", "delta", nil, nil, schema.DayRepeats(p)); err != nil {
 			return nil, err
 		}
 		merge := s.mergeDeltas

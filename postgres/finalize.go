@@ -57,7 +57,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		// The pipeline saw the few repeated keys go by, and the few users
 		// whose keys may repeat across their blocks: resolve only those,
 		// so that the unique index builds at the first attempt.
-		r, err := s.resolveRepeats(ctx, conn, p, "user_anime", "known", opts.BaseRepeats, opts.BaseRepeatUsers)
+		r, err := s.resolveRepeats(ctx, conn, p, "user_anime", "known", opts.BaseRepeats, opts.BaseRepeatUsers, "")
 		if err != nil {
 			return nil, err
 		}
@@ -315,13 +315,13 @@ func (s *stage) beginTx(ctx context.Context) (pgx.Tx, error) {
 
 // resolveRepeats resolves the repeated keys of table (work tables prefixed
 // tag): keys and those among the rows of users when either is not nil, else
-// those a search of the whole table finds. It returns the rows removed per
-// file.
-func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string, keys []animetl.ListKey, users []int32) (map[int16]int64, error) {
+// every repeated key of the table, once search (a count of them) finds
+// any. It returns the rows removed per file.
+func (s *stage) resolveRepeats(ctx context.Context, q execer, p schema.Params, table, tag string, keys []animetl.ListKey, users []int32, search string) (map[int16]int64, error) {
 	stmts := schema.RepeatsOf(p, table, tag, keys, users)
 	if keys == nil && users == nil {
 		var repeats int64
-		if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` GROUP BY user_id, anime_id HAVING count(*) > 1) r`).Scan(&repeats); err != nil {
+		if err := q.QueryRow(ctx, search).Scan(&repeats); err != nil {
 			return nil, fmt.Errorf("postgres: find repeats: %w", err)
 		}
 		if repeats == 0 {
@@ -372,7 +372,7 @@ func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.P
 		if _, err := conn.Exec(ctx, "ANALYZE "+ident(s.w.stage, "user_anime")); err != nil {
 			return nil, fmt.Errorf("postgres: %w", err)
 		}
-		if removed, err = s.resolveRepeats(ctx, conn, p, "user_anime", "base", nil, nil); err != nil {
+		if removed, err = s.resolveRepeats(ctx, conn, p, "user_anime", "base", nil, nil, schema.SearchRepeats("user_anime")); err != nil {
 			return nil, err
 		}
 		if _, err = conn.Exec(ctx, keyIndex); err != nil {

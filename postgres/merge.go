@@ -11,16 +11,20 @@ import (
 	"github.com/animetl/animetl/schema"
 )
 
-// prepareMerge resolves repeats among the deltas and makes the merge's
-// work tables (merge.sql): nothing it does writes user_anime. It returns the
+// prepareMerge makes the deltas' keys (day_keys.sql), resolves the repeats
+// they show among the upserts and matches the upserts and deletes
+// (merge.sql): nothing it does writes user_anime. It returns the
 // rows the repeats removed per file.
 func (s *stage) prepareMerge(ctx context.Context, q execer, p schema.Params) (map[int16]int64, error) {
-	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta", nil, nil)
+	steps := []string{"ANALYZE " + ident(s.w.stage, "list_load"), "ANALYZE " + ident(s.w.stage, "delete_load")}
+	if err := execAll(ctx, q, append(steps, schema.DayKeys(p)...), s.run.ID); err != nil {
+		return nil, err
+	}
+	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta", nil, nil, schema.DayRepeats(p))
 	if err != nil {
 		return nil, err
 	}
-	steps := []string{"ANALYZE " + ident(s.w.stage, "list_load"), "ANALYZE " + ident(s.w.stage, "delete_load")}
-	return removed, execAll(ctx, q, append(steps, schema.Merge(p)...), s.run.ID)
+	return removed, execAll(ctx, q, schema.Merge(p), s.run.ID)
 }
 
 // applyMerge removes the rows of the day's keys from user_anime and inserts

@@ -252,8 +252,27 @@ func Recommendations() []string { return render("sql/rec.sql", Params{}) }
 // RecTables are the recommendation tables, published with the model.
 var RecTables = []string{"rec_user", "rec_similar", "rec_model"}
 
+// DayKeys returns the statements that make ua_keys, the keys a run's
+// upserts and deletes touch, with their number of upserts (day_keys.sql):
+// the first step of the merge, before the upserts' repeats are resolved.
+func DayKeys(p Params) []string { return render("sql/day_keys.sql", p) }
+
+// SearchRepeats is the query that counts the repeated keys of a list
+// table by grouping it whole (a full run's base, when the pipeline could
+// not tell which keys repeat).
+func SearchRepeats(table string) string {
+	return "SELECT count(*) FROM (SELECT 1 FROM " + table + " GROUP BY user_id, anime_id HAVING count(*) > 1) r"
+}
+
+// DayRepeats is the query that counts the keys of ua_keys (DayKeys) with
+// more than one upsert: the repeats list_load holds before they are
+// resolved.
+func DayRepeats(p Params) string {
+	return "SELECT count(*) FROM " + p.Scratch + "ua_keys WHERE n > 1"
+}
+
 // Merge returns the statements that prepare the merge of a run's upserts
-// and deletes into user_anime (ua_keys); MergeOld then copies the rows it
+// and deletes into user_anime, after DayKeys and the repeats; MergeOld then copies the rows it
 // replaces or removes to ua_old, and MergeApply (PostgreSQL) or
 // MergeByRange (DuckDB) changes user_anime.
 func Merge(p Params) []string { return render("sql/merge.sql", p) }

@@ -2,7 +2,8 @@
 -- already resolved: one row per key, from its latest file) and the deletes.
 -- For each key the latest file wins: an upsert after a delete brings the
 -- entry back, a delete after an upsert removes it; a day's deletes sort
--- after its upserts. This file prepares the day's work tables, then
+-- after its upserts. After day_keys.sql made ua_keys (and the repeats of
+-- list_load were resolved), this file matches the upserts and deletes, then
 -- merge_old.sql copies the rows the merge replaces or removes to ua_old
 -- (for the marts' update), and the engine's end of the merge
 -- (merge_apply.sql on PostgreSQL, merge_duckdb.sql on DuckDB) changes
@@ -16,19 +17,3 @@ WHERE EXISTS (SELECT 1 FROM {{.Scratch}}delete_load x
 DELETE FROM {{.Scratch}}delete_load AS x
 WHERE EXISTS (SELECT 1 FROM {{.Scratch}}list_load d
               WHERE d.user_id = x.user_id AND d.anime_id = x.anime_id AND d.file_id > x.file_id);
-
--- The keys the day touches. On PostgreSQL in key order, so that it looks
--- them up in user_anime's primary key from left to right (half the time of
--- a day's keys in the order its files gave them), with statistics, so that
--- it looks each up instead of scanning the table; DuckDB hashes them, and
--- the sort would only cost it time.
-CREATE TABLE {{.Scratch}}ua_keys AS
-SELECT user_id, anime_id FROM {{.Scratch}}list_load
-UNION
-SELECT user_id, anime_id FROM {{.Scratch}}delete_load
-{{- if not .Dialect.RangedDeletes}}
-ORDER BY user_id, anime_id;
-
-ANALYZE ua_keys;
-{{- else}};
-{{- end}}

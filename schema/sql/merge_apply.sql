@@ -1,4 +1,4 @@
--- PostgreSQL's end of the merge (merge.sql made ua_keys; merge_old.sql
+-- PostgreSQL's end of the merge (day_keys.sql made ua_keys; merge_old.sql
 -- copied the rows this DELETE removes, and postgres/finalize.go checks that
 -- it removed as many): in the run's transaction, which the publish commits.
 DELETE FROM user_anime AS u

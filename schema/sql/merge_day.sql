@@ -1,5 +1,6 @@
--- An incremental run's merge (after merge.sql made ua_keys): the rows of
--- user_anime the day replaces or removes, as readers see them (the
+-- An incremental run's merge (after day_keys.sql made ua_keys and
+-- merge.sql matched the upserts and deletes): the rows of user_anime the
+-- day replaces or removes, as readers see them (the
 -- delta's, and the base's that user_anime_gone does not hide yet), go to
 -- ua_old with where they are (in_base), for the marts' update
 -- (aggregate_delta.sql) and for the writes below. The base is only read:

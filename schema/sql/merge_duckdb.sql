@@ -1,4 +1,4 @@
--- DuckDB's end of the merge (merge.sql made ua_keys, merge_old.sql ua_old), run by
+-- DuckDB's end of the merge (day_keys.sql made ua_keys, merge_old.sql ua_old), run by
 -- duckdb/merge.go: the DELETE runs once per range [$1, $2) of user_anime's
 -- row ids, the highest first, so that its version data, pinned in memory
 -- until a checkpoint, stays within the memory limit however long the
