@@ -433,6 +433,9 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.waitCopied(); err != nil {
+		return fmt.Errorf("duckdb: sync the copy of the published file: %w", err)
+	}
 	animetl.Failpoint("publish")
 	if err := replaceFile(s.w.stagePath(), s.w.opts.Path); err != nil {
 		return fmt.Errorf("duckdb: publish %s: %w", s.w.opts.Path, err)
@@ -473,8 +476,20 @@ func (s *stage) discard() {
 	s.cleanup()
 }
 
+// waitCopied waits for the background sync of the stage's copy of the
+// published file, if there is one, and returns its error (once).
+func (s *stage) waitCopied() error {
+	if s.copied == nil {
+		return nil
+	}
+	err := <-s.copied
+	s.copied = nil
+	return err
+}
+
 // cleanup removes the stage's files and releases the lock.
 func (s *stage) cleanup() {
+	_ = s.waitCopied() // the files go: a failed sync of them does not matter
 	for _, p := range []string{s.w.stagePath(), s.w.scratchPath(), s.w.runsPath() + ".new"} {
 		if err := removeDB(p); err != nil {
 			s.log.Warn("removing run files", animetl.LogError, err)

@@ -50,7 +50,19 @@ func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
 // the upserts join the delta. The base is only read.
 func (s *stage) mergeDay(ctx context.Context, p schema.Params) error {
 	old, del, gone, insert := schema.MergeDay(p)
-	if err := s.execAll(ctx, append(schema.Merge(p), old)); err != nil {
+	if err := s.execAll(ctx, schema.Merge(p)); err != nil {
+		return err
+	}
+	// The copy of the published file is written back to the disk while old
+	// reads the base: it commits nothing until it ends, and a commit's sync
+	// while the copy is being written back waits for all of it (ext4 syncs
+	// the copy's blocks with any other file's). Started in Begin, that wait
+	// fell on the load's commits instead; not started at all, on the first
+	// write of whole row groups to the file (gone: 0.18 s at 80M rows).
+	if s.copied == nil && s.copy {
+		s.copied = syncInBackground(s.w.stagePath())
+	}
+	if err := s.execAll(ctx, []string{old}); err != nil {
 		return err
 	}
 	var want int64

@@ -37,6 +37,12 @@ type stage struct {
 	// found the day tables past FinalizeOptions.CompactAbove).
 	compact bool
 
+	// copy says the stage is a copy of the published file (an incremental
+	// run's), not yet synced; copied reports its sync in the background
+	// once the merge started it (mergeDay; nil before): waitCopied.
+	copy   bool
+	copied <-chan error
+
 	mu     sync.Mutex
 	nextID int16
 	files  []*animetl.FileLoad
@@ -85,7 +91,10 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 	// the published ledger over.
 	incremental := s.run.Mode == animetl.ModeIncremental
 	if incremental {
-		if err := copyFile(w.opts.Path, w.stagePath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		switch err := copyFile(w.opts.Path, w.stagePath()); {
+		case err == nil:
+			s.copy = true
+		case !errors.Is(err, os.ErrNotExist):
 			return fmt.Errorf("duckdb: copy the published file: %w", err)
 		}
 	}
