@@ -29,7 +29,10 @@ var deleteRangeRows int64
 // merge_old.sql copied to ua_old with their row ids, by ranges
 // (deleteByRanges), then inserts the upserts.
 func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
-	if err := s.execAll(ctx, append(schema.Merge(p), schema.MergeOld(p)...), s.run.ID); err != nil {
+	if err := s.matchDeltas(ctx, p); err != nil {
+		return err
+	}
+	if err := s.execAll(ctx, schema.MergeOld(p), s.run.ID); err != nil {
 		return err
 	}
 	del, insert := schema.MergeByRange(p)
@@ -50,7 +53,7 @@ func (s *stage) mergeDeltas(ctx context.Context, p schema.Params) error {
 // the upserts join the delta. The base is only read.
 func (s *stage) mergeDay(ctx context.Context, p schema.Params) error {
 	old, del, gone, insert := schema.MergeDay(p)
-	if err := s.execAll(ctx, schema.Merge(p)); err != nil {
+	if err := s.matchDeltas(ctx, p); err != nil {
 		return err
 	}
 	// The copy of the published file is written back to the disk while old
@@ -73,6 +76,19 @@ func (s *stage) mergeDay(ctx context.Context, p schema.Params) error {
 		return err
 	}
 	return s.execAll(ctx, []string{gone, insert})
+}
+
+// matchDeltas matches the upserts and deletes of the same keys (merge.sql)
+// when ua_keys has any.
+func (s *stage) matchDeltas(ctx context.Context, p schema.Params) error {
+	var both int64
+	if err := s.db.QueryRowContext(ctx, schema.DayMatches(p)).Scan(&both); err != nil {
+		return fmt.Errorf("duckdb: merge: %w", err)
+	}
+	if both == 0 {
+		return nil
+	}
+	return s.execAll(ctx, schema.Merge(p))
 }
 
 // deleteByRanges runs del, a DELETE from table of the rows whose row ids lie

@@ -12,8 +12,9 @@ import (
 )
 
 // prepareMerge makes the deltas' keys (day_keys.sql), resolves the repeats
-// they show among the upserts and matches the upserts and deletes
-// (merge.sql): nothing it does writes user_anime. It returns the
+// they show among the upserts and matches the upserts and deletes of the
+// same keys (merge.sql, when there are any): nothing it does writes
+// user_anime. It returns the
 // rows the repeats removed per file.
 func (s *stage) prepareMerge(ctx context.Context, q execer, p schema.Params) (map[int16]int64, error) {
 	steps := []string{"ANALYZE " + ident(s.w.stage, "list_load"), "ANALYZE " + ident(s.w.stage, "delete_load")}
@@ -23,6 +24,13 @@ func (s *stage) prepareMerge(ctx context.Context, q execer, p schema.Params) (ma
 	removed, err := s.resolveRepeats(ctx, q, p, "list_load", "delta", nil, nil, schema.DayRepeats(p))
 	if err != nil {
 		return nil, err
+	}
+	var both int64
+	if err := q.QueryRow(ctx, schema.DayMatches(p)).Scan(&both); err != nil {
+		return nil, fmt.Errorf("postgres: merge: %w", err)
+	}
+	if both == 0 { // no key has both upserts and deletes to match
+		return removed, nil
 	}
 	return removed, execAll(ctx, q, schema.Merge(p), s.run.ID)
 }

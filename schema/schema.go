@@ -271,8 +271,15 @@ func DayRepeats(p Params) string {
 	return "SELECT count(*) FROM " + p.Scratch + "ua_keys WHERE n > 1"
 }
 
-// Merge returns the statements that prepare the merge of a run's upserts
-// and deletes into user_anime, after DayKeys and the repeats; MergeOld then copies the rows it
+// DayMatches is the query that counts the keys of ua_keys (DayKeys) with
+// both upserts and deletes: Merge has nothing to do without them.
+func DayMatches(p Params) string {
+	return "SELECT count(*) FROM " + p.Scratch + "ua_keys WHERE n > 0 AND d > 0"
+}
+
+// Merge returns the statements that match a run's upserts and deletes of
+// the same keys, the latest file winning, after DayKeys and the repeats
+// (needed only when DayMatches counts some keys); MergeOld then copies the rows it
 // replaces or removes to ua_old, and MergeApply (PostgreSQL) or
 // MergeByRange (DuckDB) changes user_anime.
 func Merge(p Params) []string { return render("sql/merge.sql", p) }

@@ -1,7 +1,9 @@
 -- The keys the deltas touch (ua_keys), each once, with n: how many upserts
--- (rows of list_load) it has. A key with more than one is a repeat, for
--- repeats.sql to resolve, so the search for repeats reads ua_keys instead of
--- grouping list_load a second time. Made before the repeats are resolved
+-- (rows of list_load) it has, and d: how many deletes. A key with more than
+-- one upsert is a repeat, for repeats.sql to resolve, so the search for
+-- repeats reads ua_keys instead of grouping list_load a second time; only
+-- keys with both upserts and deletes have anything for merge.sql to match,
+-- so it runs only when there are some. Made before the repeats are resolved
 -- and the upserts and deletes matched (merge.sql): neither changes the set
 -- of keys, as each removes a row only where another row of its key stays.
 -- On PostgreSQL in key order, so that the merge looks them up in the base's
@@ -18,7 +20,7 @@ SET enable_hashagg = off;
 {{- end}}
 
 CREATE TABLE {{.Scratch}}ua_keys AS
-SELECT user_id, anime_id, count(*) FILTER (WHERE upsert) AS n
+SELECT user_id, anime_id, count(*) FILTER (WHERE upsert) AS n, count(*) FILTER (WHERE NOT upsert) AS d
 FROM (SELECT user_id, anime_id, TRUE AS upsert FROM {{.Scratch}}list_load
       UNION ALL
       SELECT user_id, anime_id, FALSE FROM {{.Scratch}}delete_load) x

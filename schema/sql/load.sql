@@ -100,13 +100,14 @@ CREATE TABLE {{.Scratch}}synopsis_load (
     synopsis TEXT
 );
 
--- The keys the deltas touch, with their number of upserts: empty until
+-- The keys the deltas touch, with their numbers of upserts and deletes: empty until
 -- day_keys.sql makes it again from the deltas (a run without deltas leaves
 -- it empty, for the delta checks to read).
 CREATE TABLE {{.Scratch}}ua_keys (
     user_id  INTEGER NOT NULL,
     anime_id INTEGER NOT NULL,
-    n        BIGINT NOT NULL
+    n        BIGINT NOT NULL,
+    d        BIGINT NOT NULL
 );
 
 -- The entries the deltas replaced or removed (merge_old.sql in a full run,
