@@ -146,9 +146,9 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 				steps = append(steps, "DROP TABLE IF EXISTS "+t)
 			}
 		}
-		steps = append(steps, schema.ModelExcept(keep...)...)
+		steps = append(steps, schema.ModelExcept(p.Dialect, keep...)...)
 	} else {
-		steps = append(steps, schema.Model()...)
+		steps = append(steps, schema.Model(p.Dialect)...)
 	}
 	steps = append(steps, schema.Catalogue(p)...)
 	steps = append(steps, schema.Finalize(p)...)

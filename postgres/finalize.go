@@ -74,7 +74,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	// independent of user_anime and there are no deltas (whole), or in an
 	// incremental run, that connection builds the whole model.
 	whole := full && baseCounts != nil && pending == 0
-	model := schema.Model()
+	model := schema.Model(p.Dialect)
 	if !full && opts.KeepCatalogue {
 		// anime.csv was not loaded: anime's catalogue rows are copied from
 		// the published anime, which this run replaces only at its publish;
@@ -83,7 +83,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		// tables on the search_path, and the publish leaves them in place.
 		p.Published = ident(s.w.target) + "."
 		p.KeepSynopses = opts.KeepSynopses
-		model = schema.ModelExcept(schema.CatalogueFixed...)
+		model = schema.ModelExcept(p.Dialect, schema.CatalogueFixed...)
 		s.kept = schema.CatalogueFixed
 	}
 	// In an incremental run only the merge's end (merge_apply.sql) writes

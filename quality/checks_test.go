@@ -47,6 +47,10 @@ func TestChecksCatchViolations(t *testing.T) {
 		{"user_anime_pk_unique", []string{"INSERT INTO user_anime_base (SELECT * FROM user_anime_base LIMIT 1)"}},
 		// A key of the delta that the base has and user_anime_gone does not hide.
 		{"user_anime_pk_unique", []string{"INSERT INTO user_anime_delta (SELECT * FROM user_anime_base LIMIT 1)"}},
+		{"anime_genre_pk_unique", []string{"INSERT INTO anime_genre (SELECT * FROM anime_genre LIMIT 1)"}},
+		{"anime_licensor_pk_unique", []string{"INSERT INTO anime_licensor (SELECT * FROM anime_licensor LIMIT 1)"}},
+		{"anime_score_votes_pk_unique", []string{"INSERT INTO anime_score_votes (SELECT anime_id, score, 0 FROM anime_score_votes LIMIT 1)"}},
+		{"anime_status_stats_pk_unique", []string{"INSERT INTO anime_status_stats (SELECT anime_id, watching_status, 0, 0, 0 FROM anime_status_stats LIMIT 1)"}},
 		{"anime_pk_unique", []string{"CREATE TABLE a2 AS SELECT * FROM anime", "DROP VIEW anime_master", "DROP VIEW anime_meta", "DROP VIEW anime_score",
 			"DROP TABLE anime", "CREATE TABLE anime AS SELECT * FROM a2 UNION ALL (SELECT * FROM a2 LIMIT 1)"}},
 		{"files_reconciled", []string{"UPDATE etl_file SET rows_loaded = rows_loaded - 1 WHERE name = 'animelist.csv'"}},
@@ -143,6 +147,8 @@ func TestPostgresChecksCatchViolations(t *testing.T) {
 		observed string
 	}{
 		{"user_anime_pk_unique", []string{"DROP VIEW anime_list", "ALTER TABLE user_anime_base DROP CONSTRAINT user_anime_pkey"}, ""},
+		{"anime_studio_pk_unique", []string{"ALTER TABLE anime_studio DROP CONSTRAINT anime_studio_pkey"}, "1"},
+		{"anime_status_stats_pk_unique", []string{"ALTER TABLE anime_status_stats DROP CONSTRAINT anime_status_stats_pkey"}, "1"},
 		{"user_anime_rating_range", []string{"UPDATE user_anime_base SET rating = 11 WHERE user_id = (SELECT min(user_id) FROM user_anime_base)"}, ""},
 		{"user_anime_anime_in_catalogue", []string{"DELETE FROM anime WHERE anime_id = (SELECT min(anime_id) FROM user_anime)"}, ""},
 		{"user_anime_status_in_lookup", []string{"DELETE FROM watching_status WHERE status = 2"}, ""},

@@ -119,7 +119,7 @@ func TestSqlglotParsesTheDDL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	source := append(schema.Model(), schema.Recommendations()...)
+	source := append(schema.Model(schema.Postgres), schema.Recommendations()...)
 	rs, pg := sqlglotParse(t, ddl, source)
 	if rs[0].Kind != "create_schema" || rs[0].Schema != "dw" {
 		t.Errorf("first statement: %+v, want CREATE SCHEMA dw", rs[0])

@@ -42,7 +42,9 @@ var factKey = []string{"user_id", "anime_id"}
 // Redshift DDL is generated from these, so it cannot drift from schema/sql.
 func Tables() ([]Table, error) {
 	byName := map[string]Table{}
-	stmts := append(schema.Model(), schema.Recommendations()...)
+	// The keys as PostgreSQL declares them: the contract's (Redshift's are
+	// informational, and free).
+	stmts := append(schema.Model(schema.Postgres), schema.Recommendations()...)
 	for _, s := range schema.Load(schema.Params{Full: true, ListTable: lake.FactTable}) {
 		if strings.HasPrefix(stripComments(s), "CREATE TABLE "+lake.FactTable+" (") {
 			stmts = append(stmts, s)

@@ -26,6 +26,15 @@ type Dialect struct {
 	// uniqueness and serve the day's lookups); DuckDB hashes its joins, and
 	// an index there costs memory outside its limit.
 	FactKeys bool
+	// ModelKeys declares the primary keys of the model's derived tables
+	// (the tag bridges, anime_score_votes, anime_status_stats) as
+	// constraints (PostgreSQL, where a key is a B-tree built at a fraction
+	// of the insert's cost and guards the table). DuckDB's is an ART index
+	// built row by row: 5 to 10 times the cost of the insert itself (0.18 s
+	// of a 2.5 s full run at 8M rows, on 17,562 anime), for keys that every
+	// statement writing them already makes unique (DISTINCT, GROUP BY); the
+	// checks prove them there instead (quality's *_pk_unique).
+	ModelKeys bool
 	// GuardedAlter says ALTER TABLE takes its lock before it checks
 	// IF NOT EXISTS (PostgreSQL), so a column is added only after a
 	// catalogue lookup finds it missing.
@@ -42,7 +51,7 @@ type Dialect struct {
 // The dialects.
 var (
 	DuckDB   = Dialect{Name: "duckdb", RowID: "rowid", RangedDeletes: true, ColumnCompression: "USING COMPRESSION uncompressed"}
-	Postgres = Dialect{Name: "postgres", RowID: "ctid", Unlogged: true, FactKeys: true, GuardedAlter: true, RejectIndex: true}
+	Postgres = Dialect{Name: "postgres", RowID: "ctid", Unlogged: true, FactKeys: true, ModelKeys: true, GuardedAlter: true, RejectIndex: true}
 	Spark    = Dialect{Name: "spark"}
 )
 

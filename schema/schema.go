@@ -190,14 +190,15 @@ func Ops(p Params) []string { return render("sql/ops.sql", Params{Dialect: p.Dia
 // Load returns the DDL of a run's load tables.
 func Load(p Params) []string { return render("sql/load.sql", p) }
 
-// Model returns the DDL of the published tables except user_anime.
-func Model() []string { return render("sql/model.sql", Params{}) }
+// Model returns the DDL of the published tables except user_anime, for
+// dialect d (the derived tables' keys: Dialect.ModelKeys).
+func Model(d Dialect) []string { return render("sql/model.sql", Params{Dialect: d}) }
 
 // ModelExcept returns Model's statements but those creating the named
 // tables (a stage that keeps them).
-func ModelExcept(tables ...string) []string {
+func ModelExcept(d Dialect, tables ...string) []string {
 	var out []string
-	for _, q := range Model() {
+	for _, q := range Model(d) {
 		if m := createTable.FindStringSubmatch(q); m != nil && slices.Contains(tables, m[1]) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestRenderAll(t *testing.T) {
 	p := Params{Scratch: "scratch.", ListTable: "user_anime", Prior: 50, Full: true}
 	mergeDel, mergeInsert := MergeByRange(p)
 	sets := map[string][]string{
-		"ops": Ops(p), "ops on postgres": Ops(Params{Dialect: Postgres}), "load": Load(p), "model": Model(), "repeats": Repeats(p, "user_anime", "base"),
+		"ops": Ops(p), "ops on postgres": Ops(Params{Dialect: Postgres}), "load": Load(p), "model": Model(DuckDB), "model on postgres": Model(Postgres), "repeats": Repeats(p, "user_anime", "base"),
 		"finalize": Finalize(p), "views": Views(), "aggregate": Aggregate(p), "merge": Merge(p), "aggregate delta": AggregateDelta(p),
 		"merge on postgres":   Merge(Params{Dialect: Postgres}),
 		"repeats of keys":     RepeatsOf(p, "user_anime", "base", []animetl.ListKey{{UserID: 1, AnimeID: 2}, {UserID: 3, AnimeID: 4}}, nil),
@@ -94,7 +95,7 @@ func TestRenderAll(t *testing.T) {
 	if searched[2] != known[3] {
 		t.Errorf("the rejects differ: %q vs %q", searched[2], known[3])
 	}
-	model := strings.Join(Model(), "\n")
+	model := strings.Join(Model(DuckDB), "\n")
 	for _, table := range ModelTables {
 		if table == "user_anime" {
 			continue
@@ -119,11 +120,30 @@ func TestQuery(t *testing.T) {
 	}
 }
 
+// TestModelKeys: the derived tables declare their keys where the dialect
+// says so, and only there; the other tables' keys are declared on both.
+func TestModelKeys(t *testing.T) {
+	derived := []string{"anime_genre", "anime_studio", "anime_producer", "anime_licensor", "anime_score_votes", "anime_status_stats"}
+	for _, d := range []Dialect{DuckDB, Postgres} {
+		for _, q := range Model(d) {
+			m := createTable.FindStringSubmatch(q)
+			if m == nil {
+				continue
+			}
+			keyed := strings.Contains(q, "PRIMARY KEY")
+			want := d.ModelKeys || !slices.Contains(derived, m[1])
+			if keyed != want {
+				t.Errorf("%s on %s: primary key %v, want %v", m[1], d.Name, keyed, want)
+			}
+		}
+	}
+}
+
 // TestModelExcept: the statements creating the named tables, and only
 // those, are left out.
 func TestModelExcept(t *testing.T) {
-	all := Model()
-	kept := ModelExcept(CatalogueTables...)
+	all := Model(Postgres)
+	kept := ModelExcept(Postgres, CatalogueTables...)
 	if len(all)-len(kept) != len(CatalogueTables) {
 		t.Fatalf("ModelExcept left out %d statements, want %d", len(all)-len(kept), len(CatalogueTables))
 	}

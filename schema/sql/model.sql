@@ -1,5 +1,8 @@
 -- The published star schema: the contract analysts and ML engineers code
--- against. Same names, types and meaning on DuckDB and PostgreSQL.
+-- against. Same names, types and meaning on DuckDB and PostgreSQL. The keys
+-- of the derived tables (bridges, score votes, status counts) are declared
+-- where the dialect's ModelKeys says so (PostgreSQL); on DuckDB the checks
+-- prove them (schema/dialect.go).
 CREATE TABLE watching_status (
     status        SMALLINT PRIMARY KEY,
     description   TEXT,
@@ -43,16 +46,20 @@ CREATE TABLE {{.Dim}} (
 
 CREATE TABLE anime_{{.Dim}} (
     anime_id    INTEGER NOT NULL,
-    {{.Dim}}_id INTEGER NOT NULL,
+    {{.Dim}}_id INTEGER NOT NULL
+{{- if $.Dialect.ModelKeys}},
     PRIMARY KEY (anime_id, {{.Dim}}_id)
+{{- end}}
 );
 {{end}}
 
 CREATE TABLE anime_score_votes (
     anime_id INTEGER NOT NULL,
     score    SMALLINT NOT NULL,
-    votes    INTEGER NOT NULL,
+    votes    INTEGER NOT NULL
+{{- if .Dialect.ModelKeys}},
     PRIMARY KEY (anime_id, score)
+{{- end}}
 );
 
 CREATE TABLE anime_status_stats (
@@ -60,8 +67,10 @@ CREATE TABLE anime_status_stats (
     watching_status SMALLINT NOT NULL,
     entries         BIGINT NOT NULL,
     ratings         BIGINT NOT NULL,
-    rating_sum      BIGINT NOT NULL,
+    rating_sum      BIGINT NOT NULL
+{{- if .Dialect.ModelKeys}},
     PRIMARY KEY (anime_id, watching_status)
+{{- end}}
 );
 
 CREATE TABLE anime_stats (
