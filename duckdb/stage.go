@@ -37,10 +37,10 @@ type stage struct {
 	// found the day tables past FinalizeOptions.CompactAbove).
 	compact bool
 
-	// copy says the stage is a copy of the published file (an incremental
+	// isCopy says the stage is a copy of the published file (an incremental
 	// run's), not yet synced; copied reports its sync in the background
 	// once the merge started it (mergeDay; nil before): waitCopied.
-	copy   bool
+	isCopy bool
 	copied <-chan error
 
 	mu     sync.Mutex
@@ -93,7 +93,7 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 	if incremental {
 		switch err := copyFile(w.opts.Path, w.stagePath()); {
 		case err == nil:
-			s.copy = true
+			s.isCopy = true
 		case !errors.Is(err, os.ErrNotExist):
 			return fmt.Errorf("duckdb: copy the published file: %w", err)
 		}
