@@ -33,7 +33,10 @@ type Dialect struct {
 	// built row by row: 5 to 10 times the cost of the insert itself (0.18 s
 	// of a 2.5 s full run at 8M rows, on 17,562 anime), for keys that every
 	// statement writing them already makes unique (DISTINCT, GROUP BY); the
-	// checks prove them there instead (quality's *_pk_unique).
+	// checks prove them there instead (quality's *_pk_unique). Where they
+	// are declared, the statements that fill those tables write in key
+	// order: a B-tree takes keys in order in about half the time (260 ms
+	// against 400-700 ms for 150,000 keys in hash order).
 	ModelKeys bool
 	// GuardedAlter says ALTER TABLE takes its lock before it checks
 	// IF NOT EXISTS (PostgreSQL), so a column is added only after a

@@ -60,7 +60,10 @@ INSERT INTO anime_{{.Dim}} (anime_id, {{.Dim}}_id)
 SELECT DISTINCT t.anime_id, d.{{.Dim}}_id
 FROM {{$.Scratch}}anime_tag_load t
 JOIN {{.Dim}} d ON d.name = t.name
-WHERE t.kind = '{{.Dim}}';
+WHERE t.kind = '{{.Dim}}'
+{{- if $.Dialect.ModelKeys}}
+ORDER BY 1, 2
+{{- end}};
 {{end}}
 INSERT INTO anime_score_votes (anime_id, score, votes)
 SELECT anime_id, score, votes FROM {{.Scratch}}anime_votes_load;

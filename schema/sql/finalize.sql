@@ -7,7 +7,10 @@
 -- its own, and what the next incremental run updates instead of counting
 -- user_anime again.
 INSERT INTO anime_status_stats (anime_id, watching_status, entries, ratings, rating_sum)
-SELECT anime_id, watching_status, n, ratings, rating_sum FROM {{.Scratch}}ua_agg;
+SELECT anime_id, watching_status, n, ratings, rating_sum FROM {{.Scratch}}ua_agg
+{{- if .Dialect.ModelKeys}}
+ORDER BY anime_id, watching_status
+{{- end}};
 
 -- The status lookup, plus the codes lists use and the lookup lacks.
 INSERT INTO watching_status (status, description, is_documented)
