@@ -110,7 +110,7 @@ func (c *animeCleaner) clean(rec *Record) (animetl.Anime, *fieldError) {
 		}
 	}
 	for i, pos := range c.votes {
-		if a.Votes[i], err = optInt(fmt.Sprintf("Score-%d", i+1), f[pos], 0, maxInt32); err != nil {
+		if a.Votes[i], err = optInt(voteColumns[i], f[pos], 0, maxInt32); err != nil {
 			return a, err
 		}
 	}
@@ -165,3 +165,11 @@ func durationField(b []byte) (*float64, *fieldError) {
 	}
 	return &m, nil
 }
+
+// voteColumns name the Score-N columns, Votes[i] from Score-(i+1).
+var voteColumns = func() (names [10]string) {
+	for i := range names {
+		names[i] = fmt.Sprintf("Score-%d", i+1)
+	}
+	return names
+}()

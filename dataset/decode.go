@@ -73,7 +73,7 @@ func DecodeSynopsis(r io.Reader, file string, emit func(animetl.Synopsis) error,
 func keyed[T any](rep *Repeats[T], key func(T) (k, line int64)) func(T, *Record) *animetl.RowError {
 	return func(v T, rec *Record) *animetl.RowError {
 		k, line := key(v)
-		return rep.Check(k, v, line, animetl.ClipRaw(rec.Raw))
+		return rep.Check(k, v, line, rec.Raw) // clipped only for a repeat
 	}
 }
 

@@ -51,6 +51,9 @@ func parseInt(column string, b []byte, min, max int64) (int64, *fieldError) {
 	b = trimSpace(b)
 	v, ok := fastInt(b)
 	if !ok {
+		v, ok = fastWholeFloat(b)
+	}
+	if !ok {
 		if len(b) == 0 {
 			return 0, errf(column, "empty value")
 		}
@@ -117,6 +120,23 @@ func fastInt(b []byte) (int64, bool) {
 		v = -v
 	}
 	return v, true
+}
+
+// fastWholeFloat reads the integral float text pandas writes for an integer
+// column that once held a missing value ("6.0", "10870.00"): fastInt of the
+// digits before a point followed by zeros only, what the slow path's
+// ParseFloat would give, without its cost (a catalogue has 11 such columns).
+func fastWholeFloat(b []byte) (int64, bool) {
+	dot := bytes.IndexByte(b, '.')
+	if dot < 0 || dot == len(b)-1 {
+		return 0, false
+	}
+	for _, c := range b[dot+1:] {
+		if c != '0' {
+			return 0, false
+		}
+	}
+	return fastInt(b[:dot])
 }
 
 // optInt parses an integer column that may say Unknown.

@@ -30,14 +30,15 @@ func NewRepeats[T any](file, what string, same func(a, b T) bool) *Repeats[T] {
 }
 
 // Check records v under key and returns nil for a first occurrence, or the
-// RowError of a repeat (Kind duplicate or reject). raw is the repeat's raw text.
-func (r *Repeats[T]) Check(key int64, v T, line int64, raw string) *animetl.RowError {
+// RowError of a repeat (Kind duplicate or reject). raw is the record as read,
+// clipped (animetl.ClipRaw) into the RowError of a repeat only.
+func (r *Repeats[T]) Check(key int64, v T, line int64, raw []byte) *animetl.RowError {
 	prev, ok := r.first[key]
 	if !ok {
 		r.first[key] = seen[T]{line: line, v: v}
 		return nil
 	}
-	e := &animetl.RowError{File: r.file, Line: line, Column: r.what, Raw: raw}
+	e := &animetl.RowError{File: r.file, Line: line, Column: r.what, Raw: animetl.ClipRaw(raw)}
 	e.Kind, e.Reason = RepeatReason(r.what, key, prev.line, r.same(prev.v, v))
 	return e
 }

@@ -9,24 +9,24 @@ import (
 
 func TestRepeatsCheck(t *testing.T) {
 	r := NewRepeats("f.csv", "id", func(a, b string) bool { return a == b })
-	if e := r.Check(1, "a", 2, "1,a"); e != nil {
+	if e := r.Check(1, "a", 2, []byte("1,a")); e != nil {
 		t.Fatalf("first occurrence: %v", e)
 	}
-	if e := r.Check(2, "a", 3, "2,a"); e != nil {
+	if e := r.Check(2, "a", 3, []byte("2,a")); e != nil {
 		t.Fatalf("other key: %v", e)
 	}
-	dup := r.Check(1, "a", 4, "1,a")
+	dup := r.Check(1, "a", 4, []byte("1,a"))
 	if dup == nil || dup.Kind != animetl.KindDuplicate || dup.Line != 4 || dup.File != "f.csv" || dup.Column != "id" ||
 		dup.Raw != "1,a" || dup.Reason != "duplicate of line 2 (id 1)" {
 		t.Errorf("duplicate: %+v", dup)
 	}
-	conflict := r.Check(1, "b", 5, "1,b")
+	conflict := r.Check(1, "b", 5, []byte("1,b"))
 	if conflict == nil || conflict.Kind != animetl.KindReject || conflict.Line != 5 ||
 		conflict.Reason != "conflicting repeat of id 1 first seen at line 2" {
 		t.Errorf("conflict: %+v", conflict)
 	}
 	// The first occurrence stays the reference after a conflict.
-	if e := r.Check(1, "a", 6, "1,a"); e == nil || e.Kind != animetl.KindDuplicate {
+	if e := r.Check(1, "a", 6, []byte("1,a")); e == nil || e.Kind != animetl.KindDuplicate {
 		t.Errorf("repeat of the first after a conflict: %+v", e)
 	}
 }
