@@ -268,22 +268,18 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 	return nil
 }
 
-// collect drains a channel of batches; the small files fit in memory.
-func collect[T any](ctx context.Context, in <-chan []T) ([]T, error) {
-	var all []T
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case b, ok := <-in:
-			if !ok {
-				return all, nil
-			}
-			all = append(all, b...)
-		}
+// copyStream COPYs the rows of the batches of in into table as they come
+// (the decoder runs beside the COPY), rows turning each value into the
+// table's rows (none, one or several).
+func copyStream[T any](ctx context.Context, s *stage, table string, cols []string, in <-chan []T, rows func(v *T, out [][]any) [][]any) error {
+	src := &batchSource[T]{ctx: ctx, in: in, rows: rows}
+	if _, err := s.pool.CopyFrom(ctx, pgx.Identifier{s.w.stage, table}, cols, src); err != nil {
+		return fmt.Errorf("postgres: copy %s: %w", table, err)
 	}
+	return src.err
 }
 
+// copyRows COPYs rows into table (nothing for no rows).
 func (s *stage) copyRows(ctx context.Context, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -293,6 +289,40 @@ func (s *stage) copyRows(ctx context.Context, table string, cols []string, rows 
 	}
 	return nil
 }
+
+// batchSource is a pgx.CopyFromSource over a channel of batches.
+type batchSource[T any] struct {
+	ctx  context.Context
+	in   <-chan []T
+	rows func(v *T, out [][]any) [][]any
+	cur  [][]any
+	i    int
+	err  error
+}
+
+func (b *batchSource[T]) Next() bool {
+	for b.i >= len(b.cur) {
+		select {
+		case <-b.ctx.Done():
+			b.err = b.ctx.Err()
+			return false
+		case batch, ok := <-b.in:
+			if !ok {
+				return false
+			}
+			b.cur, b.i = b.cur[:0], 0
+			for k := range batch {
+				b.cur = b.rows(&batch[k], b.cur)
+			}
+		}
+	}
+	b.i++
+	return true
+}
+
+func (b *batchSource[T]) Values() ([]any, error) { return b.cur[b.i-1], nil }
+
+func (b *batchSource[T]) Err() error { return b.err }
 
 // LoadDeletes COPYs the lines of a deletes file as they come (binary
 // format, one connection): a file of any size streams through in one batch
@@ -316,28 +346,18 @@ func (s *stage) LoadDeletes(ctx context.Context, f *animetl.FileLoad, in <-chan 
 
 // LoadStatuses COPYs the status lookup.
 func (s *stage) LoadStatuses(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.WatchingStatus) error {
-	all, err := collect(ctx, in)
-	if err != nil {
-		return err
-	}
-	rows := make([][]any, len(all))
-	for i, v := range all {
-		rows[i] = []any{f.ID, v.Line, v.Status, v.Description}
-	}
-	return s.copyRows(ctx, "status_load", []string{"file_id", "line", "status", "description"}, rows)
+	return copyStream(ctx, s, "status_load", []string{"file_id", "line", "status", "description"}, in,
+		func(v *animetl.WatchingStatus, out [][]any) [][]any {
+			return append(out, []any{f.ID, v.Line, v.Status, v.Description})
+		})
 }
 
 // LoadSynopses COPYs synopses.
 func (s *stage) LoadSynopses(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.Synopsis) error {
-	all, err := collect(ctx, in)
-	if err != nil {
-		return err
-	}
-	rows := make([][]any, len(all))
-	for i, v := range all {
-		rows[i] = []any{f.ID, v.Line, v.AnimeID, v.Name, v.Text}
-	}
-	return s.copyRows(ctx, "synopsis_load", []string{"file_id", "line", "anime_id", "name", "synopsis"}, rows)
+	return copyStream(ctx, s, "synopsis_load", []string{"file_id", "line", "anime_id", "name", "synopsis"}, in,
+		func(v *animetl.Synopsis, out [][]any) [][]any {
+			return append(out, []any{f.ID, v.Line, v.AnimeID, v.Name, v.Text})
+		})
 }
 
 var animeColumns = []string{"file_id", "line", "anime_id", "name", "english_name", "japanese_name", "type",
@@ -345,40 +365,68 @@ var animeColumns = []string{"file_id", "line", "anime_id", "name", "english_name
 	"duration_minutes", "age_rating", "score", "ranked", "popularity", "members", "favorites", "watching",
 	"completed", "on_hold", "dropped", "plan_to_watch"}
 
-// LoadAnime COPYs catalogue rows, their list items and their votes.
+// LoadAnime COPYs catalogue rows, their list items and their votes: three
+// COPYs at once, each fed every batch as the decoder makes it.
 func (s *stage) LoadAnime(ctx context.Context, f *animetl.FileLoad, in <-chan []animetl.Anime) error {
-	all, err := collect(ctx, in)
-	if err != nil {
-		return err
+	g, gctx := errgroup.WithContext(ctx)
+	lanes := []struct {
+		table string
+		cols  []string
+		rows  func(v *animetl.Anime, out [][]any) [][]any
+	}{
+		{"anime_load", animeColumns, func(v *animetl.Anime, out [][]any) [][]any {
+			var score any
+			if v.Score != nil {
+				score = pgtype.Numeric{Int: big.NewInt(int64(*v.Score)), Exp: -2, Valid: true}
+			}
+			return append(out, []any{f.ID, v.Line, v.ID, v.Name, v.EnglishName, v.JapaneseName, v.Type,
+				v.Episodes, v.AiredRaw, date(v.AiredFrom), date(v.AiredTo), v.PremieredSeason, v.PremieredYear, v.Source,
+				v.DurationMinutes, v.AgeRating, score, v.Ranked, v.Popularity, v.Members, v.Favorites, v.Watching,
+				v.Completed, v.OnHold, v.Dropped, v.PlanToWatch})
+		}},
+		{"anime_tag_load", []string{"anime_id", "kind", "position", "name"}, func(v *animetl.Anime, out [][]any) [][]any {
+			for _, t := range schema.AnimeTags(v) {
+				out = append(out, []any{v.ID, t.Dim, t.Position, t.Name})
+			}
+			return out
+		}},
+		{"anime_votes_load", []string{"anime_id", "score", "votes"}, func(v *animetl.Anime, out [][]any) [][]any {
+			for i, n := range v.Votes {
+				if n != nil {
+					out = append(out, []any{v.ID, int16(i + 1), *n})
+				}
+			}
+			return out
+		}},
 	}
-	var anime, tags, votes [][]any
-	for i := range all {
-		v := &all[i]
-		var score any
-		if v.Score != nil {
-			score = pgtype.Numeric{Int: big.NewInt(int64(*v.Score)), Exp: -2, Valid: true}
-		}
-		anime = append(anime, []any{f.ID, v.Line, v.ID, v.Name, v.EnglishName, v.JapaneseName, v.Type,
-			v.Episodes, v.AiredRaw, date(v.AiredFrom), date(v.AiredTo), v.PremieredSeason, v.PremieredYear, v.Source,
-			v.DurationMinutes, v.AgeRating, score, v.Ranked, v.Popularity, v.Members, v.Favorites, v.Watching,
-			v.Completed, v.OnHold, v.Dropped, v.PlanToWatch})
-		for _, t := range schema.AnimeTags(v) {
-			tags = append(tags, []any{v.ID, t.Dim, t.Position, t.Name})
-		}
-		for i, n := range v.Votes {
-			if n != nil {
-				votes = append(votes, []any{v.ID, int16(i + 1), *n})
+	outs := make([]chan []animetl.Anime, len(lanes))
+	for i, l := range lanes {
+		outs[i] = make(chan []animetl.Anime, 4)
+		g.Go(func() error { return copyStream(gctx, s, l.table, l.cols, outs[i], l.rows) })
+	}
+	g.Go(func() error {
+		defer func() {
+			for _, o := range outs {
+				close(o)
+			}
+		}()
+		for {
+			select {
+			case <-gctx.Done():
+				return gctx.Err()
+			case batch, ok := <-in:
+				if !ok {
+					return nil
+				}
+				for _, o := range outs {
+					select {
+					case o <- batch:
+					case <-gctx.Done():
+						return gctx.Err()
+					}
+				}
 			}
 		}
-	}
-	// The three tables are independent: one COPY each, at once.
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.copyRows(gctx, "anime_load", animeColumns, anime) })
-	g.Go(func() error {
-		return s.copyRows(gctx, "anime_tag_load", []string{"anime_id", "kind", "position", "name"}, tags)
-	})
-	g.Go(func() error {
-		return s.copyRows(gctx, "anime_votes_load", []string{"anime_id", "score", "votes"}, votes)
 	})
 	return g.Wait()
 }
