@@ -232,12 +232,16 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	if err := s.finalizeRecs(ctx, opts.Recommend); err != nil {
 		return nil, err
 	}
-	steps := []string{tableCounts()}
-	if full {
-		steps = append(steps, "ANALYZE "+ident(s.w.stage, "user_anime"))
-	}
-	if err := execAll(ctx, q, steps, s.run.ID); err != nil {
+	if err := execAll(ctx, q, []string{tableCounts()}, s.run.ID); err != nil {
 		return nil, err
+	}
+	if full {
+		// user_anime's statistics, for the readers' plans after the
+		// publish, are gathered beside the checks: their scan only reads
+		// (ANALYZE's lock allows it), and neither needs the other. One after
+		// the other they took 1.13-1.30 s at 8M rows, together 1.01-1.03 s.
+		// The publish waits for it (waitAnalyzed).
+		s.analyzed = s.inBackground(ctx, "ANALYZE "+ident(s.w.stage, "user_anime"))
 	}
 	small, err := countByFile(ctx, q, `SELECT file_id, count(*) FROM anime_load GROUP BY file_id
 		UNION ALL SELECT file_id, count(*) FROM synopsis_load GROUP BY file_id
@@ -488,4 +492,29 @@ func (s *stage) RecordChecks(ctx context.Context, results []animetl.CheckResult)
 		return fmt.Errorf("postgres: record checks: %w", err)
 	}
 	return nil
+}
+
+// inBackground runs q on a connection of the stage's pool, on a goroutine
+// of its own, and reports its error on the channel it returns.
+func (s *stage) inBackground(ctx context.Context, q string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.pool.Exec(ctx, q)
+		if err != nil {
+			err = fmt.Errorf("postgres: %w", animetl.NewStatementError(q, err))
+		}
+		done <- err
+	}()
+	return done
+}
+
+// waitAnalyzed waits for the ANALYZE Finalize started, if any, and returns
+// its error (once).
+func (s *stage) waitAnalyzed() error {
+	if s.analyzed == nil {
+		return nil
+	}
+	err := <-s.analyzed
+	s.analyzed = nil
+	return err
 }

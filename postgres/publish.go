@@ -57,6 +57,9 @@ func (s *stage) commit(ctx context.Context, sum *animetl.RunSummary) error {
 	if err := s.lock.alive(ctx); err != nil {
 		return fmt.Errorf("postgres: publish: %w", err)
 	}
+	if err := s.waitAnalyzed(); err != nil {
+		return err
+	}
 	tx := s.tx
 	if tx == nil {
 		// A connection of the run (tagged, checked against the lock): the
@@ -258,6 +261,7 @@ func (s *stage) discard(ctx context.Context) {
 // the lock.
 func (s *stage) cleanup(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
+	_ = s.waitAnalyzed() // the stage goes: its statistics do not matter
 	s.endTx(ctx)
 	if s.pool != nil {
 		s.pool.Close()

@@ -41,6 +41,9 @@ type stage struct {
 	// compact says the publish writes user_anime_base again (Finalize
 	// found the day tables past FinalizeOptions.CompactAbove).
 	compact bool
+	// analyzed reports the ANALYZE of a full run's user_anime, which runs
+	// beside the checks (nil when none runs): waitAnalyzed.
+	analyzed <-chan error
 
 	mu     sync.Mutex
 	nextID int16
