@@ -255,23 +255,15 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 	// The load only appends: the blocks it writes stay in DuckDB's buffer
 	// pool as a cache nothing in the load reads again, and at 80M rows they
 	// filled the pool (peak RSS 382-399 MiB against 321-339 at 8M, whose
-	// load ends before the pool fills). So the load runs under half the
-	// limit (32MiB at least), the rest of the run under all of it: the load
-	// took as long at 8M and 80M rows, and the run's peak was 301-314 MiB
-	// at 8M, 315-339 at 80M. Should DuckDB refuse the lower limit (memory it
-	// cannot free), the load runs under the whole one.
-	if low := max(limit/2, min(limit, 32<<20)); low < limit {
-		if _, serr := s.db.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dKiB'", low>>10)); serr != nil {
-			s.log.Debug("the load runs under the whole memory limit", animetl.LogError, serr)
-		} else {
-			limit = low
-			defer func() {
-				if _, rerr := s.db.ExecContext(context.WithoutCancel(ctx), s.w.memoryLimitSetting()); rerr != nil && err == nil {
-					err = fmt.Errorf("duckdb: memory limit after the load: %w", rerr)
-				}
-			}()
+	// load ends before the pool fills). So the load runs under a fraction of
+	// the limit (loadLimitShare), the rest of the run under all of it.
+	low, restore := s.lowerLimit(ctx, limit, loadLimitShare)
+	limit = low
+	defer func() {
+		if rerr := restore(); rerr != nil && err == nil {
+			err = fmt.Errorf("duckdb: memory limit after the load: %w", rerr)
 		}
-	}
+	}()
 	src := &listSource{ctx: ctx, in: in, threads: listThreads(limit), setter: listSetter}
 	name := fmt.Sprintf("animetl_list_%d", listSeq.Add(1))
 	udf := duck.ParallelChunkTableFunction{

@@ -38,11 +38,13 @@ func TestListLoadManyThreadsFitsTheMemoryLimit(t *testing.T) {
 	}
 }
 
-// TestListLoadGivesTheMemoryLimitBack: the list load runs under half the
-// memory limit (the blocks it writes are a cache it never reads), and the
-// rest of the run under the whole limit again: a check on the stage after
-// the load sees the limit the warehouse was opened with, in a full run and
-// in an incremental one (whose day loads a list file too).
+// TestListLoadGivesTheMemoryLimitBack: the list load runs under a share of
+// the memory limit (the blocks it writes are a cache it never reads), and
+// the rest of the run under the whole limit again, but for a full run's
+// checks, which run under half of it (they stream user_anime): a check on
+// the stage sees half of the limit the warehouse was opened with in a full
+// run, and the whole of it in an incremental one (whose day loads a list
+// file too).
 func TestListLoadGivesTheMemoryLimitBack(t *testing.T) {
 	base, _ := contract.Gen(t, synth.Config{Rows: 50_000, Anime: 200, Seed: 5})
 	dir := contract.CopyDir(t, base)
@@ -69,9 +71,15 @@ func TestListLoadGivesTheMemoryLimitBack(t *testing.T) {
 		}
 		cfg := contract.RunConfig(t, w, dir)
 		cfg.Mode = mode
+		// Half of 96MB (91.6 MiB) is 45.8 MiB, give or take DuckDB's rounding.
+		limit := "current_setting('memory_limit') = '" + want + "'"
+		if mode == animetl.ModeFull {
+			limit = `current_setting('memory_limit') LIKE '% MiB'
+				AND CAST(split_part(current_setting('memory_limit'), ' ', 1) AS DOUBLE) BETWEEN 45 AND 46.5`
+		}
 		cfg.Checks = append(quality.Defaults(quality.DefaultLimits()), quality.Check{
-			Name: "memory_limit_after_load", Severity: animetl.SeverityError,
-			SQL: "SELECT CASE WHEN current_setting('memory_limit') = '" + want + "' THEN 1 ELSE 0 END",
+			Name: "memory_limit_in_checks", Severity: animetl.SeverityError,
+			SQL: "SELECT CASE WHEN " + limit + " THEN 1 ELSE 0 END",
 			Op:  quality.OpEQ, Threshold: 1,
 		})
 		sum, err := pipeline.Run(context.Background(), cfg)

@@ -197,3 +197,31 @@ func parseSize(s string) (int64, error) {
 	}
 	return int64(n * unit), nil
 }
+
+// Shares of the memory limit for the phases that only stream: the blocks
+// they write or read stay in DuckDB's buffer pool as a cache the phase
+// does not read again, and the pool fills with them only on large lists.
+var (
+	loadLimitShare   = 0.35 // the list's load (LoadList)
+	checksLimitShare = 0.5  // a full run's checks (Finalize to RecordChecks)
+)
+
+// lowerLimit sets the stage's memory limit to share of limit (the current
+// one, in bytes; 32MiB at least) and returns the limit now in force and a
+// function that sets the configured one again. Should DuckDB refuse the
+// lower limit (memory it cannot free), the phase runs under the whole one.
+func (s *stage) lowerLimit(ctx context.Context, limit int64, share float64) (int64, func() error) {
+	nop := func() error { return nil }
+	low := max(int64(float64(limit)*share), min(limit, 32<<20))
+	if low >= limit {
+		return limit, nop
+	}
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dKiB'", low>>10)); err != nil {
+		s.log.Debug("the phase runs under the whole memory limit", animetl.LogError, err)
+		return limit, nop
+	}
+	return low, func() error {
+		_, err := s.db.ExecContext(context.WithoutCancel(ctx), s.w.memoryLimitSetting())
+		return err
+	}
+}

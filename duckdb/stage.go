@@ -43,6 +43,11 @@ type stage struct {
 	isCopy bool
 	copied <-chan error
 
+	// raised sets the configured memory limit again after a full run's
+	// checks, which run under a share of it (Finalize; nil when they do
+	// not): RecordChecks or Publish calls it.
+	raised func() error
+
 	mu     sync.Mutex
 	nextID int16
 	files  []*animetl.FileLoad
