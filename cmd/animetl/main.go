@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -60,6 +61,7 @@ func main() {
 			}
 		}
 	}
+	gcPercent()
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if profile != nil { // os.Exit runs no deferred calls
@@ -154,4 +156,21 @@ in the published warehouse.`,
 		return cmd.Help()
 	}
 	return root
+}
+
+// defaultGCPercent is the Go collector's GOGC unless the environment sets
+// one. A list's load keeps about 57 MB of Go heap live (the batches in
+// flight, the decoders' blocks, the key probe), and at Go's default of 100
+// the heap grew to twice that between collections: 118 MB at the load's
+// peak. At 50 it grows to half as much again: a full DuckDB run's peak RSS
+// went from 282-287 to 250-258 MiB at 8M rows (265 MiB at 80M), the load
+// as fast (1.18-1.26 s against 1.24-1.25 s; the collector's share of the
+// CPU was 2-3%).
+const defaultGCPercent = 50
+
+// gcPercent sets defaultGCPercent when GOGC is not set.
+func gcPercent() {
+	if _, ok := os.LookupEnv("GOGC"); !ok {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 }
