@@ -51,10 +51,11 @@ type Options struct {
 // Defaults for Options.
 const (
 	// DefaultMemoryLimit bounds DuckDB's memory (it spills the rest to
-	// disk; the list's load runs under half of it, LoadList): at 192MB an
-	// 80M-row run peaked 2.7% above an 8M-row run (317 and 308 MiB), and
-	// 128MB made the 80M day 10% slower (its ranged deletes are sized by
-	// the limit).
+	// disk; the list's load runs under 0.35 of it and a full run's checks
+	// under half: loadLimitShare, checksLimitShare): at 192MB an 80M-row
+	// run peaked 6.5% above an 8M-row run (252 and 236 MiB, medians of 3),
+	// and 128MB made the 80M day 10% slower (its ranged deletes are sized
+	// by the limit).
 	DefaultMemoryLimit = "192MB"
 	DefaultLockTimeout = 30 * time.Second
 	// DefaultLedgerKeepDays is how long a run's rejects and checks stay.
