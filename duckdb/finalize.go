@@ -192,11 +192,9 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		// load's 292-316). They run under a share of the limit; their
 		// hash tables are per pass of the key check, or per anime and
 		// status.
-		limit, err := s.memoryLimit(ctx)
-		if err != nil {
+		if _, s.raised, err = s.lowerLimit(ctx, checksLimitShare); err != nil {
 			return nil, err
 		}
-		_, s.raised = s.lowerLimit(ctx, limit, checksLimitShare)
 	}
 	return sums, nil
 }

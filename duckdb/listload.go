@@ -248,17 +248,15 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 		return fmt.Errorf("duckdb: %w", err)
 	}
 	defer conn.Close()
-	limit, err := s.memoryLimit(ctx)
-	if err != nil {
-		return err
-	}
 	// The load only appends: the blocks it writes stay in DuckDB's buffer
 	// pool as a cache nothing in the load reads again, and at 80M rows they
 	// filled the pool (peak RSS 382-399 MiB against 321-339 at 8M, whose
 	// load ends before the pool fills). So the load runs under a fraction of
 	// the limit (loadLimitShare), the rest of the run under all of it.
-	low, restore := s.lowerLimit(ctx, limit, loadLimitShare)
-	limit = low
+	limit, restore, err := s.lowerLimit(ctx, loadLimitShare)
+	if err != nil {
+		return err
+	}
 	defer func() {
 		if rerr := restore(); rerr != nil && err == nil {
 			err = fmt.Errorf("duckdb: memory limit after the load: %w", rerr)

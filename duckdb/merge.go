@@ -206,22 +206,26 @@ var (
 	checksLimitShare = 0.5  // a full run's checks (Finalize to RecordChecks)
 )
 
-// lowerLimit sets the stage's memory limit to share of limit (the current
-// one, in bytes; 32MiB at least) and returns the limit now in force and a
+// lowerLimit sets the stage's memory limit to share of the current one
+// (32MiB at least) and returns the limit now in force, in bytes, and a
 // function that sets the configured one again. Should DuckDB refuse the
 // lower limit (memory it cannot free), the phase runs under the whole one.
-func (s *stage) lowerLimit(ctx context.Context, limit int64, share float64) (int64, func() error) {
+func (s *stage) lowerLimit(ctx context.Context, share float64) (int64, func() error, error) {
 	nop := func() error { return nil }
+	limit, err := s.memoryLimit(ctx)
+	if err != nil {
+		return 0, nop, err
+	}
 	low := max(int64(float64(limit)*share), min(limit, 32<<20))
 	if low >= limit {
-		return limit, nop
+		return limit, nop, nil
 	}
 	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dKiB'", low>>10)); err != nil {
 		s.log.Debug("the phase runs under the whole memory limit", animetl.LogError, err)
-		return limit, nop
+		return limit, nop, nil
 	}
 	return low, func() error {
 		_, err := s.db.ExecContext(context.WithoutCancel(ctx), s.w.memoryLimitSetting())
 		return err
-	}
+	}, nil
 }
