@@ -191,8 +191,8 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 		// on large lists (80M rows: the checks' peak RSS 312-328 MiB, the
 		// load's 292-316). They run under a share of the limit; their
 		// hash tables are per pass of the key check, or per anime and
-		// status.
-		if _, s.raised, err = s.lowerLimit(ctx, checksLimitShare); err != nil {
+		// status. Not below checksFloor: a small limit stays whole.
+		if _, s.raised, err = s.lowerLimit(ctx, checksLimitShare, s.checksFloor()); err != nil {
 			return nil, err
 		}
 	}

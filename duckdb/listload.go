@@ -253,7 +253,7 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 	// filled the pool (peak RSS 382-399 MiB against 321-339 at 8M, whose
 	// load ends before the pool fills). So the load runs under a fraction of
 	// the limit (loadLimitShare), the rest of the run under all of it.
-	limit, restore, err := s.lowerLimit(ctx, loadLimitShare)
+	limit, restore, err := s.lowerLimit(ctx, loadLimitShare, loadLimitFloor)
 	if err != nil {
 		return err
 	}

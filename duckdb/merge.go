@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -206,17 +207,37 @@ var (
 	checksLimitShare = 0.5  // a full run's checks (Finalize to RecordChecks)
 )
 
-// lowerLimit sets the stage's memory limit to share of the current one
-// (32MiB at least) and returns the limit now in force, in bytes, and a
+// Floors of the lowered limits. The load's threads need bytesPerThread
+// each (listThreads sizes them by the lowered limit). The checks run as
+// many threads as the whole limit allows, each with a hash table: at 64MB
+// and two threads, half the limit (32MiB) ran the profile of 4M rows out
+// of memory, so the checks keep 32MiB a thread and 96MB at least.
+const (
+	loadLimitFloor       = 32 << 20
+	checksLimitFloor     = 96_000_000 // 96MB, half of the default limit
+	checksBytesPerThread = 32 << 20
+)
+
+// checksFloor is the lowest limit a full run's checks run under.
+func (s *stage) checksFloor() int64 {
+	n := s.w.threads()
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	return max(checksLimitFloor, int64(n)*checksBytesPerThread)
+}
+
+// lowerLimit sets the stage's memory limit to share of the current one,
+// floor at least, and returns the limit now in force, in bytes, and a
 // function that sets the configured one again. Should DuckDB refuse the
 // lower limit (memory it cannot free), the phase runs under the whole one.
-func (s *stage) lowerLimit(ctx context.Context, share float64) (int64, func() error, error) {
+func (s *stage) lowerLimit(ctx context.Context, share float64, floor int64) (int64, func() error, error) {
 	nop := func() error { return nil }
 	limit, err := s.memoryLimit(ctx)
 	if err != nil {
 		return 0, nop, err
 	}
-	low := max(int64(float64(limit)*share), min(limit, 32<<20))
+	low := max(int64(float64(limit)*share), min(limit, floor))
 	if low >= limit {
 		return limit, nop, nil
 	}
