@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -106,6 +108,13 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			// count of changes as it was, so autovacuum's own ANALYZE of every
 			// column follows soon after the publish, and it follows the rows
 			// the lists add to anime later (inferred ids) too.
+			// Every statement of this lane reads catalogue-sized tables
+			// (the load tables of anime.csv, the counts per anime and
+			// status): compiling them (JIT, on by the planner's estimates)
+			// only takes CPU from the key index beside them.
+			if _, err := c2.Exec(gctx, "SET LOCAL jit = off"); err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
 			steps := append(model, schema.Catalogue(p)...)
 			steps = append(steps, "ANALYZE "+ident(s.w.stage, "anime")+" (anime_id)")
 			if err := execAll(gctx, c2, steps, s.run.ID); err != nil {
@@ -115,9 +124,13 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			case !side:
 				return nil
 			case full:
-				if err := s.fillBase(gctx, c2, p, true, baseCounts); err != nil {
+				// whole: the pipeline's counts are the final ones.
+				if err := s.fillCounted(gctx, c2, baseCounts); err != nil {
 					return err
 				}
+				counted := p
+				counted.Counted = true
+				return s.buildModel(gctx, c2, counted)
 			default:
 				select {
 				case <-based:
@@ -415,11 +428,48 @@ func (s *stage) fillBase(ctx context.Context, q execer, p schema.Params, full bo
 	return execAll(ctx, q, schema.Aggregate(p), s.run.ID)
 }
 
+// fillCounted fills ua_agg and anime_status_stats from counts, the
+// pipeline's exact counts of a full run's base when no delta follows (they
+// are the final counts; pairs whose entries were all removed as repeats are
+// left out, as aggregate_delta.sql leaves them), in key order on tx, which
+// made anime_status_stats: two COPYs of the catalogue's pairs instead of
+// ua_base, its aggregate into ua_agg and an INSERT into the keyed
+// anime_status_stats (0.35-0.45 s of CPU at 8M rows taken from the key
+// index beside them, about 0.05 s now).
+func (s *stage) fillCounted(ctx context.Context, tx pgx.Tx, counts []animetl.StatusCount) error {
+	sorted := make([]animetl.StatusCount, 0, len(counts))
+	for _, c := range counts {
+		if c.Entries != 0 {
+			sorted = append(sorted, c)
+		}
+	}
+	slices.SortFunc(sorted, func(a, b animetl.StatusCount) int {
+		if a.AnimeID != b.AnimeID {
+			return cmp.Compare(a.AnimeID, b.AnimeID)
+		}
+		return cmp.Compare(a.Status, b.Status)
+	})
+	rows := make([][]any, len(sorted))
+	for i, c := range sorted {
+		rows[i] = []any{c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum}
+	}
+	for _, t := range []struct{ table, entries string }{{"ua_agg", "n"}, {"anime_status_stats", "entries"}} {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{s.w.stage, t.table},
+			[]string{"anime_id", "watching_status", t.entries, "ratings", "rating_sum"}, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("postgres: copy %s: %w", t.table, err)
+		}
+	}
+	return nil
+}
+
 // buildModel turns ua_base and the merge's changes into ua_agg and builds
 // the rest of the model (the catalogue side is built: catalogue.sql), the
 // marts and views in the stage.
 func (s *stage) buildModel(ctx context.Context, q execer, p schema.Params) error {
-	steps := schema.AggregateDelta(p)
+	var steps []string
+	if !p.Counted {
+		steps = schema.AggregateDelta(p)
+	}
 	steps = append(steps, "ANALYZE "+ident(s.w.stage, "ua_agg"))
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)

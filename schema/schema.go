@@ -57,6 +57,12 @@ type Params struct {
 	// so the catalogue's synopses are the published ones, not the load
 	// table's. Only with Published or CatalogueInPlace.
 	KeepSynopses bool
+	// Counted: the engine filled ua_agg and anime_status_stats itself,
+	// from the pipeline's exact counts of a full run without deltas, so
+	// Finalize does not copy one into the other (on PostgreSQL a COPY in
+	// key order costs a fraction of the INSERT's row-by-row WAL records
+	// and key inserts).
+	Counted bool
 }
 
 // CatalogueTables are the published tables made from anime.csv alone (the

@@ -62,10 +62,16 @@ FROM {{$.Scratch}}anime_tag_load t
 JOIN {{.Dim}} d ON d.name = t.name
 WHERE t.kind = '{{.Dim}}'
 {{- if $.Dialect.ModelKeys}}
-ORDER BY 1, 2
+ORDER BY 1, 2;
+
+ALTER TABLE anime_{{.Dim}} ADD PRIMARY KEY (anime_id, {{.Dim}}_id)
 {{- end}};
 {{end}}
 INSERT INTO anime_score_votes (anime_id, score, votes)
 SELECT anime_id, score, votes FROM {{.Scratch}}anime_votes_load;
+{{- if .Dialect.ModelKeys}}
+
+ALTER TABLE anime_score_votes ADD PRIMARY KEY (anime_id, score);
+{{- end}}
 {{- end}}
 {{- end}}

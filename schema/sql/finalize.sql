@@ -5,12 +5,18 @@
 
 -- List counts per anime and status, undocumented codes included: a mart of
 -- its own, and what the next incremental run updates instead of counting
--- user_anime again.
+-- user_anime again (filled by the engine with ua_agg when .Counted).
+{{- if not .Counted}}
 INSERT INTO anime_status_stats (anime_id, watching_status, entries, ratings, rating_sum)
 SELECT anime_id, watching_status, n, ratings, rating_sum FROM {{.Scratch}}ua_agg
 {{- if .Dialect.ModelKeys}}
 ORDER BY anime_id, watching_status
 {{- end}};
+{{- end}}
+{{- if .Dialect.ModelKeys}}
+
+ALTER TABLE anime_status_stats ADD PRIMARY KEY (anime_id, watching_status);
+{{- end}}
 
 -- The status lookup, plus the codes lists use and the lookup lacks.
 INSERT INTO watching_status (status, description, is_documented)
