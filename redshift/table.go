@@ -66,6 +66,21 @@ func Tables() ([]Table, error) {
 		}
 		byName[t.Name] = t
 	}
+	// The derived tables get their keys once filled (ModelKeys: an ALTER
+	// TABLE of catalogue.sql and finalize.sql).
+	p := schema.Params{Dialect: schema.Postgres}
+	for _, s := range append(schema.Catalogue(p), schema.Finalize(p)...) {
+		m := addKeyRE.FindStringSubmatch(stripComments(s))
+		if m == nil {
+			continue
+		}
+		t, ok := byName[m[1]]
+		if !ok {
+			return nil, fmt.Errorf("redshift: schema/sql keys table %s, which it does not declare", m[1])
+		}
+		t.PrimaryKey = strings.Split(m[2], ", ")
+		byName[m[1]] = t
+	}
 	var out []Table
 	for _, name := range append(append([]string{}, schema.ModelTables...), schema.RecTables...) {
 		t, ok := byName[name]
@@ -76,6 +91,8 @@ func Tables() ([]Table, error) {
 	}
 	return out, nil
 }
+
+var addKeyRE = regexp.MustCompile(`^ALTER TABLE ([a-z_][a-z0-9_]*) ADD PRIMARY KEY \(([a-z_, ]+)\)$`)
 
 var createRE = regexp.MustCompile(`(?s)^CREATE TABLE ([a-z_][a-z0-9_]*) \((.*)\)$`)
 
