@@ -4,7 +4,8 @@ Reads {"redshift": [sql, ...], "postgres": [sql, ...]} on stdin: the first
 list is parsed with sqlglot's Redshift dialect, the second (the warehouse's
 own DDL, schema/sql) with its PostgreSQL dialect. Prints one object per
 statement: its kind, and for CREATE TABLE the table, columns (name, type,
-not null), primary key, DISTSTYLE, DISTKEY and SORTKEY; for COPY the table,
+not null), primary key, DISTSTYLE, DISTKEY and SORTKEY; for ALTER TABLE …
+ADD PRIMARY KEY (add_primary_key) the table and key; for COPY the table,
 source, IAM role and format. A statement sqlglot cannot parse, or parses
 only as an opaque command, is reported with an error instead.
 """
@@ -71,6 +72,13 @@ def describe(sql, dialect):
     if isinstance(node, exp.Delete):
         return {"kind": "delete", "table": node.this.name, "schema": node.this.db,
                 "where": node.args.get("where") is not None}
+    if isinstance(node, exp.Alter) and node.args.get("kind") == "TABLE":
+        actions = node.args.get("actions") or []
+        keys = [k for a in actions if isinstance(a, exp.AddConstraint)
+                for k in a.expressions if isinstance(k, exp.PrimaryKey)]
+        if len(actions) == 1 and len(keys) == 1:
+            return {"kind": "add_primary_key", "table": node.this.name, "schema": node.this.db,
+                    "primary_key": [x.name for x in keys[0].expressions]}
     if isinstance(node, exp.Transaction):
         return {"kind": "begin"}
     if isinstance(node, exp.Commit):
