@@ -101,6 +101,14 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return s.inTx(gctx, func(c2 pgx.Tx) error {
+			// This lane reads catalogue-sized tables (the load tables of
+			// anime.csv, the counts per anime and status) and, in an
+			// incremental run, the day's: compiling its statements (JIT,
+			// on by the planner's estimates) only takes CPU from the key
+			// index or the merge beside it.
+			if _, err := c2.Exec(gctx, "SET LOCAL jit = off"); err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
 			// anime is analyzed here, off the lists' path, on anime_id only:
 			// the column the model and the marts join on, for a tenth of the
 			// time of every column (130 ms of CPU at 17,600 anime, most of it
@@ -108,13 +116,6 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			// count of changes as it was, so autovacuum's own ANALYZE of every
 			// column follows soon after the publish, and it follows the rows
 			// the lists add to anime later (inferred ids) too.
-			// Every statement of this lane reads catalogue-sized tables
-			// (the load tables of anime.csv, the counts per anime and
-			// status): compiling them (JIT, on by the planner's estimates)
-			// only takes CPU from the key index beside them.
-			if _, err := c2.Exec(gctx, "SET LOCAL jit = off"); err != nil {
-				return fmt.Errorf("postgres: %w", err)
-			}
 			steps := append(model, schema.Catalogue(p)...)
 			steps = append(steps, "ANALYZE "+ident(s.w.stage, "anime")+" (anime_id)")
 			if err := execAll(gctx, c2, steps, s.run.ID); err != nil {
@@ -409,11 +410,7 @@ func (s *stage) keyUserAnime(ctx context.Context, conn *pgxpool.Conn, p schema.P
 func (s *stage) fillBase(ctx context.Context, q execer, p schema.Params, full bool, counts []animetl.StatusCount) error {
 	if full && counts != nil {
 		// A full run has no transaction: the pool's COPY sees ua_base.
-		rows := make([][]any, len(counts))
-		for i, c := range counts {
-			rows[i] = []any{c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum}
-		}
-		return s.copyRows(ctx, "ua_base", []string{"anime_id", "watching_status", "entries", "ratings", "rating_sum"}, rows)
+		return s.copyRows(ctx, "ua_base", []string{"anime_id", "watching_status", "entries", "ratings", "rating_sum"}, countRows(counts))
 	}
 	if !full {
 		var have bool
@@ -449,10 +446,7 @@ func (s *stage) fillCounted(ctx context.Context, tx pgx.Tx, counts []animetl.Sta
 		}
 		return cmp.Compare(a.Status, b.Status)
 	})
-	rows := make([][]any, len(sorted))
-	for i, c := range sorted {
-		rows[i] = []any{c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum}
-	}
+	rows := countRows(sorted)
 	for _, t := range []struct{ table, entries string }{{"ua_agg", "n"}, {"anime_status_stats", "entries"}} {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{s.w.stage, t.table},
 			[]string{"anime_id", "watching_status", t.entries, "ratings", "rating_sum"}, pgx.CopyFromRows(rows)); err != nil {
@@ -460,6 +454,16 @@ func (s *stage) fillCounted(ctx context.Context, tx pgx.Tx, counts []animetl.Sta
 		}
 	}
 	return nil
+}
+
+// countRows are counts as COPY rows (anime_id, watching_status, entries,
+// ratings, rating_sum).
+func countRows(counts []animetl.StatusCount) [][]any {
+	rows := make([][]any, len(counts))
+	for i, c := range counts {
+		rows[i] = []any{c.AnimeID, c.Status, c.Entries, c.Ratings, c.RatingSum}
+	}
+	return rows
 }
 
 // buildModel turns ua_base and the merge's changes into ua_agg and builds
