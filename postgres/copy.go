@@ -73,12 +73,16 @@ func (e *batchEncoder[T]) encode(batch []T) {
 }
 
 // listRow encodes a list entry (user_id int4, anime_id int4,
-// watching_status int2, rating int2 or NULL, watched_episodes int4, file_id
-// int2, line int8): 56 bytes.
-func listRow(fileID int16) (func(b []byte, r *animetl.ListEntry) []byte, int) {
+// watching_status int2, rating int2 or NULL, watched_episodes int4, then
+// with withFile file_id int2, and line int8): 56 bytes, 50 without file_id.
+func listRow(fileID int16, withFile bool) (func(b []byte, r *animetl.ListEntry) []byte, int) {
 	be := binary.BigEndian
+	fields, size := uint16(6), 50
+	if withFile {
+		fields, size = 7, 56
+	}
 	return func(b []byte, r *animetl.ListEntry) []byte {
-		b = be.AppendUint16(b, 7)
+		b = be.AppendUint16(b, fields)
 		b = be.AppendUint32(b, 4)
 		b = be.AppendUint32(b, uint32(r.UserID))
 		b = be.AppendUint32(b, 4)
@@ -93,11 +97,13 @@ func listRow(fileID int16) (func(b []byte, r *animetl.ListEntry) []byte, int) {
 		}
 		b = be.AppendUint32(b, 4)
 		b = be.AppendUint32(b, uint32(r.Episodes))
-		b = be.AppendUint32(b, 2)
-		b = be.AppendUint16(b, uint16(fileID))
+		if withFile {
+			b = be.AppendUint32(b, 2)
+			b = be.AppendUint16(b, uint16(fileID))
+		}
 		b = be.AppendUint32(b, 8)
 		return be.AppendUint64(b, uint64(r.Line))
-	}, 56
+	}, size
 }
 
 // deleteRow encodes a deletes line (file_id int2, line int8, user_id int4,

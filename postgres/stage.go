@@ -53,8 +53,9 @@ type stage struct {
 }
 
 // stageParams: on PostgreSQL the stage schema is the scratch area, and the
-// list load table becomes user_anime itself.
-var stageParams = schema.Params{Scratch: "", ListTable: "user_anime", Full: true, Dialect: schema.Postgres}
+// list load table becomes user_anime itself, its file_id added by Finalize
+// (addBaseFile).
+var stageParams = schema.Params{Scratch: "", ListTable: "user_anime", Full: true, Dialect: schema.Postgres, ListFileLater: true}
 
 // incrementalParams: user_anime resolves to the published one (search_path
 // stage, target), which the deltas merge into.
@@ -240,13 +241,15 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 				return
 			}
 			defer conn.Release()
-			table := "list_load" // the deltas
-			if f.Date == "" {
-				table = "user_anime" // the base
+			// The deltas go to list_load with their file; the base goes to
+			// user_anime, whose file_id Finalize adds (addBaseFile).
+			table, cols := "list_load", "user_id, anime_id, watching_status, rating, watched_episodes, file_id, line"
+			base := f.Date == ""
+			if base {
+				table, cols = "user_anime", "user_id, anime_id, watching_status, rating, watched_episodes, line"
 			}
-			row, size := listRow(f.ID)
-			rows, err := copyBatches(ctx, conn, pgx.Identifier{s.w.stage, table},
-				"user_id, anime_id, watching_status, rating, watched_episodes, file_id, line", in, row, size)
+			row, size := listRow(f.ID, !base)
+			rows, err := copyBatches(ctx, conn, pgx.Identifier{s.w.stage, table}, cols, in, row, size)
 			if err != nil {
 				cancel()
 			}

@@ -33,6 +33,13 @@ type Params struct {
 	Prior int
 	// ListUnlogged creates the list table UNLOGGED (PostgreSQL only).
 	ListUnlogged bool
+	// ListFileLater creates the full run's list table without file_id:
+	// it receives one file, the base list, and the engine adds the column
+	// after its load with that file's id as a constant default
+	// (PostgreSQL, where that is a catalog entry and the rows store no
+	// copy of it: 48-byte tuples instead of 56, 14% less to write and to
+	// log for the fact table).
+	ListFileLater bool
 	// Full creates the base list table (a full run); an incremental run
 	// merges into the user_anime that exists.
 	Full bool

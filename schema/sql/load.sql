@@ -2,14 +2,18 @@
 -- They live only during a run, in the engine's scratch area ({{.Scratch}}).
 {{if .Full}}
 -- A full run loads the base list straight into user_anime, contract columns
--- first; the lineage columns are dropped once repeats are resolved.
+-- first; the lineage columns are dropped once repeats are resolved. With
+-- .ListFileLater the engine adds file_id once the one base file is loaded
+-- (PostgreSQL: a constant default is a catalog entry, not a copy in each row).
 CREATE {{if .ListUnlogged}}UNLOGGED {{end}}TABLE {{.ListTable}} (
     user_id          INTEGER NOT NULL,
     anime_id         INTEGER NOT NULL,
     watching_status  SMALLINT NOT NULL,
     rating           SMALLINT,
     watched_episodes INTEGER NOT NULL,
+{{- if not .ListFileLater}}
     file_id          SMALLINT NOT NULL,
+{{- end}}
     line             BIGINT NOT NULL
 );
 {{end}}
