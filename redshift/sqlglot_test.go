@@ -122,12 +122,7 @@ func TestSqlglotParsesTheDDL(t *testing.T) {
 	source := append(schema.Model(schema.Postgres), schema.Recommendations()...)
 	// The derived tables get their keys once filled: the ALTER TABLEs of
 	// the statements that fill them.
-	p := schema.Params{Dialect: schema.Postgres}
-	for _, s := range append(schema.Catalogue(p), schema.Finalize(p)...) {
-		if strings.Contains(s, "ADD PRIMARY KEY") {
-			source = append(source, s)
-		}
-	}
+	source = append(source, schema.AddedKeys(schema.Postgres)...)
 	rs, pg := sqlglotParse(t, ddl, source)
 	var keyed []parsed
 	pg = slices.DeleteFunc(pg, func(p parsed) bool {

@@ -68,11 +68,10 @@ func Tables() ([]Table, error) {
 	}
 	// The derived tables get their keys once filled (ModelKeys: an ALTER
 	// TABLE of catalogue.sql and finalize.sql).
-	p := schema.Params{Dialect: schema.Postgres}
-	for _, s := range append(schema.Catalogue(p), schema.Finalize(p)...) {
+	for _, s := range schema.AddedKeys(schema.Postgres) {
 		m := addKeyRE.FindStringSubmatch(stripComments(s))
 		if m == nil {
-			continue
+			return nil, fmt.Errorf("redshift: cannot read the key of %q", s)
 		}
 		t, ok := byName[m[1]]
 		if !ok {

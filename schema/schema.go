@@ -353,6 +353,20 @@ func Catalogue(p Params) []string { return render("sql/catalogue.sql", p) }
 // ua_agg and the loads, after Catalogue's.
 func Finalize(p Params) []string { return render("sql/finalize.sql", p) }
 
+// AddedKeys returns the statements of Catalogue and Finalize that give the
+// derived tables their primary keys once filled (ALTER TABLE … ADD PRIMARY
+// KEY, where d.ModelKeys): the keys the DDL of other engines declares.
+func AddedKeys(d Dialect) []string {
+	p := Params{Dialect: d}
+	var out []string
+	for _, s := range append(Catalogue(p), Finalize(p)...) {
+		if strings.Contains(s, "ADD PRIMARY KEY") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Views returns the DDL of the seed-compatible views.
 func Views() []string { return render("sql/views.sql", Params{}) }
 
