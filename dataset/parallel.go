@@ -17,6 +17,10 @@ type ListOptions struct {
 	Workers int
 	// BlockSize is the size of the blocks the input is cut into (default 4 MiB).
 	BlockSize int
+	// ByAnime orders each user's run of entries within a block by anime id
+	// (KeyOrder), where a warehouse builds its key faster from rows in key
+	// order; repeated keys keep their file order.
+	ByAnime bool
 }
 
 // DefaultBlockSize is the default ListOptions.BlockSize.
@@ -94,8 +98,12 @@ func DecodeAnimeListParallel(r io.Reader, file string, opts ListOptions, emit fu
 	}()
 	for range opts.Workers {
 		go func() {
+			var buf []animetl.ListEntry
 			for b := range work {
 				decodeBlock(b, file, h)
+				if opts.ByAnime {
+					KeyOrder(b.entries, &buf)
+				}
 				close(b.done)
 			}
 		}()

@@ -68,7 +68,11 @@ func loadFile(ctx context.Context, cfg Config, stage animetl.Stage, fl *animetl.
 		rows, err = streamBatches(ctx, func(ctx context.Context, in <-chan []animetl.ListEntry) error {
 			return stage.LoadList(ctx, fl, in)
 		}, func(send func([]animetl.ListEntry) error) (int64, error) {
-			res, err := dataset.DecodeAnimeListParallel(dr, name, dataset.ListOptions{Workers: cfg.ParseWorkers},
+			opts := dataset.ListOptions{Workers: cfg.ParseWorkers}
+			if ko, ok := stage.(animetl.KeyOrderLoader); ok {
+				opts.ByAnime = ko.LoadsInKeyOrder()
+			}
+			res, err := dataset.DecodeAnimeListParallel(dr, name, opts,
 				func(es []animetl.ListEntry) error {
 					if fl.Date == "" { // the base list: deltas are merged by the warehouse
 						drop := rs.add
