@@ -225,13 +225,15 @@ func nullString(s string) any {
 }
 
 // LoadsInKeyOrder: each user's entries come ordered by anime id within a
-// batch, so the COPY writes user_anime's heap in runs of key order (a
-// batch is about 8,192 entries; the CopyWorkers connections interleave the
-// batches). The key index is built from that heap, and PostgreSQL sorts
-// rows in key order faster: at 8M rows the key build took 2.2-2.4 s
-// against 2.6-2.9 s, at 80M 25.1-25.6 s against 28.2-33.2 s, while the
-// ordering costs the decoders 9 ns an entry (dataset.KeyOrder).
-// Readers get a table whose rows lie in key order, a user's in one place.
+// batch, so the COPY writes user_anime's heap in runs of key order (the
+// CopyWorkers connections interleave their batches' pages). The key index
+// is built from that heap, and PostgreSQL sorts rows that lie nearly in key
+// order faster: its unique index on the 8M list sorted by key took
+// 1.36-1.73 s against 2.15-2.41 s in the file's order; in full runs at 8M
+// rows Finalize (the key build, the model beside it) took 2.18-2.45 s
+// against 2.45-2.79 s, at 80M 24.2 and 31.5 s against 28.5 and 29.7 s
+// (docs/ARCHITECTURE.md, "Loading fast"). The ordering costs the decoders
+// 9 ns an entry (dataset.KeyOrder).
 func (s *stage) LoadsInKeyOrder() bool { return true }
 
 // LoadList COPYs list entries into the stage's user_anime in PostgreSQL's
