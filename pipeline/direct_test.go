@@ -70,37 +70,7 @@ func TestDirectListLoadEqualsGoDecoders(t *testing.T) {
 			if used := strings.Contains(logs, "list loaded by the warehouse's reader"); used != tc.direct {
 				t.Fatalf("direct path used = %v, want %v; log:\n%s", used, tc.direct, logs)
 			}
-			for name, want := range contract.Fingerprints(t, goW) {
-				if got := contract.Fingerprints(t, dW)[name]; got != want {
-					t.Errorf("table %s: %+v, want %+v", name, got, want)
-				}
-			}
-			files := func(s *animetl.RunSummary) map[string]animetl.FileSummary {
-				m := map[string]animetl.FileSummary{}
-				for _, f := range s.Files {
-					f.Checksum = ""
-					m[f.Name] = f
-				}
-				return m
-			}
-			gf, df := files(goSum), files(dSum)
-			for name, want := range gf {
-				if got := df[name]; got.RowsRead != want.RowsRead || got.RowsLoaded != want.RowsLoaded ||
-					got.RowsRejected != want.RowsRejected || got.RowsDuplicate != want.RowsDuplicate {
-					t.Errorf("%s: %+v, want %+v", name, got, want)
-				}
-			}
-			q := `SELECT file, line, kind, coalesce(field, ''), reason, raw FROM etl_reject WHERE run_id = $1 ORDER BY file, line, kind, reason`
-			want := contract.QueryAll(t, goW, q, goSum.RunID)
-			got := contract.QueryAll(t, dW, q, dSum.RunID)
-			if len(got) != len(want) {
-				t.Fatalf("%d rejects, want %d", len(got), len(want))
-			}
-			for i := range want {
-				if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
-					t.Errorf("reject %d: %q, want %q", i, got[i], want[i])
-				}
-			}
+			want := contract.SameRun(t, goW, goSum, dW, dSum)
 			if len(want) == 0 {
 				t.Fatal("no rejects: the set proves nothing")
 			}
