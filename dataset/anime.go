@@ -28,6 +28,7 @@ type animeCleaner struct {
 	producers, licensors, studios, source, duration, rating, ranked, popularity,
 	members, favorites, watching, completed, onHold, dropped, planToWatch int
 	votes [10]int // votes[i] is the position of Score-(i+1)
+	mem   arena   // the rows' strings and values
 }
 
 func newAnimeCleaner(h *header) *animeCleaner {
@@ -69,29 +70,47 @@ func (c *animeCleaner) clean(rec *Record) (animetl.Anime, *fieldError) {
 		{"Source", c.source, &a.Source}, {"Rating", c.rating, &a.AgeRating},
 	}
 	for _, t := range texts {
-		if *t.dst, err = text(t.col, f[t.pos]); err != nil {
+		if *t.dst, err = c.mem.text(t.col, f[t.pos]); err != nil {
 			return a, err
 		}
 	}
-	if a.Score, err = scoreField(f[c.score]); err != nil {
+	score, ok, err := scoreField(f[c.score])
+	if err != nil {
 		return a, err
 	}
-	if a.Episodes, err = optInt("Episodes", f[c.episodes], 0, maxInt32); err != nil {
+	if ok {
+		a.Score = put(&c.mem.scores, score)
+	}
+	if a.Episodes, err = c.mem.optInt("Episodes", f[c.episodes], 0, maxInt32); err != nil {
 		return a, err
 	}
-	if a.AiredRaw, err = text("Aired", f[c.aired]); err != nil {
+	if a.AiredRaw, err = c.mem.text("Aired", f[c.aired]); err != nil {
 		return a, err
 	}
 	if a.AiredRaw != nil {
-		a.AiredFrom, a.AiredTo, _ = ParseAired(*a.AiredRaw)
+		from, to, hasFrom, hasTo, _ := parseAired(*a.AiredRaw)
+		if hasFrom {
+			a.AiredFrom = put(&c.mem.times, from)
+		}
+		if hasTo {
+			a.AiredTo = put(&c.mem.times, to)
+		}
 	}
-	if a.PremieredSeason, a.PremieredYear, err = premieredField(f[c.premiered]); err != nil {
+	season, year, ok, err := premieredField(f[c.premiered])
+	if err != nil {
 		return a, err
 	}
-	if a.DurationMinutes, err = durationField(f[c.duration]); err != nil {
+	if ok {
+		a.PremieredSeason, a.PremieredYear = put(&c.mem.strs, season), put(&c.mem.i16, year)
+	}
+	minutes, ok, err := durationField(f[c.duration])
+	if err != nil {
 		return a, err
 	}
-	if a.Ranked, err = optInt("Ranked", f[c.ranked], 0, maxInt32); err != nil {
+	if ok {
+		a.DurationMinutes = put(&c.mem.f64, minutes)
+	}
+	if a.Ranked, err = c.mem.optInt("Ranked", f[c.ranked], 0, maxInt32); err != nil {
 		return a, err
 	}
 	counts := []struct {
@@ -105,12 +124,12 @@ func (c *animeCleaner) clean(rec *Record) (animetl.Anime, *fieldError) {
 		{"Dropped", c.dropped, &a.Dropped}, {"Plan to Watch", c.planToWatch, &a.PlanToWatch},
 	}
 	for _, n := range counts {
-		if *n.dst, err = optInt(n.col, f[n.pos], 0, maxInt32); err != nil {
+		if *n.dst, err = c.mem.optInt(n.col, f[n.pos], 0, maxInt32); err != nil {
 			return a, err
 		}
 	}
 	for i, pos := range c.votes {
-		if a.Votes[i], err = optInt(voteColumns[i], f[pos], 0, maxInt32); err != nil {
+		if a.Votes[i], err = c.mem.optInt(voteColumns[i], f[pos], 0, maxInt32); err != nil {
 			return a, err
 		}
 	}
@@ -123,47 +142,49 @@ func (c *animeCleaner) clean(rec *Record) (animetl.Anime, *fieldError) {
 		{"Licensors", c.licensors, &a.Licensors}, {"Studios", c.studios, &a.Studios},
 	}
 	for _, l := range lists {
-		if *l.dst, err = list(l.col, f[l.pos]); err != nil {
+		if *l.dst, err = c.mem.list(l.col, f[l.pos]); err != nil {
 			return a, err
 		}
 	}
 	return a, nil
 }
 
-// scoreField cleans the Score column: Unknown is nil.
-func scoreField(b []byte) (*animetl.Score, *fieldError) {
+// scoreField cleans the Score column: Unknown is no score (ok false).
+func scoreField(b []byte) (s animetl.Score, ok bool, err *fieldError) {
 	if isMissing(b) {
-		return nil, nil
+		return 0, false, nil
 	}
-	s, ok := ParseScore(string(b))
+	s, ok = ParseScore(string(b))
 	if !ok {
-		return nil, errf("Score", "not a score in [1, 10]: %s", quote(b))
+		return 0, false, errf("Score", "not a score in [1, 10]: %s", quote(b))
 	}
-	return &s, nil
+	return s, true, nil
 }
 
-// premieredField cleans the Premiered column: Unknown is nil.
-func premieredField(b []byte) (*string, *int16, *fieldError) {
+// premieredField cleans the Premiered column: Unknown is no season (ok
+// false).
+func premieredField(b []byte) (season string, year int16, ok bool, err *fieldError) {
 	if isMissing(b) {
-		return nil, nil, nil
+		return "", 0, false, nil
 	}
-	season, year, ok := ParsePremiered(string(b))
+	season, year, ok = ParsePremiered(string(b))
 	if !ok {
-		return nil, nil, errf("Premiered", "not a season and year: %s", quote(b))
+		return "", 0, false, errf("Premiered", "not a season and year: %s", quote(b))
 	}
-	return &season, &year, nil
+	return season, year, true, nil
 }
 
-// durationField cleans the Duration column: Unknown is nil.
-func durationField(b []byte) (*float64, *fieldError) {
+// durationField cleans the Duration column: Unknown is no duration (ok
+// false).
+func durationField(b []byte) (minutes float64, ok bool, err *fieldError) {
 	if isMissing(b) {
-		return nil, nil
+		return 0, false, nil
 	}
-	m, ok := ParseDuration(string(b))
+	minutes, ok = ParseDuration(string(b))
 	if !ok {
-		return nil, errf("Duration", "not a duration: %s", quote(b))
+		return 0, false, errf("Duration", "not a duration: %s", quote(b))
 	}
-	return &m, nil
+	return minutes, true, nil
 }
 
 // voteColumns name the Score-N columns, Votes[i] from Score-(i+1).

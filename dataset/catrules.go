@@ -125,11 +125,11 @@ func (r ColumnRule) Reason(field []byte) string {
 	case RuleList:
 		_, err = list(r.Column, field)
 	case RuleScore:
-		_, err = scoreField(field)
+		_, _, err = scoreField(field)
 	case RulePremiered:
-		_, _, err = premieredField(field)
+		_, _, _, err = premieredField(field)
 	case RuleDuration:
-		_, err = durationField(field)
+		_, _, err = durationField(field)
 	}
 	if err != nil {
 		return err.reason

@@ -162,7 +162,8 @@ func (r *Reader) slowRecord(first []byte, n int64) (*Record, error) {
 	multi := false
 	size := 0
 	for {
-		for _, c := range line {
+		for i := 0; i < len(line); i++ {
+			c := line[i]
 			switch state {
 			case stFieldStart:
 				switch c {
@@ -175,18 +176,28 @@ func (r *Reader) slowRecord(first []byte, n int64) (*Record, error) {
 					state = stUnquoted
 				}
 			case stUnquoted:
-				if c == ',' {
-					r.ends = append(r.ends, len(r.val))
-					state = stFieldStart
-				} else {
-					r.val = append(r.val, c)
+				// The field's bytes up to the next comma in one step.
+				j := bytes.IndexByte(line[i:], ',')
+				if j < 0 {
+					r.val = append(r.val, line[i:]...)
+					i = len(line)
+					continue
 				}
+				r.val = append(r.val, line[i:i+j]...)
+				r.ends = append(r.ends, len(r.val))
+				state = stFieldStart
+				i += j
 			case stQuoted:
-				if c == '"' {
-					state = stQuoteSeen
-				} else {
-					r.val = append(r.val, c)
+				// The quoted bytes up to the next quote in one step.
+				j := bytes.IndexByte(line[i:], '"')
+				if j < 0 {
+					r.val = append(r.val, line[i:]...)
+					i = len(line)
+					continue
 				}
+				r.val = append(r.val, line[i:i+j]...)
+				state = stQuoteSeen
+				i += j
 			case stQuoteSeen:
 				switch c {
 				case '"':

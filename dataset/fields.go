@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -155,6 +156,17 @@ func optInt(column string, b []byte, min, max int64) (*int32, *fieldError) {
 // text cleans a text column: Unknown and empty become nil; invalid UTF-8 and
 // NUL bytes, which no warehouse stores as text, are errors.
 func text(column string, b []byte) (*string, *fieldError) {
+	v, err := textBytes(column, b)
+	if v == nil {
+		return nil, err
+	}
+	s := string(v)
+	return &s, nil
+}
+
+// textBytes is the value of a text column trimmed, or nil when it is
+// Unknown or empty or (with the error) invalid UTF-8 or holds a NUL byte.
+func textBytes(column string, b []byte) ([]byte, *fieldError) {
 	b = trimSpace(b)
 	if len(b) == 0 || string(b) == unknown {
 		return nil, nil
@@ -165,39 +177,36 @@ func text(column string, b []byte) (*string, *fieldError) {
 	if bytes.IndexByte(b, 0) >= 0 {
 		return nil, errf(column, "NUL byte in text")
 	}
-	s := string(b)
-	return &s, nil
+	return b, nil
 }
+
+var comma = []byte{','}
 
 // list splits a ", "-separated list column into its distinct items in source
 // order; Unknown (as the whole value or as an item) and empty items are dropped.
 func list(column string, b []byte) ([]string, *fieldError) {
-	b = trimSpace(b)
-	if len(b) == 0 || string(b) == unknown {
-		return nil, nil
+	b, err := textBytes(column, b)
+	if b == nil {
+		return nil, err
 	}
-	if !utf8.Valid(b) {
-		return nil, errf(column, "invalid UTF-8")
-	}
-	if bytes.IndexByte(b, 0) >= 0 {
-		return nil, errf(column, "NUL byte in text")
-	}
-	var out []string
-	for _, part := range bytes.Split(b, []byte{','}) {
-		item := string(trimSpace(part))
-		if item == "" || item == unknown {
-			continue
+	return splitList(b, nil, func(b []byte) string { return string(b) }), nil
+}
+
+// splitList appends the distinct items of the list b (valid text) to out,
+// made strings by str, and returns out, or nil when it holds none.
+func splitList(b []byte, out []string, str func([]byte) string) []string {
+	for {
+		part, rest, more := bytes.Cut(b, comma)
+		if item := trimSpace(part); len(item) > 0 && string(item) != unknown && !slices.Contains(out, string(item)) {
+			out = append(out, str(item))
 		}
-		dup := false
-		for _, seen := range out {
-			if seen == item {
-				dup = true
-				break
-			}
+		if !more {
+			break
 		}
-		if !dup {
-			out = append(out, item)
-		}
+		b = rest
 	}
-	return out, nil
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

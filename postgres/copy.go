@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/animetl/animetl"
+	"github.com/animetl/animetl/schema"
 )
 
 // binaryHeader starts a PostgreSQL binary COPY stream: the signature, no
@@ -135,4 +136,64 @@ func copyBatches[T any](ctx context.Context, conn *pgxpool.Conn, table pgx.Ident
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
+}
+
+// copyRaw runs one binary COPY of the batches of in into the stage's table
+// on a connection of its own, appendRow writing each value's rows (rowSize
+// bounds their length, as a hint).
+func copyRaw[T any](ctx context.Context, s *stage, table, cols string, in <-chan []T, appendRow func([]byte, *T) []byte, rowSize int) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: copy %s: %w", table, err)
+	}
+	defer conn.Release()
+	if _, err := copyBatches(ctx, conn, pgx.Identifier{s.w.stage, table}, cols, in, appendRow, rowSize); err != nil {
+		return fmt.Errorf("postgres: copy %s: %w", table, err)
+	}
+	return nil
+}
+
+// animeTagRows returns the encoder of an anime's rows of anime_tag_load
+// (anime_id int4, kind text, position int2, name text), one a list item,
+// and a typical length of an anime's rows.
+func animeTagRows() (func(b []byte, a *animetl.Anime) []byte, int) {
+	be := binary.BigEndian
+	var tags []schema.TagValue
+	return func(b []byte, a *animetl.Anime) []byte {
+		tags = schema.AppendAnimeTags(tags[:0], a)
+		for _, t := range tags {
+			b = be.AppendUint16(b, 4)
+			b = be.AppendUint32(b, 4)
+			b = be.AppendUint32(b, uint32(a.ID))
+			b = be.AppendUint32(b, uint32(len(t.Dim)))
+			b = append(b, t.Dim...)
+			b = be.AppendUint32(b, 2)
+			b = be.AppendUint16(b, uint16(t.Position))
+			b = be.AppendUint32(b, uint32(len(t.Name)))
+			b = append(b, t.Name...)
+		}
+		return b
+	}, 10 * 48
+}
+
+// animeVotesRowSize is the length of a row of anime_votes_load.
+const animeVotesRowSize = 2 + 8 + 6 + 8
+
+// animeVotesRows encodes an anime's rows of anime_votes_load (anime_id
+// int4, score int2, votes int4), one a score whose votes are known.
+func animeVotesRows(b []byte, a *animetl.Anime) []byte {
+	be := binary.BigEndian
+	for i, n := range a.Votes {
+		if n == nil {
+			continue
+		}
+		b = be.AppendUint16(b, 3)
+		b = be.AppendUint32(b, 4)
+		b = be.AppendUint32(b, uint32(a.ID))
+		b = be.AppendUint32(b, 2)
+		b = be.AppendUint16(b, uint16(i+1))
+		b = be.AppendUint32(b, 4)
+		b = be.AppendUint32(b, uint32(*n))
+	}
+	return b
 }

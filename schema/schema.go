@@ -389,10 +389,27 @@ type TagValue struct {
 // AnimeTags returns the items of an anime's list columns, by dimension, with
 // their position in the source list.
 func AnimeTags(a *animetl.Anime) []TagValue {
-	lists := map[string][]string{"genre": a.Genres, "studio": a.Studios, "producer": a.Producers, "licensor": a.Licensors}
-	var out []TagValue
+	return AppendAnimeTags(nil, a)
+}
+
+// AppendAnimeTags appends AnimeTags(a) to out, so a loader can reuse one
+// slice for every anime.
+func AppendAnimeTags(out []TagValue, a *animetl.Anime) []TagValue {
 	for _, t := range Tags {
-		for i, name := range lists[t.Dim] {
+		var items []string
+		switch t.Dim {
+		case "genre":
+			items = a.Genres
+		case "studio":
+			items = a.Studios
+		case "producer":
+			items = a.Producers
+		case "licensor":
+			items = a.Licensors
+		default:
+			panic("schema: no list column for tag dimension " + t.Dim)
+		}
+		for i, name := range items {
 			out = append(out, TagValue{Dim: t.Dim, Position: int16(i + 1), Name: name})
 		}
 	}
