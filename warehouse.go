@@ -177,6 +177,14 @@ type FinalizeOptions struct {
 	// anime_with_synopsis.csv either: it is the file the published
 	// synopses came from, and they stand.
 	KeepSynopses bool
+	// EarlyChecks are queries the checks will send after Finalize (on
+	// Stage.Query, without arguments) that read only user_anime's rows and
+	// the model (quality.Check.Early). A warehouse with time to spare
+	// while its Finalize ends (PostgreSQL, beside its key index build) may
+	// run them once those tables are final and answer the same query from
+	// that result, once; it must not when its Finalize changes them
+	// afterwards. It may ignore them.
+	EarlyChecks []string
 }
 
 // StatusCount is the number of list entries of one anime with one status,

@@ -198,7 +198,8 @@ func loadOne(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.St
 func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary, probe *keyProbe, counter *listCounter, keep kept) error {
 	t0 := time.Now()
 	opts := animetl.FinalizeOptions{PriorRatings: cfg.PriorRatings, Recommend: cfg.retrained(), KeepCatalogue: keep.catalogue,
-		KeepSynopses: keep.synopses, CompactAbove: cfg.CompactAbove}
+		KeepSynopses: keep.synopses, CompactAbove: cfg.CompactAbove,
+		EarlyChecks: quality.EarlySQL(cfg.Checks, checkParams(cfg, sum.RunID, log))}
 	if cfg.Mode == animetl.ModeFull && probe.known {
 		// Every entry of the base is in user_anime as it streamed by: the
 		// counts are exact once the warehouse takes out the repeats it
@@ -221,6 +222,20 @@ func finalize(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.S
 // its checks: a test plants a defect there to show a check catches it.
 var beforeChecks func(context.Context, animetl.Stage) error
 
+// checkParams are the parameters of the run's checks.
+func checkParams(cfg Config, runID string, log *slog.Logger) quality.Params {
+	params := quality.Params{RunID: runID, Dialect: cfg.Warehouse.Dialect(),
+		Timed: func(name string, took time.Duration) {
+			log.Debug("check query", "check", name, animetl.LogDuration, took.Round(time.Microsecond))
+		}}
+	if cfg.Mode == animetl.ModeIncremental {
+		// The published tables passed the checks when they were published:
+		// prove the rules from the day's rows instead of scanning the history.
+		params.Scope = quality.ScopeDelta
+	}
+	return params
+}
+
 // check runs the quality checks on the stage and records them.
 func check(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stage, sum *animetl.RunSummary) error {
 	t0 := time.Now()
@@ -230,16 +245,7 @@ func check(ctx context.Context, cfg Config, log *slog.Logger, stage animetl.Stag
 			return fmt.Errorf("before checks: %w", err)
 		}
 	}
-	params := quality.Params{RunID: sum.RunID, Dialect: cfg.Warehouse.Dialect(),
-		Timed: func(name string, took time.Duration) {
-			log.Debug("check query", "check", name, animetl.LogDuration, took.Round(time.Microsecond))
-		}}
-	if cfg.Mode == animetl.ModeIncremental {
-		// The published tables passed the checks when they were published:
-		// prove the rules from the day's rows instead of scanning the history.
-		params.Scope = quality.ScopeDelta
-	}
-	results, err := quality.Run(ctx, stage, cfg.Checks, params)
+	results, err := quality.Run(ctx, stage, cfg.Checks, checkParams(cfg, sum.RunID, log))
 	sum.Checks = results
 	if err != nil {
 		return err

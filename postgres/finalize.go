@@ -103,8 +103,9 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	based := make(chan struct{}) // ua_old and ua_base are filled
 	var deleted int64
 	g, gctx := errgroup.WithContext(ctx)
+	var keyRemoved map[int16]int64 // rows the key build removed (repeats the pipeline did not see)
 	g.Go(func() error {
-		return s.inTx(gctx, func(c2 pgx.Tx) error {
+		err := s.inTx(gctx, func(c2 pgx.Tx) error {
 			// This lane reads catalogue-sized tables (the load tables of
 			// anime.csv, the counts per anime and status) and, in an
 			// incremental run, the day's: compiling its statements (JIT,
@@ -145,6 +146,13 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			}
 			return s.buildModel(gctx, c2, p)
 		})
+		if err == nil && whole {
+			// Every table the early checks read is final (the model lane
+			// built the marts from the pipeline's counts and committed),
+			// unless the key build removes rows: early.go.
+			s.startEarly(ctx, opts.EarlyChecks)
+		}
+		return err
 	})
 	if side && !full {
 		// A third connection copies the rows the merge replaces and the
@@ -194,6 +202,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return err
 		}
 		removed = append(removed, r)
+		keyRemoved = r
 		if whole {
 			return nil
 		}
@@ -216,6 +225,12 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	for _, n := range keyRemoved {
+		if n > 0 {
+			s.dropEarly() // they read rows the key build removed since
+			break
+		}
 	}
 	if pending > 0 {
 		// The merge removed the rows ua_old holds (in an incremental run,

@@ -262,6 +262,7 @@ func (s *stage) discard(ctx context.Context) {
 func (s *stage) cleanup(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	_ = s.waitAnalyzed() // the stage goes: its statistics do not matter
+	s.dropEarly()
 	s.endTx(ctx)
 	if s.pool != nil {
 		s.pool.Close()

@@ -47,6 +47,10 @@ type stage struct {
 	// analyzed reports the ANALYZE of a full run's user_anime, which runs
 	// beside the checks (nil when none runs): waitAnalyzed.
 	analyzed <-chan error
+	// early holds the checks' queries a full run's Finalize ran beside its
+	// key build (early.go); earlyAnswers counts the ones Query answered.
+	early        *early
+	earlyAnswers int
 
 	mu     sync.Mutex
 	nextID int16
@@ -168,6 +172,11 @@ func autovacuumAgain(table string) string {
 // Query runs a statement against the stage (and the ledger); in an
 // incremental run after Finalize, inside its transaction.
 func (s *stage) Query(ctx context.Context, q string, args ...any) (animetl.Rows, error) {
+	if len(args) == 0 {
+		if r, ok := s.takeEarly(q); ok {
+			return r, nil
+		}
+	}
 	var r pgx.Rows
 	var err error
 	if s.tx != nil {

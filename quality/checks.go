@@ -312,7 +312,7 @@ SELECT u.entries,
 FROM u, a, s`
 
 func profile(name, description string, sev animetl.Severity, column string, op Op, threshold float64) Check {
-	return Check{Name: name, Description: description, Severity: sev, SQL: userAnimeProfile, Column: column, Op: op, Threshold: threshold,
+	return Check{Name: name, Description: description, Severity: sev, SQL: userAnimeProfile, Column: column, Op: op, Threshold: threshold, Early: true,
 		Dialects: map[string]string{"postgres": userAnimeProfilePG}, Delta: deltaQueries(userAnimeProfileDelta)}
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +50,12 @@ type Check struct {
 	When string
 	// Passes, when set, splits a query that holds {{LO}} and {{HI}} into
 	// passes over ranges of a column (see Passes).
-	Passes    *Passes
+	Passes *Passes
+	// Early says the query reads only the list's rows and the model
+	// (user_anime, the catalogue, the marts), no ledger: a warehouse may
+	// run it as soon as those are final, beside the rest of its Finalize
+	// (animetl.FinalizeOptions.EarlyChecks), and answer the checks from that.
+	Early     bool
 	Op        Op
 	Threshold float64
 }
@@ -83,6 +89,22 @@ func (c Check) sqlFor(dialect string, scope Scope) string {
 		return q
 	}
 	return c.SQL
+}
+
+// EarlySQL returns the distinct queries of the Early checks as Run sends
+// them with p (none with When or Passes, which Run splits or guards): the
+// statements a warehouse may run during its Finalize.
+func EarlySQL(checks []Check, p Params) []string {
+	var out []string
+	for _, c := range checks {
+		if !c.Early || c.When != "" || c.Passes != nil {
+			continue
+		}
+		if q := c.sqlFor(p.Dialect, p.Scope); !strings.Contains(q, "$1") && !slices.Contains(out, q) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // Params are the values a check run needs.
