@@ -152,6 +152,19 @@ const (
 
 // slowRecord parses a line with quotes, pulling more lines while a quoted
 // field is open.
+// copyTo appends the bytes of line from i up to the next stop byte to the
+// field value in one step, and returns the stop byte's index and true, or
+// len(line) and false when the line holds none.
+func (r *Reader) copyTo(line []byte, i int, stop byte) (int, bool) {
+	j := bytes.IndexByte(line[i:], stop)
+	if j < 0 {
+		r.val = append(r.val, line[i:]...)
+		return len(line), false
+	}
+	r.val = append(r.val, line[i:i+j]...)
+	return i + j, true
+}
+
 func (r *Reader) slowRecord(first []byte, n int64) (*Record, error) {
 	r.val = r.val[:0]
 	r.ends = r.ends[:0]
@@ -176,28 +189,16 @@ func (r *Reader) slowRecord(first []byte, n int64) (*Record, error) {
 					state = stUnquoted
 				}
 			case stUnquoted:
-				// The field's bytes up to the next comma in one step.
-				j := bytes.IndexByte(line[i:], ',')
-				if j < 0 {
-					r.val = append(r.val, line[i:]...)
-					i = len(line)
-					continue
+				var found bool
+				if i, found = r.copyTo(line, i, ','); found {
+					r.ends = append(r.ends, len(r.val))
+					state = stFieldStart
 				}
-				r.val = append(r.val, line[i:i+j]...)
-				r.ends = append(r.ends, len(r.val))
-				state = stFieldStart
-				i += j
 			case stQuoted:
-				// The quoted bytes up to the next quote in one step.
-				j := bytes.IndexByte(line[i:], '"')
-				if j < 0 {
-					r.val = append(r.val, line[i:]...)
-					i = len(line)
-					continue
+				var found bool
+				if i, found = r.copyTo(line, i, '"'); found {
+					state = stQuoteSeen
 				}
-				r.val = append(r.val, line[i:i+j]...)
-				state = stQuoteSeen
-				i += j
 			case stQuoteSeen:
 				switch c {
 				case '"':
