@@ -69,6 +69,9 @@ func (s *stage) readAll(ctx context.Context, q string) ([]string, [][]any, error
 	}
 	rs := &rows{r: r}
 	defer rs.Close()
+	// The columns before Close: it hands the connection back to the pool,
+	// and with it the field descriptions Columns reads.
+	cols := rs.Columns()
 	var vals [][]any
 	for rs.Next() {
 		v, err := rs.Values()
@@ -80,7 +83,7 @@ func (s *stage) readAll(ctx context.Context, q string) ([]string, [][]any, error
 	if err := rs.Close(); err != nil {
 		return nil, nil, err
 	}
-	return rs.Columns(), vals, nil
+	return cols, vals, nil
 }
 
 // dropEarly stops the early queries, waits for them, and forgets their
