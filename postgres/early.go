@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/animetl/animetl"
 )
 
@@ -12,13 +14,13 @@ import (
 // model (animetl.FinalizeOptions.EarlyChecks) while a full run's key index
 // builds, and keeps their rows until the checks ask for them.
 //
-// Why: the profile check's scan of user_anime took 0.9-1.2 s of an 8M run
-// on its own after Finalize, with the key index build beside it, which
-// reads the same heap under a SHARE lock (readers pass) and leaves a core
-// idle while it merges and writes the index. Measured here at 8M rows: the
-// scan beside the build lengthened Finalize by 1.2-2.2 s and spared the
-// checks 2.7-3.3 s (this machine runs 2.5 to 3 times slower than the one
-// of bench/results.json).
+// Why: after Finalize, the profile check's scan of user_anime took 0.9-1.2
+// s of an 8M run on its own. The key index build reads the same heap under
+// a SHARE lock (readers pass) and leaves a core idle while it merges and
+// writes the index, so the scan fits beside it. Measured at 8M rows on a day
+// the bench machine ran 2.5 to 3 times slower than usual: the scan beside
+// the build lengthened Finalize by 1.6-1.9 s and spared the checks 2.9-3.3
+// s (runs of 15.8-15.9 s took 14.7-15.1 s).
 //
 // When: only in a full run whose model lane built every mart from the
 // pipeline's counts (Finalize's whole): then the model lane's commit is the
@@ -61,29 +63,37 @@ func (s *stage) startEarly(ctx context.Context, qs []string) {
 	}
 }
 
-// readAll runs q and returns its columns and rows.
-func (s *stage) readAll(ctx context.Context, q string) ([]string, [][]any, error) {
-	r, err := s.pool.Query(ctx, q)
-	if err != nil {
-		return nil, nil, err
-	}
-	rs := &rows{r: r}
-	defer rs.Close()
-	// The columns before Close: it hands the connection back to the pool,
-	// and with it the field descriptions Columns reads.
-	cols := rs.Columns()
-	var vals [][]any
-	for rs.Next() {
-		v, err := rs.Values()
-		if err != nil {
-			return nil, nil, err
+// readAll runs q and returns its columns and rows, in one process of the
+// server: without parallel workers (SET LOCAL, in a transaction of its
+// own). The key build beside it already runs its own workers; with two of
+// its own the scan took their CPU and Finalize ended later. At 80M rows on
+// the experiment server, Finalize then took 46.8-47.1 s against 50.3-53.7
+// s (40.4-42.1 s and 11.4 s of checks without the early scan); at 8M,
+// 4.98-5.18 s against 5.33-5.68 s.
+func (s *stage) readAll(ctx context.Context, q string) (cols []string, vals [][]any, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+			return err
 		}
-		vals = append(vals, v)
-	}
-	if err := rs.Close(); err != nil {
-		return nil, nil, err
-	}
-	return cols, vals, nil
+		r, err := tx.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		rs := &rows{r: r}
+		defer rs.Close()
+		// The columns while the rows are open: pgx reads them from the
+		// connection, which goes back to the pool once the work is done.
+		cols = rs.Columns()
+		for rs.Next() {
+			v, err := rs.Values()
+			if err != nil {
+				return err
+			}
+			vals = append(vals, v)
+		}
+		return rs.Close()
+	})
+	return cols, vals, err
 }
 
 // dropEarly stops the early queries, waits for them, and forgets their

@@ -85,10 +85,6 @@ func (s *earlyStage) Query(ctx context.Context, q string, args ...any) (animetl.
 	return &tableRows{t: first}, nil
 }
 
-func (s *earlyStage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
-	return s.Stage.Publish(ctx, sum)
-}
-
 type table struct {
 	cols []string
 	rows [][]any
