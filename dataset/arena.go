@@ -84,14 +84,11 @@ func (a *arena) text(column string, b []byte) (*string, *fieldError) {
 
 // optInt is optInt (fields.go) with the value held by the arena.
 func (a *arena) optInt(column string, b []byte, min, max int64) (*int32, *fieldError) {
-	if isMissing(b) {
-		return nil, nil
-	}
-	v, err := parseInt(column, b, min, max)
-	if err != nil {
+	v, ok, err := optIntValue(column, b, min, max)
+	if !ok {
 		return nil, err
 	}
-	return put(&a.i32, int32(v)), nil
+	return put(&a.i32, v), nil
 }
 
 // list is list (fields.go) with the items and their slice held by the arena.

@@ -142,15 +142,24 @@ func fastWholeFloat(b []byte) (int64, bool) {
 
 // optInt parses an integer column that may say Unknown.
 func optInt(column string, b []byte, min, max int64) (*int32, *fieldError) {
+	v, ok, err := optIntValue(column, b, min, max)
+	if !ok {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// optIntValue is optInt's value, ok false when the column says Unknown
+// (or, with the error, when it is no integer in range).
+func optIntValue(column string, b []byte, min, max int64) (int32, bool, *fieldError) {
 	if isMissing(b) {
-		return nil, nil
+		return 0, false, nil
 	}
 	v, err := parseInt(column, b, min, max)
 	if err != nil {
-		return nil, err
+		return 0, false, err
 	}
-	x := int32(v)
-	return &x, nil
+	return int32(v), true, nil
 }
 
 // text cleans a text column: Unknown and empty become nil; invalid UTF-8 and
