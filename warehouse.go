@@ -44,6 +44,20 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (Rows, error)
 }
 
+// ConcurrentQuerier is a Querier that may answer several queries at once,
+// each on a connection of its own: the quality checks then run the passes
+// of a check (a hash of keys per range of users) side by side. An engine
+// whose own parallelism serves such small queries badly (DuckDB's, on a
+// pass of 262,144 keys) does better with one thread per query and as many
+// queries at once as it had threads.
+type ConcurrentQuerier interface {
+	Querier
+	// Concurrently readies the querier for queries at once and returns how
+	// many to run at a time (1 or less: one after another) and a function
+	// that undoes what it changed, to call once they are done.
+	Concurrently(ctx context.Context) (n int, done func() error, err error)
+}
+
 // Rows iterates a query result. Values returns driver-neutral Go values:
 // int64, float64, string, bool, time.Time, []byte or nil.
 type Rows interface {

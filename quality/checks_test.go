@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -247,18 +248,36 @@ func TestUserAnimeRepeatsCounted(t *testing.T) {
 	}
 	total := contract.QueryInt(t, w, "SELECT count(*) FROM user_anime")
 	biggest := contract.QueryInt(t, w, "SELECT max(n) FROM (SELECT count(*) AS n FROM user_anime GROUP BY user_id)")
-	for _, rows := range []int64{1 << 40, 5, 400} {
+	for _, tc := range []struct {
+		rows int64
+		at   int // queries at once (a ConcurrentQuerier), 0: a plain Querier
+	}{{1 << 40, 0}, {5, 0}, {400, 0}, {5, 3}, {400, 2}} {
+		rows := tc.rows
 		c := pk[0]
 		ps := *c.Passes
 		ps.Rows = rows
 		c.Passes = &ps
 		rec := &recorder{q: w}
-		results, err := quality.Run(context.Background(), rec, []quality.Check{c}, quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
+		var q animetl.Querier = rec
+		var cr *concurrentRecorder
+		if tc.at > 0 {
+			cr = &concurrentRecorder{recorder: rec, at: tc.at, both: make(chan struct{})}
+			q = cr
+		}
+		results, err := quality.Run(context.Background(), q, []quality.Check{c}, quality.Params{RunID: sum.RunID, Dialect: "duckdb"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(results) != 1 || results[0].Status != animetl.CheckFail || results[0].Observed != "3" {
-			t.Errorf("passes of %d rows: user_anime_pk_unique = %+v, want a failure observing 3 repeated rows", rows, results)
+			t.Errorf("passes of %d rows, %d at once: user_anime_pk_unique = %+v, want a failure observing 3 repeated rows", rows, tc.at, results)
+		}
+		if cr != nil {
+			if cr.readied != 1 || cr.done != 1 {
+				t.Errorf("passes of %d rows, %d at once: readied %d times, done %d times, want once each", rows, tc.at, cr.readied, cr.done)
+			}
+			if cr.most > tc.at {
+				t.Errorf("passes of %d rows, %d at once: %d queries ran at once", rows, tc.at, cr.most)
+			}
 		}
 		// The passes cover every row once, each at most its share plus
 		// one user's rows (a user is never split).
@@ -279,12 +298,58 @@ func TestUserAnimeRepeatsCounted(t *testing.T) {
 // recorder passes queries to q and keeps them.
 type recorder struct {
 	q       animetl.Querier
+	mu      sync.Mutex
 	queries []string
 }
 
 func (r *recorder) Query(ctx context.Context, sql string, args ...any) (animetl.Rows, error) {
+	r.mu.Lock()
 	r.queries = append(r.queries, sql)
+	r.mu.Unlock()
 	return r.q.Query(ctx, sql, args...)
+}
+
+// concurrentRecorder is a recorder that answers at queries at once. Its
+// first pass waits for a second one to start (or fails after a while), so
+// passes that run one after another cannot pass; it counts the most
+// queries it held open at once, and the calls of Concurrently and of done.
+type concurrentRecorder struct {
+	*recorder
+	at            int
+	both          chan struct{} // closed once two passes ran at once
+	open, passes  int
+	most          int
+	readied, done int
+}
+
+func (r *concurrentRecorder) Concurrently(context.Context) (int, func() error, error) {
+	r.readied++
+	return r.at, func() error { r.done++; return nil }, nil
+}
+
+func (r *concurrentRecorder) Query(ctx context.Context, sql string, args ...any) (animetl.Rows, error) {
+	pass := passBounds.MatchString(sql)
+	r.mu.Lock()
+	r.open++
+	r.most = max(r.most, r.open)
+	first := false
+	if pass {
+		r.passes++
+		first = r.passes == 1
+		if r.passes == 2 {
+			close(r.both)
+		}
+	}
+	r.mu.Unlock()
+	defer func() { r.mu.Lock(); r.open--; r.mu.Unlock() }()
+	if first {
+		select {
+		case <-r.both:
+		case <-time.After(20 * time.Second):
+			return nil, fmt.Errorf("no second pass started while the first one ran")
+		}
+	}
+	return r.recorder.Query(ctx, sql, args...)
 }
 
 var passBounds = regexp.MustCompile(`user_id >= (-?\d+) AND user_id < (-?\d+)`)

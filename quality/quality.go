@@ -6,11 +6,13 @@ package quality
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/animetl/animetl"
@@ -151,7 +153,9 @@ func Failed(results []animetl.CheckResult) []string {
 
 // Run runs every check in order and returns their results. A check whose
 // query fails is an error: the checks are part of the product, and a broken
-// one must not pass silently.
+// one must not pass silently. The checks sharing a query share one run of
+// it. When q is a ConcurrentQuerier, the passes of a check (Passes) run side
+// by side, as many at a time as it says.
 func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]animetl.CheckResult, error) {
 	results := make([]animetl.CheckResult, 0, len(checks))
 	rows := map[string]map[string]*float64{} // SQL -> column -> value
@@ -161,23 +165,7 @@ func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]an
 		if !ok {
 			var err error
 			t0 := time.Now()
-			run := true
-			if c.When != "" {
-				var when map[string]*float64
-				if when, err = observe(ctx, q, c.When, p); err == nil {
-					run = when[""] != nil && *when[""] != 0
-				}
-			}
-			switch {
-			case err != nil:
-			case !run:
-				row = nil // every column NULL
-			case c.Passes != nil && strings.Contains(sql, "{{LO}}"):
-				row, err = observePasses(ctx, q, *c.Passes, sql, p)
-			default:
-				row, err = observe(ctx, q, sql, p)
-			}
-			if err != nil {
+			if row, err = run(ctx, q, c, sql, p); err != nil {
 				return results, fmt.Errorf("check %s: %w", c.Name, err)
 			}
 			rows[sql] = row
@@ -192,6 +180,60 @@ func Run(ctx context.Context, q animetl.Querier, checks []Check, p Params) ([]an
 		results = append(results, Evaluate(c, v))
 	}
 	return results, nil
+}
+
+// run observes sql, c's query: guarded by c.When, split into c.Passes.
+// A nil row (nothing to measure) has every column NULL.
+func run(ctx context.Context, q animetl.Querier, c Check, sql string, p Params) (map[string]*float64, error) {
+	if c.When != "" {
+		when, err := observe(ctx, q, c.When, p, nil)
+		if err != nil {
+			return nil, err
+		}
+		if when[""] == nil || *when[""] == 0 {
+			return nil, nil
+		}
+	}
+	if c.Passes == nil || !strings.Contains(sql, "{{LO}}") {
+		return observe(ctx, q, sql, p, nil)
+	}
+	cq, ok := q.(animetl.ConcurrentQuerier)
+	if !ok {
+		return observePasses(ctx, q, *c.Passes, sql, p, nil)
+	}
+	n, done, err := cq.Concurrently(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var g gate
+	if n > 1 {
+		g = make(gate, n)
+	}
+	row, err := observePasses(ctx, q, *c.Passes, sql, p, g)
+	return row, errors.Join(err, done())
+}
+
+// gate bounds the queries a concurrent check run has open at once: each
+// holds a slot from before it is sent until its rows are closed. A nil
+// gate runs them one after another.
+type gate chan struct{}
+
+func (g gate) enter(ctx context.Context) error {
+	if g == nil {
+		return nil
+	}
+	select {
+	case g <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g gate) leave() {
+	if g != nil {
+		<-g
+	}
 }
 
 // Evaluate turns an observed value into a result. A NULL observation (nil)
@@ -234,7 +276,11 @@ func formatNum(v float64) string {
 
 // observe runs sql and returns its one row by lower-case column name; a
 // one-column row is also under "" (a check without Column).
-func observe(ctx context.Context, q animetl.Querier, sql string, p Params) (map[string]*float64, error) {
+func observe(ctx context.Context, q animetl.Querier, sql string, p Params, g gate) (map[string]*float64, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.leave()
 	var args []any
 	if strings.Contains(sql, "$1") {
 		args = append(args, p.RunID)
@@ -273,17 +319,42 @@ func observe(ctx context.Context, q animetl.Querier, sql string, p Params) (map[
 
 // observePasses runs sql once per range of ps.Column (see Passes) and sums
 // each column over the passes; a column NULL in every pass stays NULL.
-func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string, p Params) (map[string]*float64, error) {
+// Through a gate, the passes run side by side.
+func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string, p Params, g gate) (map[string]*float64, error) {
+	if err := g.enter(ctx); err != nil {
+		return nil, err
+	}
 	ranges, err := passRanges(ctx, q, ps)
+	g.leave()
 	if err != nil {
 		return nil, fmt.Errorf("ranges of %s.%s: %w", ps.Table, ps.Column, err)
 	}
-	out := map[string]*float64{}
-	for _, r := range ranges {
-		row, err := observe(ctx, q, strings.NewReplacer("{{LO}}", strconv.FormatInt(r[0], 10), "{{HI}}", strconv.FormatInt(r[1], 10)).Replace(sql), p)
-		if err != nil {
-			return nil, err
+	rows := make([]map[string]*float64, len(ranges))
+	errs := make([]error, len(ranges))
+	pass := func(i int) {
+		r := ranges[i]
+		rows[i], errs[i] = observe(ctx, q, strings.NewReplacer("{{LO}}", strconv.FormatInt(r[0], 10), "{{HI}}", strconv.FormatInt(r[1], 10)).Replace(sql), p, g)
+	}
+	if g == nil {
+		for i := range ranges {
+			if pass(i); errs[i] != nil {
+				return nil, errs[i]
+			}
 		}
+	} else {
+		var wg sync.WaitGroup
+		for i := range ranges {
+			wg.Go(func() { pass(i) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := map[string]*float64{}
+	for _, row := range rows {
 		for col, v := range row { // observe may share one value between two names
 			switch {
 			case v == nil:
