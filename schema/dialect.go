@@ -45,9 +45,11 @@ type Dialect struct {
 	// IF NOT EXISTS (PostgreSQL), so a column is added only after a
 	// catalogue lookup finds it missing.
 	GuardedAlter bool
-	// ColumnCompression is the clause that stores a column of raw reject
-	// text uncompressed, where choosing a compression costs memory outside
-	// the engine's limit (DuckDB); empty where it does not apply.
+	// ColumnCompression is the clause that stores a text column
+	// uncompressed (DuckDB): raw reject text, where choosing a compression
+	// costs memory outside the engine's limit, and the catalogue's long
+	// text, where it costs each full run's checkpoint more than it saves
+	// (model.sql); empty where it does not apply.
 	ColumnCompression string
 	// RejectIndex indexes etl_reject by run (PostgreSQL); DuckDB's zone maps
 	// find a run's rows, and an index there costs memory outside its limit.

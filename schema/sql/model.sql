@@ -12,14 +12,19 @@ CREATE TABLE watching_status (
     is_documented BOOLEAN NOT NULL
 );
 
+-- anime's long text (names, the raw Aired text, the synopsis) is stored
+-- uncompressed where the dialect can say so (DuckDB): choosing and applying
+-- a compression for 10 MB of mostly distinct strings cost the publish's
+-- checkpoint 0.03-0.04 s of its 0.11-0.15 s in every full run, for about
+-- 3 MB of file and no read that notices (17,600 rows).
 CREATE TABLE anime (
     anime_id         INTEGER PRIMARY KEY,
-    name             TEXT,
-    english_name     TEXT,
-    japanese_name    TEXT,
+    name             TEXT{{with .Dialect.ColumnCompression}} {{.}}{{end}},
+    english_name     TEXT{{with .Dialect.ColumnCompression}} {{.}}{{end}},
+    japanese_name    TEXT{{with .Dialect.ColumnCompression}} {{.}}{{end}},
     type             TEXT,
     episodes         INTEGER,
-    aired_raw        TEXT,
+    aired_raw        TEXT{{with .Dialect.ColumnCompression}} {{.}}{{end}},
     aired_from       DATE,
     aired_to         DATE,
     premiered_season TEXT,
@@ -37,7 +42,7 @@ CREATE TABLE anime (
     on_hold          INTEGER,
     dropped          INTEGER,
     plan_to_watch    INTEGER,
-    synopsis         TEXT,
+    synopsis         TEXT{{with .Dialect.ColumnCompression}} {{.}}{{end}},
     is_inferred      BOOLEAN NOT NULL
 );
 
