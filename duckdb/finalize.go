@@ -94,12 +94,16 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return nil, err
 		}
 	}
-	if err := s.fillBase(ctx, p, full, baseCounts); err != nil {
-		return nil, err
-	}
 	var pending int64
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM scratch.list_load) + (SELECT count(*) FROM scratch.delete_load)`).Scan(&pending); err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	// The counts before the deltas are the final ones when there are no
+	// deltas: the pipeline's go straight into ua_agg (copying them from
+	// ua_base through aggregate_delta.sql cost 0.03 s at 8M rows).
+	final := full && baseCounts != nil && pending == 0
+	if err := s.fillBase(ctx, p, full, baseCounts, final); err != nil {
+		return nil, err
 	}
 	if !full {
 		// A warehouse published before user_anime was a view over its
@@ -128,7 +132,10 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return nil, err
 		}
 	}
-	steps := schema.AggregateDelta(p)
+	var steps []string
+	if !final {
+		steps = schema.AggregateDelta(p)
+	}
 	if !full { // rebuild everything but user_anime from the freshly loaded catalogue,
 		// or, when anime.csv was not loaded (KeepCatalogue), everything but
 		// its catalogue side too: this file is a copy of the published one.
@@ -328,10 +335,15 @@ func tableCounts() string { return schema.TableCounts(scratchParams) }
 // fillBase fills scratch.ua_base, the counts of user_anime before the
 // deltas: in a full run from the pipeline's exact counts of the base when it
 // has them; in an incremental run from the published anime_status_stats;
-// else by scanning user_anime.
-func (s *stage) fillBase(ctx context.Context, p schema.Params, full bool, counts []animetl.StatusCount) error {
+// else by scanning user_anime. final puts the pipeline's counts in
+// scratch.ua_agg instead: there are no deltas to apply to them.
+func (s *stage) fillBase(ctx context.Context, p schema.Params, full bool, counts []animetl.StatusCount, final bool) error {
 	if full && counts != nil {
-		apps, done, err := s.appenders(ctx, "scratch", "ua_base")
+		table := "ua_base"
+		if final {
+			table = "ua_agg"
+		}
+		apps, done, err := s.appenders(ctx, "scratch", table)
 		if err != nil {
 			return err
 		}
