@@ -330,27 +330,42 @@ func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string
 		return nil, fmt.Errorf("ranges of %s.%s: %w", ps.Table, ps.Column, err)
 	}
 	rows := make([]map[string]*float64, len(ranges))
-	errs := make([]error, len(ranges))
-	pass := func(i int) {
+	pass := func(ctx context.Context, i int) error {
 		r := ranges[i]
-		rows[i], errs[i] = observe(ctx, q, strings.NewReplacer("{{LO}}", strconv.FormatInt(r[0], 10), "{{HI}}", strconv.FormatInt(r[1], 10)).Replace(sql), p, g)
+		var err error
+		rows[i], err = observe(ctx, q, strings.NewReplacer("{{LO}}", strconv.FormatInt(r[0], 10), "{{HI}}", strconv.FormatInt(r[1], 10)).Replace(sql), p, g)
+		return err
 	}
 	if g == nil {
 		for i := range ranges {
-			if pass(i); errs[i] != nil {
-				return nil, errs[i]
+			if err := pass(ctx, i); err != nil {
+				return nil, err
 			}
 		}
 	} else {
-		var wg sync.WaitGroup
+		// The first pass to fail stops the others and is the error.
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var (
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			first error
+		)
 		for i := range ranges {
-			wg.Go(func() { pass(i) })
+			wg.Go(func() {
+				if err := pass(pctx, i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			})
 		}
 		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				return nil, err
-			}
+		if first != nil {
+			return nil, first
 		}
 	}
 	out := map[string]*float64{}

@@ -2,9 +2,12 @@ package quality
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/animetl/animetl"
 )
@@ -123,5 +126,49 @@ func TestPassRangesFromGroups(t *testing.T) {
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("groups %v: ranges %v, want %v", tc.groups, got, tc.want)
 		}
+	}
+}
+
+// failingPasses is a ConcurrentQuerier over ten ranges of one value each
+// whose pass over the range starting at bad fails; the other passes wait
+// for their context to end (or a while), as slow queries would.
+type failingPasses struct{ bad int64 }
+
+func (q failingPasses) Concurrently(context.Context) (int, func() error, error) {
+	return 10, func() error { return nil }, nil // every pass at once
+}
+
+func (q failingPasses) Query(ctx context.Context, sql string, _ ...any) (animetl.Rows, error) {
+	if strings.Contains(sql, "ORDER BY hi") { // the ranges
+		var groups [][]any
+		for v := range int64(10) {
+			groups = append(groups, []any{v, v})
+		}
+		return &fakeRows{rows: groups}, nil
+	}
+	if strings.Contains(sql, "c >= "+strconv.FormatInt(q.bad, 10)+" ") {
+		return nil, errors.New("boom")
+	}
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(5 * time.Second):
+		return &fakeRows{rows: [][]any{{int64(0), int64(0)}}}, nil
+	}
+}
+
+// TestConcurrentPassFailureIsTheError: when one of the passes run side by
+// side fails, the check fails with that pass's error, not with the
+// cancellation it causes the others, and the others stop.
+func TestConcurrentPassFailureIsTheError(t *testing.T) {
+	c := Check{Name: "k", SQL: "SELECT count(*) FROM t WHERE c >= {{LO}} AND c < {{HI}}", Op: OpEQ,
+		Passes: &Passes{Table: "t", Column: "c", Rows: 1}}
+	t0 := time.Now()
+	_, err := Run(context.Background(), failingPasses{bad: 7}, []Check{c}, Params{})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("error %v, want the failing pass's", err)
+	}
+	if took := time.Since(t0); took > time.Second {
+		t.Errorf("the other passes ran on for %v after the failure", took)
 	}
 }
