@@ -49,6 +49,9 @@ link_base() {
 ensure_incremental_data() {
     if fresh_derived "$INCR_DIR"; then
         log "using the cached incremental set $INCR_DIR"
+        # A run stopped between delta_in and delta_out (or a hand that moved
+        # the day in) left the day in the source: put it back in the stash.
+        delta_out
         return 0
     fi
     log "deriving the incremental set: $DELTA_ROWS upserts and $DELTA_DELETES deletes on $DELTA_DAY, into $INCR_DIR"
