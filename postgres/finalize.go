@@ -104,6 +104,17 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	var deleted int64
 	g, gctx := errgroup.WithContext(ctx)
 	var keyRemoved map[int16]int64 // rows the key build removed (repeats the pipeline did not see)
+	// With the whole model on this lane, the early checks' scan of
+	// user_anime (early.go) starts once the tables it reads are committed:
+	// the catalogue's tag dimensions, bridges and score votes, which it
+	// does not read, follow in a second transaction. Started a second
+	// sooner at 8M rows, the scan ends beside the key build instead of
+	// after it, alone on one core while the ALTER TABLE that ends the key
+	// build waits for it.
+	catalogue, later := schema.Catalogue(p), []string(nil)
+	if whole {
+		catalogue, later = schema.CatalogueSplit(p)
+	}
 	g.Go(func() error {
 		err := s.inTx(gctx, func(c2 pgx.Tx) error {
 			// This lane reads catalogue-sized tables (the load tables of
@@ -121,7 +132,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			// count of changes as it was, so autovacuum's own ANALYZE of every
 			// column follows soon after the publish, and it follows the rows
 			// the lists add to anime later (inferred ids) too.
-			steps := append(model, schema.Catalogue(p)...)
+			steps := append(model, catalogue...)
 			steps = append(steps, "ANALYZE "+ident(s.w.stage, "anime")+" (anime_id)")
 			if err := execAll(gctx, c2, steps, s.run.ID); err != nil {
 				return err
@@ -151,6 +162,14 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			// built the marts from the pipeline's counts and committed),
 			// unless the key build removes rows: early.go.
 			s.startEarly(ctx, opts.EarlyChecks)
+			if len(later) > 0 {
+				err = s.inTx(gctx, func(c2 pgx.Tx) error {
+					if _, err := c2.Exec(gctx, "SET LOCAL jit = off"); err != nil {
+						return fmt.Errorf("postgres: %w", err)
+					}
+					return execAll(gctx, c2, later, s.run.ID)
+				})
+			}
 		}
 		return err
 	})

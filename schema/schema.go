@@ -349,6 +349,25 @@ func Aggregate(p Params) []string { return render("sql/aggregate.sql", p) }
 // the catalogue's load tables alone; Finalize follows them.
 func Catalogue(p Params) []string { return render("sql/catalogue.sql", p) }
 
+// CatalogueSplit returns Catalogue's statements in two parts: those that
+// write anime (its rows of the catalogue, their synopses) and those that
+// write the CatalogueFixed tables (tag dimensions and bridges, score
+// votes), which nothing of Finalize reads. An engine may make the marts
+// and start reading them before the second part is done.
+func CatalogueSplit(p Params) (anime, fixed []string) {
+	for _, q := range Catalogue(p) {
+		if m := writesTable.FindStringSubmatch(q); m != nil && slices.Contains(CatalogueFixed, m[1]) {
+			fixed = append(fixed, q)
+		} else {
+			anime = append(anime, q)
+		}
+	}
+	return anime, fixed
+}
+
+// writesTable finds the table a statement (after its comments) writes.
+var writesTable = regexp.MustCompile(`^(?:\s*--[^\n]*\n)*\s*(?:INSERT INTO|ALTER TABLE|UPDATE|DELETE FROM) (\w+)`)
+
 // Finalize returns the statements that fill the rest of the model from
 // ua_agg and the loads, after Catalogue's.
 func Finalize(p Params) []string { return render("sql/finalize.sql", p) }

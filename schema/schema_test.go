@@ -174,3 +174,50 @@ func TestModelExcept(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogueSplit: the two parts hold every statement of Catalogue once,
+// in its order; the first writes anime alone, the second every
+// CatalogueFixed table and nothing else.
+func TestCatalogueSplit(t *testing.T) {
+	for _, d := range []Dialect{DuckDB, Postgres} {
+		p := Params{Dialect: d, Prior: 50, Full: true}
+		anime, fixed := CatalogueSplit(p)
+		if got, want := append(slices.Clone(anime), fixed...), Catalogue(p); len(got) != len(want) {
+			t.Fatalf("%s: %d statements in the parts, Catalogue has %d", d.Name, len(got), len(want))
+		}
+		if len(anime) == 0 || len(fixed) == 0 {
+			t.Fatalf("%s: a part is empty (%d, %d statements)", d.Name, len(anime), len(fixed))
+		}
+		for _, q := range anime {
+			if m := writesTable.FindStringSubmatch(q); m == nil || m[1] != "anime" {
+				t.Errorf("%s: the anime part holds %.60q", d.Name, q)
+			}
+		}
+		written := map[string]bool{}
+		for _, q := range fixed {
+			m := writesTable.FindStringSubmatch(q)
+			if m == nil || !slices.Contains(CatalogueFixed, m[1]) {
+				t.Errorf("%s: the fixed part holds %.60q", d.Name, q)
+				continue
+			}
+			written[m[1]] = true
+		}
+		for _, tbl := range CatalogueFixed {
+			if !written[tbl] {
+				t.Errorf("%s: no statement of the fixed part writes %s", d.Name, tbl)
+			}
+		}
+		// Each part keeps Catalogue's order.
+		i, j := 0, 0
+		for _, q := range Catalogue(p) {
+			switch {
+			case i < len(anime) && anime[i] == q:
+				i++
+			case j < len(fixed) && fixed[j] == q:
+				j++
+			default:
+				t.Fatalf("%s: the parts do not keep Catalogue's order at %.60q", d.Name, q)
+			}
+		}
+	}
+}
