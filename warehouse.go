@@ -48,7 +48,7 @@ type Querier interface {
 // each on a connection of its own: the quality checks then run the passes
 // of a check (a hash of keys per range of users) side by side. An engine
 // whose own parallelism serves such small queries badly (DuckDB's, on a
-// pass of 262,144 keys) does better with one thread per query and as many
+// pass of 131,072 keys) does better with one thread per query and as many
 // queries at once as it had threads.
 type ConcurrentQuerier interface {
 	Querier

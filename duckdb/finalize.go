@@ -239,7 +239,7 @@ func (s *stage) raiseLimit() error {
 // Concurrently readies the stage for the passes of a check (the key
 // check's, quality.Passes): one DuckDB thread a query, and as many queries
 // at once as the stage has threads. DuckDB's own parallelism serves those
-// passes badly: each is one hash aggregate of 262,144 keys, whose threads
+// passes badly: each is one hash aggregate of 131,072 keys, whose threads
 // wait on each other more than they work (8M rows: 350-400 ms on two
 // threads, 440-510 ms on one, 210-240 ms as two single-threaded passes at
 // once). done sets the threads the stage had again.

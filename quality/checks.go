@@ -60,7 +60,7 @@ func Defaults(l Limits) []Check {
 				"or the number of its tables missing their primary key constraint (PostgreSQL, where the keys guarantee uniqueness)",
 			Severity: e,
 			// Rows less distinct keys, a hash of the keys, in passes over
-			// ranges of user_id of about 262,144 rows each (counted, so a
+			// ranges of user_id of about 131,072 rows each (counted, so a
 			// stray user id cannot make one pass of the table): one hash of
 			// every key ran out of memory at 48MB with two threads, passes
 			// of a million rows at 64MB in a run, and a full run must never
@@ -68,7 +68,10 @@ func Defaults(l Limits) []Check {
 			// also faster (they stay in the CPU's caches): against the
 			// window sort it replaced (rows whose pair repeats the one
 			// before them per user), 2.3 s against 9.0 s at 80M rows (3.5 s
-			// in passes of a million), 0.24 s against 0.52 s at 8M. The key (user_id, anime_id)
+			// in passes of a million), 0.24 s against 0.52 s at 8M;
+			// passes of 131,072 rows took 0.36-0.44 s against 0.42-0.53
+			// s for 262,144 in seven alternated 8M runs on a slower
+			// machine (65,536: 0.44-0.52 s). The key (user_id, anime_id)
 			// is one BIGINT, user_id * 2^32 + anime_id, one to one for any
 			// two INTEGERs. In an incremental run on DuckDB, the repeats
 			// among the day's keys, from the delta profile's scan
@@ -77,7 +80,7 @@ func Defaults(l Limits) []Check {
 			Column: "repeats",
 			SQL: `SELECT count(*) - count(DISTINCT CAST(user_id AS BIGINT) * 4294967296 + anime_id) AS repeats
 			      FROM user_anime WHERE user_id >= {{LO}} AND user_id < {{HI}}`,
-			Passes: &Passes{Table: "user_anime", Column: "user_id", Rows: 1 << 18},
+			Passes: &Passes{Table: "user_anime", Column: "user_id", Rows: 1 << 17},
 			// On PostgreSQL, the primary keys of the tables behind the view
 			// (of the stage's list table before a full run's publish makes
 			// it the base): with the base keys the day tables replace hidden
