@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"golang.org/x/sync/errgroup"
 	"os"
 	"slices"
 	"strings"
@@ -158,27 +157,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	} else {
 		steps = append(steps, schema.Model(p.Dialect)...)
 	}
-	// In a full run the catalogue's tag dimensions, bridges and score votes
-	// (which nothing of Finalize reads) fill on a second connection beside
-	// the rest: each statement of the two lanes reads catalogue-sized
-	// tables on one thread, and one lane alone left the second core idle
-	// (0.1 s of the 0.4 s of Finalize at 8M rows).
-	catalogue, fixed := schema.Catalogue(p), []string(nil)
-	if full {
-		catalogue, fixed = schema.CatalogueSplit(p)
-	}
+	steps = append(steps, schema.Catalogue(p)...)
+	steps = append(steps, schema.Finalize(p)...)
+	steps = append(steps, schema.Views()...)
+	steps = append(steps, tableCounts())
 	if err := s.execAll(ctx, steps, s.run.ID); err != nil {
-		return nil, err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	if len(fixed) > 0 {
-		g.Go(func() error { return s.execAll(gctx, fixed, s.run.ID) })
-	}
-	g.Go(func() error { return s.execAll(gctx, append(catalogue, schema.Finalize(p)...), s.run.ID) })
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	if err := s.execAll(ctx, append(schema.Views(), tableCounts()), s.run.ID); err != nil {
 		return nil, err
 	}
 	if err := s.finalizeRecs(ctx, opts.Recommend); err != nil {
@@ -239,7 +222,7 @@ func (s *stage) raiseLimit() error {
 // Concurrently readies the stage for the passes of a check (the key
 // check's, quality.Passes): one DuckDB thread a query, and as many queries
 // at once as the stage has threads. DuckDB's own parallelism serves those
-// passes badly: each is one hash aggregate of 131,072 keys, whose threads
+// passes badly: each is one hash aggregate of a pass's keys (262,144 then), whose threads
 // wait on each other more than they work (8M rows: 350-400 ms on two
 // threads, 440-510 ms on one, 210-240 ms as two single-threaded passes at
 // once). done sets the threads the stage had again.
