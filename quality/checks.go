@@ -60,8 +60,9 @@ func Defaults(l Limits) []Check {
 				"or the number of its tables missing their primary key constraint (PostgreSQL, where the keys guarantee uniqueness)",
 			Severity: e,
 			// Rows less distinct keys, a hash of the keys, in passes over
-			// ranges of user_id of about 131,072 rows each (counted, so a
-			// stray user id cannot make one pass of the table): one hash of
+			// ranges of user_id of about 131,072 rows each (cut at
+			// quantiles of a sample of the user ids, so a stray user id
+			// cannot make one pass of the table): one hash of
 			// every key ran out of memory at 48MB with two threads, passes
 			// of a million rows at 64MB in a run, and a full run must never
 			// fail for memory at the limits it accepts. Smaller hashes are

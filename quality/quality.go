@@ -324,7 +324,7 @@ func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string
 	if err := g.enter(ctx); err != nil {
 		return nil, err
 	}
-	ranges, err := passRanges(ctx, q, ps)
+	ranges, err := passRanges(ctx, q, ps, p.Dialect)
 	g.leave()
 	if err != nil {
 		return nil, fmt.Errorf("ranges of %s.%s: %w", ps.Table, ps.Column, err)
@@ -388,13 +388,103 @@ func observePasses(ctx context.Context, q animetl.Querier, ps Passes, sql string
 }
 
 // passRanges returns the ranges [from, to) of ps.Column's values, in order,
-// that cover every row and hold about ps.Rows rows each: the rows are
-// counted per value, and a range ends at the value where its running count
-// reaches a multiple of ps.Rows. So a few values far from the others (a
-// stray id) do not put the whole table in one range, as ranges of equal
-// width would; the rows of one value stay in one range. An empty table has
-// one empty range.
-func passRanges(ctx context.Context, q animetl.Querier, ps Passes) ([][2]int64, error) {
+// that cover every row and hold about ps.Rows rows each. On DuckDB they come
+// from a sample of the values (sampledRanges); elsewhere from the rows
+// counted per value (countedRanges). Either way the ranges are cut by
+// value, so a few values far from the others (a stray id) do not put the
+// whole table in one range, as ranges of equal width would, and the rows
+// of one value stay in one range. The ranges only bound the work of each
+// pass: the passes cover every value between the least and the greatest
+// whatever the ranges, so a check's sum does not depend on them. An empty
+// table has one empty range.
+func passRanges(ctx context.Context, q animetl.Querier, ps Passes, dialect string) ([][2]int64, error) {
+	if dialect == "duckdb" {
+		return sampledRanges(ctx, q, ps)
+	}
+	return countedRanges(ctx, q, ps)
+}
+
+// samplesPerRange is how many sampled values sampledRanges draws per range:
+// a range then holds ps.Rows rows give or take about an eighth (the
+// spread of a quantile estimated from 64 values).
+const samplesPerRange = 64
+
+// sampledRanges cuts the values at quantiles of a reservoir sample of them,
+// after one query for their least, greatest and number. Counting the rows
+// per value (countedRanges) is a hash aggregate and a sort of every value:
+// 0.05-0.09 s of an 8M-row full run's checks on DuckDB, against 0.01-0.02 s
+// for the two scans here.
+func sampledRanges(ctx context.Context, q animetl.Querier, ps Passes) ([][2]int64, error) {
+	rows := max(ps.Rows, 1)
+	col := ps.Column
+	b, err := queryInts(ctx, q, fmt.Sprintf(`SELECT COALESCE(min(%s), 0), COALESCE(max(%s), 0), count(%s) FROM %s`, col, col, col, ps.Table))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != 3 {
+		return nil, fmt.Errorf("bounds of %s: %d values", col, len(b))
+	}
+	lo, hi, n := b[0], b[1], b[2]
+	if n == 0 {
+		return [][2]int64{{0, 0}}, nil
+	}
+	k := (n + rows - 1) / rows
+	if k <= 1 {
+		return [][2]int64{{lo, hi + 1}}, nil
+	}
+	size := min(k*samplesPerRange, n)
+	sample, err := queryInts(ctx, q, fmt.Sprintf(`SELECT %s FROM %s TABLESAMPLE reservoir(%d ROWS) REPEATABLE (1) WHERE %s IS NOT NULL`,
+		col, ps.Table, size, col))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(sample)
+	out := make([][2]int64, 0, k)
+	from := lo
+	for i := int64(1); i < k && len(sample) > 0; i++ {
+		cut := sample[i*int64(len(sample))/k]
+		if cut <= from || cut > hi {
+			continue
+		}
+		out = append(out, [2]int64{from, cut})
+		from = cut
+	}
+	return append(out, [2]int64{from, hi + 1}), nil
+}
+
+// queryInts returns every value of every row of query's result as integers
+// (NULL is an error).
+func queryInts(ctx context.Context, q animetl.Querier, query string) ([]int64, error) {
+	rs, err := q.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []int64
+	for rs.Next() {
+		vals, err := rs.Values()
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vals {
+			switch x := v.(type) {
+			case int64:
+				out = append(out, x)
+			case int32:
+				out = append(out, int64(x))
+			case int16:
+				out = append(out, int64(x))
+			default:
+				return nil, fmt.Errorf("value %v (%T): not an integer", v, v)
+			}
+		}
+	}
+	return out, rs.Err()
+}
+
+// countedRanges counts the rows per value, and a range ends at the value
+// where its running count reaches a multiple of ps.Rows.
+func countedRanges(ctx context.Context, q animetl.Querier, ps Passes) ([][2]int64, error) {
 	rows := max(ps.Rows, 1)
 	col := ps.Column
 	query := fmt.Sprintf(`SELECT min(v) AS lo, max(v) AS hi FROM (

@@ -119,13 +119,72 @@ func TestPassRangesFromGroups(t *testing.T) {
 		{nil, [][2]int64{{0, 0}}},
 	}
 	for _, tc := range tests {
-		got, err := passRanges(context.Background(), fakeQuerier{rows: tc.groups}, Passes{Table: "t", Column: "c", Rows: 10})
+		got, err := passRanges(context.Background(), fakeQuerier{rows: tc.groups}, Passes{Table: "t", Column: "c", Rows: 10}, "postgres")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("groups %v: ranges %v, want %v", tc.groups, got, tc.want)
 		}
+	}
+}
+
+// sampleQuerier answers sampledRanges' two queries: the bounds, then the
+// sample.
+type sampleQuerier struct {
+	bounds []any
+	sample []int64
+}
+
+func (q sampleQuerier) Query(_ context.Context, sql string, _ ...any) (animetl.Rows, error) {
+	if !strings.Contains(sql, "TABLESAMPLE") {
+		return &fakeRows{rows: [][]any{q.bounds}}, nil
+	}
+	rows := make([][]any, len(q.sample))
+	for i, v := range q.sample {
+		rows[i] = []any{int32(v)}
+	}
+	return &fakeRows{rows: rows}, nil
+}
+
+// TestSampledRanges: on DuckDB the ranges are cut at quantiles of the
+// sample, from the least value to one past the greatest without gap or
+// overlap; repeated cuts (a value most of the sample holds) merge, a stray
+// greatest value gets no range of its own, and a table of one range or none
+// needs no sample.
+func TestSampledRanges(t *testing.T) {
+	seq := func(from, to int64) []int64 {
+		var out []int64
+		for v := from; v < to; v++ {
+			out = append(out, v)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		bounds []any
+		sample []int64
+		want   [][2]int64
+	}{
+		{"empty", []any{int32(0), int32(0), int64(0)}, nil, [][2]int64{{0, 0}}},
+		{"one range", []any{int32(5), int32(9), int64(10)}, nil, [][2]int64{{5, 10}}},
+		{"quartiles", []any{int32(0), int32(99), int64(40)}, seq(0, 100), [][2]int64{{0, 25}, {25, 50}, {50, 75}, {75, 100}}},
+		{"stray greatest", []any{int32(0), int32(2147483647), int64(40)}, append(seq(0, 99), 2147483647),
+			[][2]int64{{0, 25}, {25, 50}, {50, 75}, {75, 2147483648}}},
+		{"one value most", []any{int32(1), int32(3), int64(40)}, []int64{1, 2, 2, 2, 2, 2, 2, 3},
+			[][2]int64{{1, 2}, {2, 4}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := passRanges(context.Background(), sampleQuerier{bounds: tc.bounds, sample: tc.sample},
+				Passes{Table: "t", Column: "c", Rows: 10}, "duckdb")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("ranges %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 
