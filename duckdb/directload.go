@@ -24,10 +24,7 @@ var _ animetl.DirectListLoader = (*stage)(nil)
 // values must agree, else it deletes the file's rows and returns an error
 // wrapping animetl.ErrDirectMismatch.
 func (s *stage) LoadListDirect(ctx context.Context, f *animetl.FileLoad, path string, d animetl.DirectList) error {
-	target := "scratch.list_load"
-	if f.Date == "" {
-		target = "user_anime"
-	}
+	target, file := listTarget(f)
 	n := listSeq.Add(1)
 	skip := fmt.Sprintf("scratch.direct_skip_%d", n)
 	from, err := s.directSkip(ctx, skip, d.Skip)
@@ -44,10 +41,10 @@ func (s *stage) LoadListDirect(ctx context.Context, f *animetl.FileLoad, path st
 		new_line = '\n', strict_mode = false, null_padding = true, columns = {%s}) WITH ORDINALITY AS r`,
 		sqlString(path), strings.Join(cols, ", "))
 	q := fmt.Sprintf(`INSERT INTO %s
-		SELECT %s, %s, %s, NULLIF(%s, 0), %s, CAST(%d AS SMALLINT), %s
+		SELECT %s, %s, %s, NULLIF(%s, 0), %s, %s%s
 		FROM %s %s`, target,
 		c("user_id", "INTEGER"), c("anime_id", "INTEGER"), c("watching_status", "SMALLINT"), c("rating", "SMALLINT"),
-		c("watched_episodes", "INTEGER"), f.ID, lineExpr("r.ordinality", d.BlankAfter), csv, from)
+		c("watched_episodes", "INTEGER"), file, lineExpr("r.ordinality", d.BlankAfter), csv, from)
 	t0 := time.Now()
 	if _, err := s.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("duckdb: read %s: %w", f.Info.Name, animetl.NewStatementError(q, err))
@@ -93,11 +90,17 @@ func lineExpr(k string, blankAfter []int64) string {
 }
 
 // proveDirect compares what the reader loaded of f with the scan's count,
-// line sum and fingerprints.
+// line sum and fingerprints. The base list is the only file in
+// user_anime when the reader loads it (its decoded lines follow), so there
+// every row is the file's.
 func (s *stage) proveDirect(ctx context.Context, f *animetl.FileLoad, target string, d animetl.DirectList) error {
 	s1, s2 := dataset.ListSumsSQL("user_id", "anime_id", "coalesce(rating, 0)", "watching_status", "watched_episodes", "line")
+	mine := fmt.Sprintf("file_id = %d", f.ID)
+	if target == "user_anime" {
+		mine = "true"
+	}
 	q := fmt.Sprintf(`SELECT count(*), coalesce(CAST(sum(line) AS BIGINT), 0), %s, %s
-		FROM %s WHERE file_id = %d`, s1, s2, target, f.ID)
+		FROM %s WHERE %s`, s1, s2, target, mine)
 	var rows, lineSum int64
 	var sums [2]string
 	if err := s.db.QueryRowContext(ctx, q).Scan(&rows, &lineSum, &sums[0], &sums[1]); err != nil {
@@ -106,7 +109,7 @@ func (s *stage) proveDirect(ctx context.Context, f *animetl.FileLoad, target str
 	if rows == d.Rows && lineSum == d.LineSum && sums == d.Sums {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE file_id = %d", target, f.ID)); err != nil {
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", target, mine)); err != nil {
 		return fmt.Errorf("duckdb: remove %s after a mismatch: %w", f.Info.Name, err)
 	}
 	return fmt.Errorf("duckdb: %s: %d rows, line sum %d (scan: %d, %d): %w", f.Info.Name, rows, lineSum, d.Rows, d.LineSum, animetl.ErrDirectMismatch)

@@ -33,15 +33,13 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 	if err != nil {
 		return nil, err
 	}
+	baseID := int16(-1)
 	if full {
-		base, err := s.countBase(ctx)
-		if err != nil {
+		if baseID, err = s.countBase(ctx, loaded); err != nil {
 			return nil, err
 		}
-		for id, n := range base {
-			loaded[id] += n
-		}
 	}
+	fileAdded := false
 	// resolve resolves the repeated keys of table: keys and those among the
 	// rows of users when either is not nil, else every repeated key of the
 	// table, once search (a count of them) finds any.
@@ -56,6 +54,14 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 				return nil
 			}
 			stmts = schema.Repeats(p, table, tag)
+		}
+		if table == "user_anime" && full && !fileAdded {
+			// The repeats SQL reads the lineage file_id: the base's, a
+			// constant default (scratchParams).
+			if err := s.execAll(ctx, []string{fmt.Sprintf("ALTER TABLE user_anime ADD COLUMN file_id SMALLINT DEFAULT %d", baseID)}); err != nil {
+				return err
+			}
+			fileAdded = true
 		}
 		if err := s.execAll(ctx, stmts, s.run.ID); err != nil {
 			return err
@@ -90,7 +96,11 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			}
 			baseCounts = animetl.SubtractCounts(baseCounts, gone)
 		}
-		if err := s.execAll(ctx, []string{"ALTER TABLE user_anime DROP COLUMN file_id", "ALTER TABLE user_anime DROP COLUMN line"}); err != nil {
+		drop := []string{"ALTER TABLE user_anime DROP COLUMN line"}
+		if fileAdded {
+			drop = append(drop, "ALTER TABLE user_anime DROP COLUMN file_id")
+		}
+		if err := s.execAll(ctx, drop); err != nil {
 			return nil, err
 		}
 	}
@@ -407,24 +417,34 @@ func (s *stage) countByFile(ctx context.Context, q string) (map[int16]int64, err
 	return out, rows.Err()
 }
 
-// countBase counts the rows of user_anime per file_id after a full run's
-// load. They are the base list's, one file: DuckDB answers the minimum and
-// maximum of file_id from its column statistics and the count from its
-// metadata, where grouping by file_id read the column (30 ms at 8M rows);
-// it groups only when two ids are there.
-func (s *stage) countBase(ctx context.Context) (map[int16]int64, error) {
-	var lo, hi sql.NullInt16
+// countBase adds the rows of user_anime after a full run's load to loaded,
+// under the base list's file id, which it returns (-1 when the run loaded
+// no base list and the table is empty). They are that one file's
+// (scratchParams): DuckDB answers the count from its metadata.
+func (s *stage) countBase(ctx context.Context, loaded map[int16]int64) (int16, error) {
+	id := int16(-1)
+	s.mu.Lock()
+	for _, f := range s.files {
+		if f.Kind == animetl.KindAnimeList && f.Date == "" {
+			if id >= 0 {
+				s.mu.Unlock()
+				return -1, fmt.Errorf("duckdb: a full run loads one base list, got two (file ids %d and %d)", id, f.ID)
+			}
+			id = f.ID
+		}
+	}
+	s.mu.Unlock()
 	var n int64
-	if err := s.db.QueryRowContext(ctx, `SELECT min(file_id), max(file_id), count(*) FROM user_anime`).Scan(&lo, &hi, &n); err != nil {
-		return nil, fmt.Errorf("duckdb: count: %w", err)
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM user_anime`).Scan(&n); err != nil {
+		return -1, fmt.Errorf("duckdb: count: %w", err)
 	}
-	switch {
-	case n == 0:
-		return map[int16]int64{}, nil
-	case lo.Valid && hi.Valid && lo.Int16 == hi.Int16:
-		return map[int16]int64{lo.Int16: n}, nil
+	if n > 0 {
+		if id < 0 {
+			return -1, fmt.Errorf("duckdb: user_anime holds %d rows and the run loaded no base list", n)
+		}
+		loaded[id] += n
 	}
-	return s.countByFile(ctx, `SELECT file_id, count(*) FROM user_anime GROUP BY file_id`)
+	return id, nil
 }
 
 // RecordChecks stores check results in etl_check.

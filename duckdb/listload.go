@@ -270,13 +270,10 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 	if err := duck.RegisterTableUDF(conn, name, udf); err != nil {
 		return fmt.Errorf("duckdb: register list loader: %w", err)
 	}
-	target := "scratch.list_load" // the deltas
-	if f.Date == "" {
-		target = "user_anime" // the base
-	}
+	target, file := listTarget(f)
 	_, err = conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s
-		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, CAST(%d AS SMALLINT), line
-		FROM %s()`, target, f.ID, name))
+		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, %sline
+		FROM %s()`, target, file, name))
 	if src.err != nil {
 		err = src.err
 	}
@@ -285,6 +282,16 @@ func (s *stage) LoadList(ctx context.Context, f *animetl.FileLoad, in <-chan []a
 		return fmt.Errorf("duckdb: load %s: %w", f.Info.Name, err)
 	}
 	return nil
+}
+
+// listTarget returns the table a list file loads into and the SELECT's
+// file_id expression before line ("" for the base, whose table has no
+// file_id: scratchParams).
+func listTarget(f *animetl.FileLoad) (table, file string) {
+	if f.Date == "" {
+		return "user_anime", ""
+	}
+	return "scratch.list_load", fmt.Sprintf("CAST(%d AS SMALLINT), ", f.ID)
 }
 
 // drain empties a channel its producer may still be writing to, so the
