@@ -43,6 +43,10 @@ type stage struct {
 	isCopy bool
 	copied <-chan error
 
+	// early reports the checkpoint Finalize started on its own connection
+	// once the model was written (nil when none runs): waitEarly.
+	early <-chan error
+
 	// raised sets the configured memory limit again after a full run's
 	// checks, which run under a share of it (Finalize; nil when they do
 	// not): RecordChecks or Publish calls it.

@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
@@ -176,12 +177,21 @@ func (w *Warehouse) connector(path string, readOnly bool) (*duck.Connector, erro
 		settings = append(settings, "SET preserve_insertion_order = false",
 			"SET allocator_flush_threshold = '16MB'")
 	}
+	// The settings are the database's, not a connection's: they are made
+	// on its first connection only. Made again on each new one, they undid
+	// what a phase had set for a while (the lower memory limit of the
+	// checks, one thread per pass) whenever the pool opened a connection.
+	var set atomic.Bool
 	c, err := duck.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		if set.Load() {
+			return nil
+		}
 		for _, s := range settings {
 			if _, err := ex.ExecContext(context.Background(), s, nil); err != nil {
 				return fmt.Errorf("%s: %w", s, err)
 			}
 		}
+		set.Store(true)
 		return nil
 	})
 	if err != nil {
