@@ -64,7 +64,10 @@ func deltaQueries(q string) map[string]string {
 //   - the marts: anime_status_stats must equal the published counts
 //     (ua_base, which matched user_anime when published) minus the rows the
 //     merge replaced or removed (ua_old) plus the day's rows as user_anime
-//     now holds them (d), for every anime and status; and on DuckDB the size
+//     now holds them (d), for every anime and status (the day's changes
+//     summed per pair first, dd, then joined to ua_base: a sum over every
+//     pair spilled at PostgreSQL's 4MB; a pair whose counts come to zero
+//     compares equal to its absence); and on DuckDB the size
 //     of user_anime must be the published size minus ua_old plus d, so no
 //     row outside the day's keys came or went. A wrong count, a row the
 //     merge failed to remove or added twice, all show here. anime_stats is
@@ -88,17 +91,20 @@ const userAnimeProfileDelta = `WITH d AS MATERIALIZED (
     FROM {{S}}ua_keys k {{DAY_ROWS}}),
 l AS MATERIALIZED (
     SELECT DISTINCT user_id, anime_id FROM {{S}}list_load),
-want AS (
-    SELECT anime_id, watching_status, SUM(n) AS entries, SUM(r) AS ratings, SUM(rs) AS rating_sum
-    FROM (SELECT anime_id, watching_status, entries AS n, ratings AS r, rating_sum AS rs FROM {{S}}ua_base
-          UNION ALL
-          SELECT anime_id, watching_status, -count(*), -count(rating), -COALESCE(SUM(rating), 0)
+dd AS (
+    SELECT anime_id, watching_status, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(r) AS BIGINT) AS r,
+           CAST(SUM(rs) AS BIGINT) AS rs
+    FROM (SELECT anime_id, watching_status, -count(*) AS n, -count(rating) AS r, -COALESCE(SUM(rating), 0) AS rs
           FROM {{S}}ua_old GROUP BY anime_id, watching_status
           UNION ALL
           SELECT anime_id, watching_status, count(*), count(rating), COALESCE(SUM(rating), 0)
           FROM d GROUP BY anime_id, watching_status) x
-    GROUP BY anime_id, watching_status
-    HAVING SUM(n) <> 0 OR SUM(r) <> 0 OR SUM(rs) <> 0),
+    GROUP BY anime_id, watching_status),
+want AS (
+    SELECT COALESCE(b.anime_id, dd.anime_id) AS anime_id, COALESCE(b.watching_status, dd.watching_status) AS watching_status,
+           COALESCE(b.entries, 0) + COALESCE(dd.n, 0) AS entries, COALESCE(b.ratings, 0) + COALESCE(dd.r, 0) AS ratings,
+           COALESCE(b.rating_sum, 0) + COALESCE(dd.rs, 0) AS rating_sum
+    FROM {{S}}ua_base b FULL JOIN dd ON dd.anime_id = b.anime_id AND dd.watching_status = b.watching_status),
 s AS (
     SELECT a.entries, st.status, st.is_documented
     FROM anime_status_stats a LEFT JOIN watching_status st ON st.status = a.watching_status),
