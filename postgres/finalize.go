@@ -538,7 +538,14 @@ func (s *stage) buildModel(ctx context.Context, q execer, p schema.Params) error
 	if !p.Counted {
 		steps = schema.AggregateDelta(p)
 	}
-	steps = append(steps, "ANALYZE "+ident(s.w.stage, "ua_agg"))
+	if s.run.Mode != animetl.ModeIncremental {
+		// An incremental run's model lane is the path its run waits on, and
+		// the planner's estimate from the table's size serves its
+		// statements as well: without this ANALYZE (50-60 ms) the model
+		// statement took 77 ms against 102, the mart 124 against 147, on a
+		// 1% day at 8M rows.
+		steps = append(steps, "ANALYZE "+ident(s.w.stage, "ua_agg"))
+	}
 	steps = append(steps, schema.Finalize(p)...)
 	steps = append(steps, schema.Views()...)
 	// Statistics for the planner on the mart readers join most (anime's
