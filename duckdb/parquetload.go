@@ -21,13 +21,10 @@ func (s *stage) IngestListParquet(ctx context.Context, f *animetl.FileLoad, file
 	for i, p := range files {
 		quoted[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"
 	}
-	target := "scratch.list_load"
-	if f.Date == "" {
-		target = "user_anime"
-	}
+	target, file := listTarget(f)
 	res, err := s.db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s
-		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, CAST(%d AS SMALLINT), line
-		FROM read_parquet([%s])`, target, f.ID, strings.Join(quoted, ", ")))
+		SELECT user_id, anime_id, watching_status, NULLIF(rating, 0), watched_episodes, %sline
+		FROM read_parquet([%s])`, target, file, strings.Join(quoted, ", ")))
 	if err != nil {
 		return 0, fmt.Errorf("duckdb: load %s from parquet: %w", f.Info.Name, err)
 	}
