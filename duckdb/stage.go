@@ -63,7 +63,7 @@ type stage struct {
 // are dropped once repeats are resolved; delta files into scratch.list_load.
 // The base list is one file, so user_anime is made without file_id
 // (ListFileLater): Finalize adds it, as a constant default, only when it
-// resolves repeats (baseFileColumn). A stored column of one constant still
+// resolves repeats (Finalize's resolve). A stored column of one constant still
 // cost DuckDB its statistics and compression analysis on every row, about
 // 0.1 s of an 8M-row load.
 var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime", Full: true, ListFileLater: true}
