@@ -10,6 +10,14 @@ func SetDeleteRange(n int64) (restore func()) {
 	return func() { deleteRangeRows = old }
 }
 
+// SetOldKeysPerRange makes an incremental run look the day's keys up in
+// the base n keys per range until restore.
+func SetOldKeysPerRange(n int64) (restore func()) {
+	old := oldKeysPerRange
+	oldKeysPerRange = n
+	return func() { oldKeysPerRange = old }
+}
+
 // RawChunks says whether list loads may write DuckDB's vectors directly.
 func RawChunks() bool { return rawChunks }
 

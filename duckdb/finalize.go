@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,11 +41,16 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			return nil, err
 		}
 	}
-	fileAdded := false
 	// resolve resolves the repeated keys of table: keys and those among the
 	// rows of users when either is not nil, else every repeated key of the
 	// table, once search (a count of them) finds any.
 	resolve := func(table, tag string, keys []animetl.ListKey, users []int32, search string) error {
+		p := p
+		if table == "user_anime" && full {
+			// The base list has no file_id (scratchParams): its rows are
+			// all the base's.
+			p.BaseFile = strconv.Itoa(int(baseID))
+		}
 		stmts := schema.RepeatsOf(p, table, tag, keys, users)
 		if keys == nil && users == nil {
 			var repeats int64
@@ -55,14 +61,6 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 				return nil
 			}
 			stmts = schema.Repeats(p, table, tag)
-		}
-		if table == "user_anime" && full && !fileAdded {
-			// The repeats SQL reads the lineage file_id: the base's, a
-			// constant default (scratchParams).
-			if err := s.execAll(ctx, []string{fmt.Sprintf("ALTER TABLE user_anime ADD COLUMN file_id SMALLINT DEFAULT %d", baseID)}); err != nil {
-				return err
-			}
-			fileAdded = true
 		}
 		if err := s.execAll(ctx, stmts, s.run.ID); err != nil {
 			return err
@@ -97,11 +95,7 @@ func (s *stage) Finalize(ctx context.Context, opts animetl.FinalizeOptions) ([]a
 			}
 			baseCounts = animetl.SubtractCounts(baseCounts, gone)
 		}
-		drop := []string{"ALTER TABLE user_anime DROP COLUMN line"}
-		if fileAdded {
-			drop = append(drop, "ALTER TABLE user_anime DROP COLUMN file_id")
-		}
-		if err := s.execAll(ctx, drop); err != nil {
+		if err := s.execAll(ctx, []string{"ALTER TABLE user_anime DROP COLUMN line"}); err != nil {
 			return nil, err
 		}
 	}

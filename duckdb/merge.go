@@ -66,7 +66,7 @@ func (s *stage) mergeDay(ctx context.Context, p schema.Params) error {
 	if s.copied == nil && s.isCopy {
 		s.copied = syncInBackground(s.w.stagePath())
 	}
-	if err := s.execAll(ctx, []string{old}); err != nil {
+	if err := s.fillOld(ctx, p, old); err != nil {
 		return err
 	}
 	var want int64
@@ -77,6 +77,72 @@ func (s *stage) mergeDay(ctx context.Context, p schema.Params) error {
 		return err
 	}
 	return s.execAll(ctx, []string{gone, insert})
+}
+
+// oldKeysPerRange is how many of the day's keys one run of merge_day.sql's
+// first statement looks up in the base. DuckDB probes every row of the
+// base whose user_id lies in the range into a hash table of the range's
+// keys; the base is stored in the list's user order, so the range's bounds
+// on user_id let its zone maps skip the other users' row groups, and a
+// table of fewer keys is probed faster. Measured at 80M rows with a 1% day
+// (880,000 keys): 1.26-1.33 s in one join, 0.85-0.89 s in ranges of 220,000
+// or 110,000 keys, 0.88 s of 55,000, 0.91-1.05 s of 27,500.
+var oldKeysPerRange int64 = 131072
+
+// fillOld runs old (merge_day.sql's first statement) once per range of the
+// day's users holding about oldKeysPerRange of its keys, in one transaction:
+// each commit of the scratch database would wait for the copy of the
+// published file being written back (mergeDay).
+func (s *stage) fillOld(ctx context.Context, p schema.Params, old string) error {
+	var n, lo, hi int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*), COALESCE(min(user_id), 0), COALESCE(max(user_id), 0) + 1 FROM `+p.Scratch+`ua_keys`).Scan(&n, &lo, &hi); err != nil {
+		return fmt.Errorf("duckdb: merge: split the day's keys: %w", err)
+	}
+	bounds := []int64{lo}
+	if parts := (n + oldKeysPerRange - 1) / oldKeysPerRange; parts > 1 {
+		q := make([]string, 0, parts-1)
+		for i := int64(1); i < parts; i++ {
+			q = append(q, strconv.FormatFloat(float64(i)/float64(parts), 'f', -1, 64))
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT unnest(quantile_disc(user_id, [`+strings.Join(q, ", ")+`])) AS b FROM `+p.Scratch+`ua_keys ORDER BY b`)
+		if err != nil {
+			return fmt.Errorf("duckdb: merge: split the day's keys: %w", err)
+		}
+		for rows.Next() {
+			var b int64
+			if err := rows.Scan(&b); err != nil {
+				rows.Close()
+				return fmt.Errorf("duckdb: merge: split the day's keys: %w", err)
+			}
+			if b > bounds[len(bounds)-1] && b < hi {
+				bounds = append(bounds, b)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("duckdb: merge: split the day's keys: %w", err)
+		}
+	}
+	bounds = append(bounds, hi)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("duckdb: merge: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	for i := 1; i < len(bounds); i++ {
+		t0 := time.Now()
+		// The bounds go in as literals: DuckDB pushes a constant, not a
+		// parameter, into the scan of the base, where its zone maps use it.
+		q := strings.NewReplacer("$1", strconv.FormatInt(bounds[i-1], 10), "$2", strconv.FormatInt(bounds[i], 10)).Replace(old)
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("duckdb: %w", animetl.NewStatementError(old, err))
+		}
+		s.log.Debug("sql", "statement", firstLine(old), "from", bounds[i-1], "below", bounds[i], animetl.LogDuration, time.Since(t0))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("duckdb: merge: %w", err)
+	}
+	return nil
 }
 
 // matchDeltas matches the upserts and deletes of the same keys (merge.sql)

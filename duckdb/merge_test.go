@@ -83,10 +83,13 @@ func TestFullRunRepeatsFitALowMemoryLimit(t *testing.T) {
 
 // The deletes by ranges, with a checkpoint between ranges, give what one
 // DELETE gives: the base's repeats and two days merged by ranges of 5,000
-// row ids, against a full run of the same files with one range.
+// row ids, their keys (3,600 a day) looked up in the base 500 at a time,
+// against a full run of the same files with one range.
 func TestDeletesByRangesMatchOneRange(t *testing.T) {
 	restore := duckdb.SetDeleteRange(5_000)
 	defer restore()
+	restoreOld := duckdb.SetOldKeysPerRange(500)
+	defer restoreOld()
 	base, _ := contract.Gen(t, contract.Generated)
 	dir := contract.CopyDir(t, base)
 	w := openDuck(t, filepath.Join(t.TempDir(), "w.duckdb"))
@@ -96,6 +99,7 @@ func TestDeletesByRangesMatchOneRange(t *testing.T) {
 	addDay(t, dir, "2026-11-29", 3_000, 600)
 	mustIncremental(t, w, dir)
 	restore()
+	restoreOld()
 
 	ref := openDuck(t, filepath.Join(t.TempDir(), "ref.duckdb"))
 	if _, err := contract.RunMode(t, ref, dir, animetl.ModeFull, pipeline.Backfill{}); err != nil {

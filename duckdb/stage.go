@@ -62,8 +62,8 @@ type stage struct {
 // run the base list loads straight into user_anime, whose lineage columns
 // are dropped once repeats are resolved; delta files into scratch.list_load.
 // The base list is one file, so user_anime is made without file_id
-// (ListFileLater): Finalize adds it, as a constant default, only when it
-// resolves repeats (Finalize's resolve). A stored column of one constant still
+// (ListFileLater): when Finalize resolves its repeats, the repeats SQL
+// reads the base's file id as a constant (schema.Params.BaseFile). A stored column of one constant still
 // cost DuckDB its statistics and compression analysis on every row, about
 // 0.1 s of an 8M-row load.
 var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime", Full: true, ListFileLater: true}

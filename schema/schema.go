@@ -64,6 +64,12 @@ type Params struct {
 	// so the catalogue's synopses are the published ones, not the load
 	// table's. Only with Published or CatalogueInPlace.
 	KeepSynopses bool
+	// BaseFile, when not empty, is the file id of every row of the table
+	// repeats.sql searches, which has no file_id column: DuckDB's base list
+	// of a full run (ListFileLater), whose ALTER TABLE … ADD COLUMN with a
+	// default would write the value into every row (0.75 s at 80M rows, and
+	// as much again to drop it) where the repeats need it for a few.
+	BaseFile string
 	// Counted: the engine filled ua_agg and anime_status_stats itself,
 	// from the pipeline's exact counts of a full run without deltas, so
 	// Finalize does not copy one into the other (on PostgreSQL a COPY in
@@ -130,6 +136,24 @@ type data struct {
 	// ScanUsers are Users and the users of Keys, sorted, each once: the
 	// rows repeats.sql takes from the table.
 	ScanUsers []int32
+}
+
+// TableFile is the file id of a row l of the table repeats.sql searches.
+func (d data) TableFile() string {
+	if d.BaseFile != "" {
+		return "CAST(" + d.BaseFile + " AS SMALLINT)"
+	}
+	return "l.file_id"
+}
+
+// RowsFile is the file id of a row l of the rows repeats.sql groups: the
+// candidates it took from the table when the keys or users are known,
+// else the table's.
+func (d data) RowsFile() string {
+	if len(d.Keys) > 0 || len(d.Users) > 0 {
+		return "l.file_id"
+	}
+	return d.TableFile()
 }
 
 func render(name string, p Params) []string {

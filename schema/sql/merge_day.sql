@@ -3,24 +3,25 @@
 -- day replaces or removes, as readers see them (the
 -- delta's, and the base's that user_anime_gone does not hide yet), go to
 -- ua_old with where they are (in_base), for the marts' update
--- (aggregate_delta.sql) and for the writes below. The base is only read:
--- on PostgreSQL one lookup in its primary key per key of the day, in key
--- order, for the day's users in [$1, $2) (postgres/merge.go runs two
--- ranges at once, one per core); on DuckDB one hash join.
+-- (aggregate_delta.sql) and for the writes below. The base is only read,
+-- for the day's users in [$1, $2): on PostgreSQL one lookup in its primary
+-- key per key of the day, in key order (postgres/merge.go runs two ranges
+-- at once, one per core); on DuckDB a hash join per range of about 131,072
+-- of the day's keys (duckdb/merge.go), whose bounds on the base's user_id
+-- let its zone maps skip the row groups of other users.
 INSERT INTO {{.Scratch}}ua_old (anime_id, watching_status, rating, user_id, in_base)
 SELECT d.anime_id, d.watching_status, d.rating, d.user_id, FALSE
 FROM {{.Scratch}}ua_keys k
 JOIN user_anime_delta d ON d.user_id = k.user_id AND d.anime_id = k.anime_id
-{{- if .Dialect.FactKeys}}
 WHERE k.user_id >= $1 AND k.user_id < $2
-{{- end}}
 UNION ALL
 SELECT b.anime_id, b.watching_status, b.rating, b.user_id, TRUE
 FROM {{.Scratch}}ua_keys k
 JOIN user_anime_base b ON b.user_id = k.user_id AND b.anime_id = k.anime_id
 WHERE NOT EXISTS (SELECT 1 FROM user_anime_gone g WHERE g.user_id = b.user_id AND g.anime_id = b.anime_id)
-{{- if .Dialect.FactKeys}}
   AND k.user_id >= $1 AND k.user_id < $2
+{{- if .Dialect.RangedDeletes}}
+  AND b.user_id >= $1 AND b.user_id < $2
 {{- end}};
 
 -- The writes. The day's keys leave the delta ({{if .Dialect.RangedDeletes}}by ranges of row ids

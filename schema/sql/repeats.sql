@@ -9,7 +9,7 @@
 -- are grouped and joined here instead of the table.
 CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_cand AS
 SELECT l.{{.Dialect.RowID}} AS row_ref,
-       l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes
+       {{.TableFile}} AS file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes
 FROM {{.Table}} l
 WHERE l.user_id IN ({{range $i, $u := .ScanUsers}}{{if $i}}, {{end}}{{$u}}{{end}});
 
@@ -40,9 +40,9 @@ CREATE TABLE {{.Scratch}}{{.Tag}}_repeat_rows AS
 SELECT r.*, (r.rn > 1 OR r.last_file > r.file_id) AS gone
 FROM (
     SELECT {{if or .Keys .Users}}l.row_ref{{else}}l.{{.Dialect.RowID}} AS row_ref{{end}},
-           l.file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes,
-           row_number() OVER (PARTITION BY l.user_id, l.anime_id, l.file_id ORDER BY l.line) AS rn,
-           max(l.file_id) OVER (PARTITION BY l.user_id, l.anime_id) AS last_file
+           {{.RowsFile}} AS file_id, l.line, l.user_id, l.anime_id, l.watching_status, l.rating, l.watched_episodes,
+           row_number() OVER (PARTITION BY l.user_id, l.anime_id, {{.RowsFile}} ORDER BY l.line) AS rn,
+           max({{.RowsFile}}) OVER (PARTITION BY l.user_id, l.anime_id) AS last_file
     FROM {{if or .Keys .Users}}{{.Scratch}}{{.Tag}}_repeat_cand{{else}}{{.Table}}{{end}} l
     JOIN {{.Scratch}}{{.Tag}}_repeat_keys k ON k.user_id = l.user_id AND k.anime_id = l.anime_id
 ) r;

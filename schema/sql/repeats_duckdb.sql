@@ -8,4 +8,4 @@
 DELETE FROM {{.Table}} AS l
 USING {{.Scratch}}{{.Tag}}_repeat_rows r
 WHERE l.rowid >= $1 AND l.rowid < $2
-  AND r.gone AND r.row_ref = l.rowid AND r.file_id = l.file_id AND r.line = l.line;
+  AND r.gone AND r.row_ref = l.rowid AND r.file_id = {{.TableFile}} AND r.line = l.line;
