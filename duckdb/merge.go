@@ -104,7 +104,7 @@ func (s *stage) fillOld(ctx context.Context, p schema.Params, old string) error 
 		for i := int64(1); i < parts; i++ {
 			q = append(q, strconv.FormatFloat(float64(i)/float64(parts), 'f', -1, 64))
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT unnest(quantile_disc(user_id, [`+strings.Join(q, ", ")+`])) AS b FROM `+p.Scratch+`ua_keys ORDER BY b`)
+		rows, err := s.db.QueryContext(ctx, `SELECT unnest(quantile_disc(user_id, [`+strings.Join(q, ", ")+`])) AS b FROM `+p.Scratch+`ua_keys ORDER BY b`)
 		if err != nil {
 			return fmt.Errorf("duckdb: merge: split the day's keys: %w", err)
 		}
@@ -114,7 +114,7 @@ func (s *stage) fillOld(ctx context.Context, p schema.Params, old string) error 
 				rows.Close()
 				return fmt.Errorf("duckdb: merge: split the day's keys: %w", err)
 			}
-			if b > bounds[len(bounds)-1] && b < hi {
+			if b > bounds[len(bounds)-1] && b < hi { // each bound once: quantiles of many keys of one user repeat
 				bounds = append(bounds, b)
 			}
 		}

@@ -63,9 +63,9 @@ type stage struct {
 // are dropped once repeats are resolved; delta files into scratch.list_load.
 // The base list is one file, so user_anime is made without file_id
 // (ListFileLater): when Finalize resolves its repeats, the repeats SQL
-// reads the base's file id as a constant (schema.Params.BaseFile). A stored column of one constant still
-// cost DuckDB its statistics and compression analysis on every row, about
-// 0.1 s of an 8M-row load.
+// reads the base's file id as a constant (schema.Params.BaseFile). A
+// stored column of one constant still cost DuckDB its statistics and
+// compression analysis on every row, about 0.1 s of an 8M-row load.
 var scratchParams = schema.Params{Scratch: "scratch.", ListTable: "user_anime", Full: true, ListFileLater: true}
 
 // incrementalParams: an incremental run merges into the copied user_anime.
