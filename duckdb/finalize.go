@@ -600,8 +600,9 @@ func (s *stage) Publish(ctx context.Context, sum *animetl.RunSummary) error {
 	if err := s.waitCopied(); err != nil {
 		return fmt.Errorf("duckdb: sync the copy of the published file: %w", err)
 	}
+	s.waitPrevGone()
 	animetl.Failpoint("publish")
-	if err := replaceFile(s.w.stagePath(), s.w.opts.Path); err != nil {
+	if err := replaceFile(s.w.stagePath(), s.w.opts.Path, s.w.prevPath()); err != nil {
 		return fmt.Errorf("duckdb: publish %s: %w", s.w.opts.Path, err)
 	}
 	s.closed = true
@@ -641,6 +642,19 @@ func (s *stage) discard() {
 	s.cleanup()
 }
 
+// waitPrevGone waits for the removal of the file the last publish replaced;
+// one that failed is only worth a warning (replaceFile removes what is left
+// before it keeps the next one).
+func (s *stage) waitPrevGone() {
+	if s.prevGone == nil {
+		return
+	}
+	if err := <-s.prevGone; err != nil {
+		s.log.Warn("removing the file the last publish replaced", animetl.LogError, err)
+	}
+	s.prevGone = nil
+}
+
 // waitCopied waits for the background sync of the stage's copy of the
 // published file, if there is one, and returns its error (once).
 func (s *stage) waitCopied() error {
@@ -655,6 +669,7 @@ func (s *stage) waitCopied() error {
 // cleanup removes the stage's files and releases the lock.
 func (s *stage) cleanup() {
 	_ = s.waitCopied() // the files go: a failed sync of them does not matter
+	s.waitPrevGone()
 	for _, p := range []string{s.w.stagePath(), s.w.scratchPath(), s.w.runsPath() + ".new"} {
 		if err := removeDB(p); err != nil {
 			s.log.Warn("removing run files", animetl.LogError, err)

@@ -162,7 +162,7 @@ func (s *stage) recordFailure(ctx context.Context, sum *animetl.RunSummary) erro
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("duckdb: close ledger: %w", err)
 	}
-	if err := replaceFile(next, runs); err != nil {
+	if err := replaceFile(next, runs, ""); err != nil {
 		return fmt.Errorf("duckdb: record failed run: %w", err)
 	}
 	return nil

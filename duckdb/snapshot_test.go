@@ -3,7 +3,9 @@ package duckdb_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -70,5 +72,52 @@ func TestSnapshotHoldsItsFileAcrossAPublish(t *testing.T) {
 	}
 	if _, err := snap.Query(ctx, "SELECT 1"); err == nil {
 		t.Error("a closed snapshot still answers")
+	}
+}
+
+// TestPublishKeepsTheReplacedFileUntilTheNextRun: a publish gives the file
+// it replaces a second name, PATH.prev (so the rename does not wait for
+// its blocks to be freed), and the next run removes it: after each run
+// PATH.prev is the file the run replaced, and nothing else is left behind.
+func TestPublishKeepsTheReplacedFileUntilTheNextRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	wh, err := duckdb.Open(duckdb.Options{Path: path, LockTimeout: time.Second, MemoryLimit: "512MB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	dir, _ := contract.Gen(t, synth.Config{Rows: 2_000, Anime: 100, Seed: 9})
+	contract.MustRun(t, wh, dir, 0)
+	if _, err := os.Stat(path + ".prev"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("after the first run, PATH.prev: %v, want none (nothing was replaced)", err)
+	}
+	for i := range 3 {
+		before, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contract.MustRun(t, wh, dir, 0)
+		prev, err := os.Stat(path + ".prev")
+		if err != nil {
+			t.Fatalf("run %d: %v, want PATH.prev", i+2, err)
+		}
+		if !os.SameFile(before, prev) {
+			t.Fatalf("run %d: PATH.prev is not the file the run replaced", i+2)
+		}
+		now, err := os.Stat(path)
+		if err != nil || os.SameFile(now, prev) {
+			t.Fatalf("run %d: PATH %v is still the replaced file", i+2, err)
+		}
+		es, err := os.ReadDir(filepath.Dir(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Name())
+		}
+		if want := []string{"w.duckdb", "w.duckdb.lock", "w.duckdb.prev"}; !slices.Equal(names, want) {
+			t.Fatalf("run %d left %v, want %v", i+2, names, want)
+		}
 	}
 }

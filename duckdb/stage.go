@@ -42,6 +42,9 @@ type stage struct {
 	// once the merge started it (mergeDay; nil before): waitCopied.
 	isCopy bool
 	copied <-chan error
+	// prevGone reports the removal, in the background, of the file the
+	// last publish replaced (Warehouse.prevPath).
+	prevGone <-chan error
 
 	// early reports the checkpoint Finalize started on its own connection
 	// once the model was written (nil when none runs): waitEarly.
@@ -97,6 +100,7 @@ func (s *stage) begin(ctx context.Context, dead *animetl.LockHolder) error {
 			return fmt.Errorf("duckdb: clear leftovers of an earlier run: %w", err)
 		}
 	}
+	s.prevGone = removeInBackground(w.prevPath())
 	if dead != nil {
 		s.log.Warn("an earlier run died without finishing; its leftovers were removed", "dead_run", dead.RunID, "dead_pid", dead.PID)
 	}
