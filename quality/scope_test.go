@@ -25,7 +25,7 @@ func TestDeltaScopeSelectsDayQueries(t *testing.T) {
 		t.Errorf("duckdb full pk check: %s", got)
 	}
 	for _, d := range []string{"duckdb", "postgres"} {
-		if got := prof.sqlFor(d, ScopeDelta); !strings.Contains(got, "list_load") || !strings.Contains(got, "ua_old") {
+		if got := prof.sqlFor(d, ScopeDelta); !strings.Contains(got, "ua_keys") || !strings.Contains(got, "ua_old") {
 			t.Errorf("%s delta profile does not read the day: %s", d, got)
 		}
 		want := userAnimeProfile
@@ -36,8 +36,8 @@ func TestDeltaScopeSelectsDayQueries(t *testing.T) {
 			t.Errorf("%s full profile: %s", d, got)
 		}
 	}
-	if got := prof.sqlFor("duckdb", ScopeDelta); !strings.Contains(got, "scratch.list_load") {
-		t.Errorf("duckdb delta profile must read scratch.list_load: %s", got)
+	if got := prof.sqlFor("duckdb", ScopeDelta); !strings.Contains(got, "scratch.ua_keys") {
+		t.Errorf("duckdb delta profile must read scratch.ua_keys: %s", got)
 	}
 	if c := byName["anime_score_range"]; c.sqlFor("duckdb", ScopeDelta) != c.SQL {
 		t.Errorf("a check without a delta query changed in ScopeDelta")
